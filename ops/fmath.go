@@ -61,11 +61,14 @@ func Log64(x float64) float64 {
 	return float64(float64(2*s)*p) + float64(fe*ln2Lo) + float64(fe*ln2Hi)
 }
 
-// Pow64 returns x**y for x >= 0 (NaN for x < 0 unless y is 0).
+// Pow64 returns x**y for x >= 0 (NaN for x < 0 unless y is 0). As in
+// math.Pow, x**0 and 1**y are 1 for any x and y, even NaN and infinities.
 func Pow64(x, y float64) float64 {
 	switch {
-	case y == 0:
+	case y == 0 || x == 1:
 		return 1
+	case x != x || y != y:
+		return math.NaN()
 	case x == 0:
 		if y > 0 {
 			return 0
@@ -85,6 +88,8 @@ func Tanh32(x float32) float32 {
 	v := float64(x)
 	a := math.Abs(v)
 	switch {
+	case v == 0:
+		return x // keep the sign of zero, as math.Tanh does
 	case a < 1e-4:
 		v2 := float64(v * v)
 		return float32(v - float64(float64(v*v2)/3) + float64(float64(2*v)*float64(v2*v2))/15)

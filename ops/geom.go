@@ -97,16 +97,22 @@ func spatial(axis string, in, k, s, d, pb, pe int, mode AutoPad, ceil bool) (int
 		}
 	}
 	span := in + pb + pe - ek
-	if span < 0 {
-		return 0, 0, fmt.Errorf("%w: %s: kernel extent %d is larger than padded input %d", ErrShape, axis, ek, in+pb+pe)
-	}
-	out := span/s + 1
-	if ceil && span%s != 0 {
-		out++
+	out := 0
+	switch {
+	case !ceil && span >= 0:
+		out = span/s + 1
+	case ceil && span+s-1 >= 0:
+		// PyTorch's and ONNX's ceil((in+pads-extent)/stride) + 1, which
+		// accepts a window extending past the padded input (even a kernel
+		// larger than it) as long as the window starts inside.
+		out = (span+s-1)/s + 1
 		// The last window must start inside the input or the begin padding.
 		if (out-1)*s >= in+pb {
 			out--
 		}
+	}
+	if out < 1 {
+		return 0, 0, fmt.Errorf("%w: %s: kernel extent %d is larger than padded input %d", ErrShape, axis, ek, in+pb+pe)
 	}
 	return pb, out, nil
 }
@@ -301,6 +307,9 @@ func NewPoolGeom(in []int, p PoolParams) (PoolGeom, error) {
 	if err := checkWindowLens(rank, p.Window); err != nil {
 		return g, err
 	}
+	if p.Kind != PoolMax && p.Kind != PoolAvg {
+		return g, fmt.Errorf("%w: unknown pool kind %d", ErrShape, p.Kind)
+	}
 	g = PoolGeom{Kind: p.Kind, CountIncludePad: p.CountIncludePad, Rank: rank, N: in[0], C: in[1]}
 	if g.N < 1 || g.C < 1 {
 		return g, fmt.Errorf("%w: pool input %s: batch and channels must be >= 1", ErrShape, FormatShape(in))
@@ -337,7 +346,34 @@ func NewPoolGeom(in []int, p PoolParams) (PoolGeom, error) {
 	if _, err := NumElements(g.OutShape()); err != nil {
 		return g, err
 	}
+	for i := 3 - rank; i < 3; i++ {
+		if o := emptyWindow(*ins[i], *ks[i], *ss[i], *ds[i], *heads[i], *outs[i]); o >= 0 {
+			return g, fmt.Errorf("%w: pool input %s: %s window %d covers only padding", ErrShape, FormatShape(in), names[i], o)
+		}
+	}
 	return g, nil
+}
+
+// emptyWindow returns the index of the first of out windows (start o*s-head,
+// k taps d apart) with no tap inside [0, in), or -1 if every window reads
+// input. Pooling such a window has no defined value.
+func emptyWindow(in, k, s, d, head, out int) int {
+	for o := 0; o < out; o++ {
+		start := o*s - head
+		j := 0
+		if start < 0 {
+			j = (-start + d - 1) / d // first tap at or after 0
+		}
+		if j >= k || start+j*d >= in {
+			return o
+		}
+		if d <= in && o < out-2 {
+			// Taps d <= in apart cannot skip over the input, and window
+			// starts grow with o: only the first and last windows can miss it.
+			o = out - 2
+		}
+	}
+	return -1
 }
 
 // OutShape returns the output shape [N, C, spatial...].

@@ -1,0 +1,248 @@
+package ops
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// ErrAlgo is wrapped by errors that report an unknown algorithm or one that
+// does not apply to the operation's geometry.
+var ErrAlgo = errors.New("unsupported algorithm")
+
+// ConvAlgo names a convolution algorithm.
+type ConvAlgo string
+
+// Convolution algorithms.
+const (
+	AlgoAuto      ConvAlgo = "auto"      // NewConv picks with ChooseConvAlgo
+	AlgoDirect    ConvAlgo = "direct"    // sliding window
+	AlgoIm2col    ConvAlgo = "im2col"    // im2col + packed GEMM; 1x1 stride-1 unpadded convs skip im2col and go straight to GEMM
+	AlgoDepthwise ConvAlgo = "depthwise" // groups == C == M/multiplier: dedicated kernel
+)
+
+// ConvAlgos returns the algorithms applicable to g: direct and im2col
+// always, depthwise when g.Depthwise().
+func ConvAlgos(g ConvGeom) []ConvAlgo {
+	if g.Depthwise() {
+		return []ConvAlgo{AlgoDirect, AlgoIm2col, AlgoDepthwise}
+	}
+	return []ConvAlgo{AlgoDirect, AlgoIm2col}
+}
+
+// ChooseConvAlgo picks an algorithm for g by a simple cost rule: depthwise
+// for depthwise convolutions; direct when the GEMM would be too small to
+// repay packing (fewer than 32 multiply-adds per output, fewer than 8 output
+// channels per group, or fewer than 4 output positions); im2col otherwise.
+func ChooseConvAlgo(g ConvGeom) ConvAlgo {
+	k := g.C / max(g.G, 1) * g.Kernel.prod()
+	switch {
+	case g.Depthwise():
+		return AlgoDepthwise
+	case k < 32 || g.M/max(g.G, 1) < 8 || g.Out.prod() < 4:
+		return AlgoDirect
+	}
+	return AlgoIm2col
+}
+
+// Conv is a prepared convolution: geometry, weights (repacked for its
+// algorithm), bias and fused activation. It is immutable after NewConv, so
+// one Conv may run Forward from several goroutines at once, each with its
+// own workspace.
+type Conv struct {
+	g      ConvGeom
+	algo   ConvAlgo
+	act    Activation
+	w      []float32 // direct, depthwise: [M, C/G, kd, kh, kw]
+	bias   []float32 // nil or len M
+	wsLen  int
+	inLen  int // values of x
+	outLen int // values of dst
+
+	// im2col
+	packed       []float32 // per group, A operands packed by packA
+	gemmK, gemmN int
+	pointwise    bool // 1x1, stride 1, no padding: the input is B as is
+	im           im2colGeom
+	units        int // GEMM work units per Forward
+	slotLen      int // scratch per goroutine
+}
+
+// validConvGeom reports whether g is internally consistent enough for the
+// kernels (as NewConvGeom guarantees).
+func validConvGeom(g ConvGeom) error {
+	pos := func(d Dims3) bool { return d.D >= 1 && d.H >= 1 && d.W >= 1 }
+	nonneg := func(d Dims3) bool { return d.D >= 0 && d.H >= 0 && d.W >= 0 }
+	if g.Rank < 1 || g.Rank > 3 || g.N < 1 || g.C < 1 || g.M < 1 || g.G < 1 || g.C%g.G != 0 || g.M%g.G != 0 ||
+		!pos(g.In) || !pos(g.Kernel) || !pos(g.Out) || !pos(g.Stride) || !pos(g.Dilate) || !nonneg(g.PadHead) {
+		return fmt.Errorf("%w: inconsistent conv geometry %+v", ErrShape, g)
+	}
+	for _, s := range [][]int{g.InShape(), g.OutShape(), g.WeightShape()} {
+		if _, err := NumElements(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NewConv prepares a convolution of geometry g (see NewConvGeom) with
+// weights w, of length prod(g.WeightShape()) in [M, C/G, kd, kh, kw]
+// row-major order, bias nil or of length M, and activation act applied after
+// the bias. algo selects the algorithm (AlgoAuto: ChooseConvAlgo). NewConv
+// copies or repacks w and bias, so the caller may reuse them. Wrong weight
+// or bias lengths give an error wrapping ErrShape; an unknown or
+// inapplicable algorithm (or activation) one wrapping ErrAlgo.
+func NewConv(g ConvGeom, w, bias []float32, act Activation, algo ConvAlgo) (*Conv, error) {
+	if err := validConvGeom(g); err != nil {
+		return nil, err
+	}
+	wlen, _ := NumElements(g.WeightShape())
+	if len(w) != wlen {
+		return nil, fmt.Errorf("%w: conv weights %s need %d values, got %d", ErrShape, FormatShape(g.WeightShape()), wlen, len(w))
+	}
+	if bias != nil && len(bias) != g.M {
+		return nil, fmt.Errorf("%w: conv bias has %d values, want %d (one per output channel)", ErrShape, len(bias), g.M)
+	}
+	if act.Kind > ActTanh {
+		return nil, fmt.Errorf("%w: activation %v", ErrAlgo, act.Kind)
+	}
+	if algo == AlgoAuto {
+		algo = ChooseConvAlgo(g)
+	}
+	if !slices.Contains(ConvAlgos(g), algo) {
+		return nil, fmt.Errorf("%w: conv algorithm %q does not apply to %s input with %s weights and %d groups (have %v)",
+			ErrAlgo, algo, FormatShape(g.InShape()), FormatShape(g.WeightShape()), g.G, ConvAlgos(g))
+	}
+	c := &Conv{g: g, algo: algo, act: act}
+	c.inLen, _ = NumElements(g.InShape())
+	c.outLen, _ = NumElements(g.OutShape())
+	if bias != nil {
+		c.bias = slices.Clone(bias)
+	}
+	switch algo {
+	case AlgoIm2col:
+		c.im2colSetup(w)
+	default:
+		c.w = slices.Clone(w)
+	}
+	return c, nil
+}
+
+// Algo returns the algorithm the convolution runs.
+func (c *Conv) Algo() ConvAlgo { return c.algo }
+
+// Geom returns the convolution's geometry.
+func (c *Conv) Geom() ConvGeom { return c.g }
+
+// WorkspaceLen returns the number of float32 scratch values Forward needs. It
+// does not depend on the thread count: it covers up to MaxThreads goroutines
+// (im2col keeps one packed B block per goroutine; direct and depthwise need
+// none and return 0).
+func (c *Conv) WorkspaceLen() int { return c.wsLen }
+
+// Forward computes the convolution of x (prod(g.InShape()) values, all N
+// images) into dst (prod(g.OutShape()) values), adds the bias and applies
+// the activation, using up to threads goroutines (clamped to MaxThreads).
+// ws holds at least WorkspaceLen() values; its contents on entry do not
+// matter. dst must not overlap x or ws. The result is bit-identical for every
+// thread count. Forward does not allocate when threads <= 1. Short buffers
+// panic.
+func (c *Conv) Forward(dst, x, ws []float32, threads int) {
+	inLen, outLen := c.inLen, c.outLen
+	if len(x) < inLen || len(dst) < outLen || len(ws) < c.wsLen {
+		panic(fmt.Sprintf("ops: Conv.Forward: x has %d values (need %d), dst %d (need %d), ws %d (need %d)",
+			len(x), inLen, len(dst), outLen, len(ws), c.wsLen))
+	}
+	dst, x = dst[:outLen], x[:inLen]
+	switch c.algo {
+	case AlgoIm2col:
+		c.forwardIm2col(dst, x, ws, threads)
+	case AlgoDepthwise:
+		c.forwardDepthwise(dst, x, threads)
+	default:
+		c.forwardDirect(dst, x, threads)
+	}
+}
+
+// accumRow adds to each row[ow] the taps wk[kw]·xrow[ow*sw-pw+kw*dw] that
+// fall inside xrow, in increasing kw. It is the inner loop of the direct and
+// depthwise kernels: row is one output row, xrow one input row.
+func accumRow(row, xrow, wk []float32, sw, dw, pw int) {
+	inW, kw, ow := len(xrow), len(wk), len(row)
+	// Interior: outputs whose taps are all inside xrow.
+	lo := min(ceilDiv(pw, sw), ow)
+	hi := lo
+	if last := inW - 1 - (kw-1)*dw + pw; last >= 0 {
+		hi = max(min(last/sw+1, ow), lo)
+	}
+	edge := func(o int) {
+		base := o*sw - pw
+		acc := row[o]
+		for i, wv := range wk {
+			if iw := base + i*dw; iw >= 0 && iw < inW {
+				acc += float32(wv * xrow[iw])
+			}
+		}
+		row[o] = acc
+	}
+	for o := 0; o < lo; o++ {
+		edge(o)
+	}
+	for o := hi; o < ow; o++ {
+		edge(o)
+	}
+	if hi == lo {
+		return
+	}
+	switch {
+	case kw == 1 && sw == 1:
+		w0 := wk[0]
+		rs := row[lo:hi]
+		xs := xrow[lo-pw : hi-pw]
+		xs = xs[:len(rs)]
+		for i := range rs {
+			rs[i] += float32(w0 * xs[i])
+		}
+	case kw == 3 && sw == 1:
+		w0, w1, w2 := wk[0], wk[1], wk[2]
+		xs := xrow[lo-pw : hi-pw+2*dw]
+		rs := row[lo:hi]
+		for i := range rs {
+			acc := rs[i]
+			acc += float32(w0 * xs[i])
+			acc += float32(w1 * xs[i+dw])
+			acc += float32(w2 * xs[i+2*dw])
+			rs[i] = acc
+		}
+	case kw == 3:
+		w0, w1, w2 := wk[0], wk[1], wk[2]
+		for o := lo; o < hi; o++ {
+			xs := xrow[o*sw-pw : o*sw-pw+2*dw+1]
+			acc := row[o]
+			acc += float32(w0 * xs[0])
+			acc += float32(w1 * xs[dw])
+			acc += float32(w2 * xs[2*dw])
+			row[o] = acc
+		}
+	default:
+		for o := lo; o < hi; o++ {
+			xs := xrow[o*sw-pw:]
+			acc := row[o]
+			for i, wv := range wk {
+				acc += float32(wv * xs[i*dw])
+			}
+			row[o] = acc
+		}
+	}
+}
+
+// finishRow adds the bias b (when hasBias) to an output row and applies the
+// activation.
+func finishRow(row []float32, b float32, hasBias bool, act Activation) {
+	if hasBias {
+		for i := range row {
+			row[i] += b
+		}
+	}
+	act.Apply(row)
+}

@@ -1,0 +1,285 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/wasmnn/wasmnn/ops"
+)
+
+// Builder assembles a Model node by node, tracking shapes and creating
+// weights from a seeded random generator: conv and dense weights are
+// He-initialised (normal, std sqrt(2/fan_in)), biases uniform in
+// ±1/sqrt(fan_in) as PyTorch does, and BatchNorm parameters and statistics
+// are drawn near their identity values (scale and variance in [0.8, 1.2],
+// shift and mean in ±0.1) so that folding them is exercised. The same seed
+// gives the same model, bit for bit, on every platform.
+//
+// The first error sticks: later calls do nothing and Model returns it.
+type Builder struct {
+	m      *Model
+	rng    *rand.Rand
+	shapes map[string][]int
+	err    error
+}
+
+// NewBuilder starts an empty model named name.
+func NewBuilder(name string, seed uint64) *Builder {
+	return &Builder{
+		m:      &Model{Weights: map[string]*ops.Tensor{}, Meta: Meta{Name: name}, WeightDType: "f32"},
+		rng:    rand.New(rand.NewPCG(seed, 0x5eed)),
+		shapes: map[string][]int{},
+	}
+}
+
+// Shape returns the shape of a value built so far.
+func (b *Builder) Shape(name string) []int { return b.shapes[name] }
+
+// Meta returns the model's metadata for the caller to fill in.
+func (b *Builder) Meta() *Meta { return &b.m.Meta }
+
+// Input adds a graph input.
+func (b *Builder) Input(name string, shape ...int) string {
+	b.m.Inputs = append(b.m.Inputs, ValueInfo{Name: name, Shape: shape})
+	b.shapes[name] = shape
+	return name
+}
+
+// Output marks values as graph outputs.
+func (b *Builder) Output(names ...string) { b.m.Outputs = append(b.m.Outputs, names...) }
+
+// Model returns the built model, or the first error met while building.
+func (b *Builder) Model() (*Model, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	return b.m, nil
+}
+
+func (b *Builder) weight(name string, shape []int, fill func(i int) float32) string {
+	n := product(shape)
+	data := make([]float32, n)
+	for i := range data {
+		data[i] = fill(i)
+	}
+	b.m.Weights[name] = &ops.Tensor{Shape: shape, Data: data}
+	return name
+}
+
+func (b *Builder) normal(std float64) func(int) float32 {
+	return func(int) float32 { return float32(b.rng.NormFloat64() * std) }
+}
+
+func (b *Builder) uniform(lo, hi float64) func(int) float32 {
+	return func(int) float32 { return float32(lo + (hi-lo)*b.rng.Float64()) }
+}
+
+// node appends a node whose output shape the caller computed.
+func (b *Builder) node(name, op string, inputs []string, attrs map[string]any, shape []int) string {
+	if b.err != nil {
+		return name
+	}
+	for _, in := range inputs {
+		if _, ok := b.shapes[in]; !ok {
+			if _, ok := b.m.Weights[in]; !ok {
+				b.err = fmt.Errorf("builder: node %q reads unknown value %q", name, in)
+			}
+		}
+	}
+	b.m.Nodes = append(b.m.Nodes, &Node{Name: name, Op: op, Inputs: inputs, Outputs: []string{name}, Attrs: attrs})
+	b.shapes[name] = shape
+	return name
+}
+
+// ConvSpec gives a convolution's attributes for Builder.Conv. Kernel has one
+// size per spatial axis; nil Strides/Dilations mean 1; Pads is [begin...,
+// end...] (nil: none), or use AutoPad "same".
+type ConvSpec struct {
+	Kernel    []int
+	Strides   []int
+	Dilations []int
+	Pads      []int
+	AutoPad   string
+	Groups    int
+	Bias      bool
+}
+
+func ints64(v []int) []int64 {
+	out := make([]int64, len(v))
+	for i, x := range v {
+		out[i] = int64(x)
+	}
+	return out
+}
+
+// Conv adds a convolution with outC output channels.
+func (b *Builder) Conv(name, x string, outC int, s ConvSpec) string {
+	if b.err != nil {
+		return name
+	}
+	in := b.shapes[x]
+	if len(in) < 3 {
+		b.err = fmt.Errorf("builder: conv %q: input %q has shape %v", name, x, in)
+		return name
+	}
+	groups := max(s.Groups, 1)
+	wshape := append([]int{outC, in[1] / groups}, s.Kernel...)
+	attrs := map[string]any{"group": int64(groups)}
+	p := ops.ConvParams{Groups: groups}
+	if s.Strides != nil {
+		attrs["strides"] = ints64(s.Strides)
+		p.Strides = s.Strides
+	}
+	if s.Dilations != nil {
+		attrs["dilations"] = ints64(s.Dilations)
+		p.Dilations = s.Dilations
+	}
+	if s.Pads != nil {
+		attrs["pads"] = ints64(s.Pads)
+		r := len(s.Pads) / 2
+		p.PadsBegin, p.PadsEnd = s.Pads[:r], s.Pads[r:]
+	}
+	if s.AutoPad != "" {
+		attrs["auto_pad"] = s.AutoPad
+		mode, err := ops.ParseAutoPad(s.AutoPad)
+		if err != nil {
+			b.err = fmt.Errorf("builder: conv %q: %w", name, err)
+			return name
+		}
+		p.AutoPad = mode
+	}
+	g, err := ops.NewConvGeom(in, wshape, p)
+	if err != nil {
+		b.err = fmt.Errorf("builder: conv %q: %w", name, err)
+		return name
+	}
+	fanIn := float64(product(wshape[1:]))
+	inputs := []string{x, b.weight(name+".weight", wshape, b.normal(math.Sqrt(2/fanIn)))}
+	if s.Bias {
+		bound := 1 / math.Sqrt(fanIn)
+		inputs = append(inputs, b.weight(name+".bias", []int{outC}, b.uniform(-bound, bound)))
+	}
+	return b.node(name, "Conv", inputs, attrs, g.OutShape())
+}
+
+// BatchNorm adds an inference-mode batch normalisation.
+func (b *Builder) BatchNorm(name, x string, eps float64) string {
+	c := 0
+	if s := b.shapes[x]; len(s) >= 2 {
+		c = s[1]
+	}
+	inputs := []string{x,
+		b.weight(name+".weight", []int{c}, b.uniform(0.8, 1.2)),
+		b.weight(name+".bias", []int{c}, b.uniform(-0.1, 0.1)),
+		b.weight(name+".running_mean", []int{c}, b.uniform(-0.1, 0.1)),
+		b.weight(name+".running_var", []int{c}, b.uniform(0.8, 1.2)),
+	}
+	return b.node(name, "BatchNormalization", inputs, map[string]any{"epsilon": eps}, b.shapes[x])
+}
+
+// Act adds a standalone activation op ("Relu", "Sigmoid", ...).
+func (b *Builder) Act(name, op, x string, attrs map[string]any) string {
+	return b.node(name, op, []string{x}, attrs, b.shapes[x])
+}
+
+// Pool adds MaxPool or AveragePool with a square/cubic kernel k, stride s and
+// symmetric padding pad on every spatial axis.
+func (b *Builder) Pool(name, op, x string, k, s, pad int, ceil bool) string {
+	if b.err != nil {
+		return name
+	}
+	in := b.shapes[x]
+	rank := len(in) - 2
+	rep := func(v int) []int {
+		out := make([]int, max(rank, 0))
+		for i := range out {
+			out[i] = v
+		}
+		return out
+	}
+	kind := ops.PoolMax
+	if op == "AveragePool" {
+		kind = ops.PoolAvg
+	}
+	p := ops.PoolParams{Kind: kind, Kernel: rep(k), CeilMode: ceil,
+		Window: ops.Window{Strides: rep(s), PadsBegin: rep(pad), PadsEnd: rep(pad)}}
+	g, err := ops.NewPoolGeom(in, p)
+	if err != nil {
+		b.err = fmt.Errorf("builder: pool %q: %w", name, err)
+		return name
+	}
+	ceilInt := int64(0)
+	if ceil {
+		ceilInt = 1
+	}
+	attrs := map[string]any{"kernel_shape": ints64(rep(k)), "strides": ints64(rep(s)),
+		"pads": ints64(append(rep(pad), rep(pad)...)), "ceil_mode": ceilInt}
+	return b.node(name, op, []string{x}, attrs, g.OutShape())
+}
+
+// GlobalAvgPool adds a global average pooling.
+func (b *Builder) GlobalAvgPool(name, x string) string {
+	in := b.shapes[x]
+	out := append([]int(nil), in...)
+	for i := 2; i < len(out); i++ {
+		out[i] = 1
+	}
+	return b.node(name, "GlobalAveragePool", []string{x}, nil, out)
+}
+
+// Flatten adds a flatten to [N, rest].
+func (b *Builder) Flatten(name, x string) string {
+	in := b.shapes[x]
+	if len(in) == 0 {
+		return b.node(name, "Flatten", []string{x}, nil, nil)
+	}
+	return b.node(name, "Flatten", []string{x}, nil, []int{in[0], product(in[1:])})
+}
+
+// Dense adds a fully connected layer with PyTorch's [out, in] weight layout
+// and a bias.
+func (b *Builder) Dense(name, x string, out int) string {
+	in := b.shapes[x]
+	if len(in) != 2 {
+		if b.err == nil {
+			b.err = fmt.Errorf("builder: dense %q: input %q has shape %v, want rank 2", name, x, in)
+		}
+		return name
+	}
+	fanIn := float64(in[1])
+	bound := 1 / math.Sqrt(fanIn)
+	inputs := []string{x,
+		b.weight(name+".weight", []int{out, in[1]}, b.normal(math.Sqrt(2/fanIn))),
+		b.weight(name+".bias", []int{out}, b.uniform(-bound, bound))}
+	return b.node(name, "Dense", inputs, map[string]any{"transposed": int64(1)}, []int{in[0], out})
+}
+
+// Add adds an elementwise sum.
+func (b *Builder) Add(name, x, y string) string {
+	return b.node(name, "Add", []string{x, y}, nil, b.shapes[x])
+}
+
+// Concat adds a concatenation along the channel axis.
+func (b *Builder) Concat(name string, xs ...string) string {
+	if b.err != nil || len(xs) == 0 {
+		return name
+	}
+	out := append([]int(nil), b.shapes[xs[0]]...)
+	out[1] = 0
+	for _, x := range xs {
+		out[1] += b.shapes[x][1]
+	}
+	return b.node(name, "Concat", xs, map[string]any{"axis": int64(1)}, out)
+}
+
+// Dropout adds a dropout (the identity at inference).
+func (b *Builder) Dropout(name, x string, ratio float64) string {
+	return b.node(name, "Dropout", []string{x}, map[string]any{"ratio": ratio}, b.shapes[x])
+}
+
+// Generic adds any node with explicit attributes; its output shape is
+// unknown to the builder (nil) unless shape is given.
+func (b *Builder) Generic(name, op string, inputs []string, attrs map[string]any, shape []int) string {
+	return b.node(name, op, inputs, attrs, shape)
+}

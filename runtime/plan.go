@@ -1,0 +1,557 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/wasmnn/wasmnn/ops"
+)
+
+// Options control how NewSession plans a model. The zero value picks
+// everything automatically.
+type Options struct {
+	// Algo forces a convolution algorithm for every conv layer it applies to
+	// (others keep the automatic choice). "" or "auto" chooses per layer.
+	Algo ops.ConvAlgo
+	// LayerAlgos forces an algorithm for named conv nodes; it is an error if
+	// the algorithm does not apply to that layer or the node does not exist.
+	LayerAlgos map[string]ops.ConvAlgo
+	// Threads is the number of goroutines kernels may use; 0 means
+	// GOMAXPROCS. Results are bit-identical for any value.
+	Threads int
+	// NoFusion keeps every node as its own layer (no BatchNorm folding and no
+	// activation fusion).
+	NoFusion bool
+}
+
+// step is one executed layer: a head node and the nodes fused into it.
+type step struct {
+	node    *Node
+	fused   []*Node // nodes folded into this step, in order
+	inputs  []int   // value ids
+	outputs []int   // value ids
+	layer   *layer
+	params  int64
+}
+
+// value is a graph value: a graph input, a weight or a step output.
+type value struct {
+	name     string
+	shape    []int
+	size     int
+	konst    []float32
+	input    bool
+	output   bool
+	producer int // step index, -1 for inputs and weights
+	lastUse  int // last step reading it (len(steps) for graph outputs)
+	viewOf   int // value id whose buffer this one shares, -1 if none
+	offset   int // arena offset (floats) for step outputs
+}
+
+// plan is a checked, ordered, fused and buffer-planned model.
+type plan struct {
+	model    *Model
+	values   []*value
+	byName   map[string]int
+	steps    []*step
+	inputs   []int
+	outputs  []int
+	arena    int // floats
+	ws       int // floats, filled when kernels are built
+	threads  int
+	nodeAlgo map[string]ops.ConvAlgo
+}
+
+func nodeErr(n *Node, err error) error {
+	return fmt.Errorf("node %q (%s): %w", n.Name, n.Op, err)
+}
+
+// newPlan validates the graph, sorts it, fuses, infers shapes and assigns
+// buffers.
+func newPlan(m *Model, opts Options) (*plan, error) {
+	p := &plan{model: m, byName: map[string]int{}, threads: opts.Threads, nodeAlgo: map[string]ops.ConvAlgo{}}
+	if p.threads <= 0 {
+		p.threads = runtime.GOMAXPROCS(0)
+	}
+	if len(m.Inputs) == 0 || len(m.Outputs) == 0 {
+		return nil, fmt.Errorf("%w: the graph needs at least one input and one output", ErrBadModel)
+	}
+	addValue := func(v *value) (int, error) {
+		if v.name == "" {
+			return 0, fmt.Errorf("%w: empty value name", ErrBadModel)
+		}
+		if _, dup := p.byName[v.name]; dup {
+			return 0, fmt.Errorf("%w: value %q is defined twice", ErrBadModel, v.name)
+		}
+		v.viewOf, v.producer, v.offset = -1, -1, -1
+		p.byName[v.name] = len(p.values)
+		p.values = append(p.values, v)
+		return len(p.values) - 1, nil
+	}
+	for _, in := range m.Inputs {
+		n, err := ops.NumElements(in.Shape)
+		if err != nil {
+			return nil, fmt.Errorf("input %q: %w", in.Name, err)
+		}
+		if len(in.Shape) == 0 || n == 0 {
+			return nil, fmt.Errorf("%w: input %q has empty shape %s", ErrShape, in.Name, ops.FormatShape(in.Shape))
+		}
+		id, err := addValue(&value{name: in.Name, shape: in.Shape, size: n, input: true})
+		if err != nil {
+			return nil, err
+		}
+		p.inputs = append(p.inputs, id)
+	}
+	wnames := make([]string, 0, len(m.Weights))
+	for name := range m.Weights {
+		wnames = append(wnames, name)
+	}
+	sort.Strings(wnames)
+	for _, name := range wnames {
+		w := m.Weights[name]
+		n, err := ops.NumElements(w.Shape)
+		if err != nil || n != len(w.Data) {
+			return nil, fmt.Errorf("%w: weight %q: shape %s does not match its %d values", ErrBadModel, name, ops.FormatShape(w.Shape), len(w.Data))
+		}
+		if _, err := addValue(&value{name: name, shape: w.Shape, size: n, konst: w.Data}); err != nil {
+			return nil, err
+		}
+	}
+
+	order, err := sortNodes(m, p.byName)
+	if err != nil {
+		return nil, err
+	}
+	for name, algo := range opts.LayerAlgos {
+		found := false
+		for _, n := range m.Nodes {
+			if n.Name == name && n.Op == "Conv" {
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("algorithm for layer %q: no Conv node has that name", name)
+		}
+		p.nodeAlgo[name] = algo
+	}
+	groups := fuse(order, m, opts.NoFusion)
+	for _, grp := range groups {
+		if err := p.addStep(grp, opts); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range m.Outputs {
+		id, ok := p.byName[name]
+		if !ok {
+			return nil, fmt.Errorf("%w: graph output %q is not produced by any node", ErrBadModel, name)
+		}
+		p.values[id].output = true
+		p.outputs = append(p.outputs, id)
+	}
+	p.planBuffers()
+	return p, nil
+}
+
+// sortNodes checks node names, ops and inputs, and orders the nodes
+// topologically (stable: ready nodes run in file order).
+func sortNodes(m *Model, known map[string]int) ([]*Node, error) {
+	producer := map[string]int{}
+	names := map[string]bool{}
+	var unknown []string
+	for i, n := range m.Nodes {
+		if n == nil || n.Name == "" {
+			return nil, fmt.Errorf("%w: node %d has no name", ErrBadModel, i)
+		}
+		if names[n.Name] {
+			return nil, fmt.Errorf("%w: two nodes are named %q", ErrBadModel, n.Name)
+		}
+		names[n.Name] = true
+		if _, ok := opTable[n.Op]; !ok {
+			unknown = append(unknown, fmt.Sprintf("%q (node %q)", n.Op, n.Name))
+			continue
+		}
+		if len(n.Outputs) != 1 {
+			return nil, nodeErr(n, fmt.Errorf("%w: has %d outputs, want 1", ErrBadModel, len(n.Outputs)))
+		}
+		for _, out := range n.Outputs {
+			if _, ok := known[out]; ok {
+				return nil, nodeErr(n, fmt.Errorf("%w: output %q overwrites a graph input or weight", ErrBadModel, out))
+			}
+			if j, ok := producer[out]; ok {
+				return nil, nodeErr(n, fmt.Errorf("%w: output %q is also produced by node %q", ErrBadModel, out, m.Nodes[j].Name))
+			}
+			producer[out] = i
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("%w: %s (supported: %s)", ErrUnsupportedOp, strings.Join(unknown, ", "), strings.Join(sortedOps(), ", "))
+	}
+	indeg := make([]int, len(m.Nodes))
+	users := make([][]int, len(m.Nodes))
+	for i, n := range m.Nodes {
+		for _, in := range n.Inputs {
+			if j, ok := producer[in]; ok {
+				indeg[i]++
+				users[j] = append(users[j], i)
+			} else if _, ok := known[in]; !ok {
+				return nil, nodeErr(n, fmt.Errorf("%w: input %q is not a graph input, a weight or a node output", ErrBadModel, in))
+			}
+		}
+	}
+	var order []*Node
+	ready := []int{}
+	for i := range m.Nodes {
+		if indeg[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	for len(ready) > 0 {
+		sort.Ints(ready)
+		i := ready[0]
+		ready = ready[1:]
+		order = append(order, m.Nodes[i])
+		for _, u := range users[i] {
+			indeg[u]--
+			if indeg[u] == 0 {
+				ready = append(ready, u)
+			}
+		}
+	}
+	if len(order) != len(m.Nodes) {
+		var cyc []string
+		for i, d := range indeg {
+			if d > 0 {
+				cyc = append(cyc, fmt.Sprintf("%q", m.Nodes[i].Name))
+			}
+		}
+		return nil, fmt.Errorf("%w: the graph has a cycle through nodes %s", ErrBadModel, strings.Join(cyc, ", "))
+	}
+	return order, nil
+}
+
+func sortedOps() []string {
+	names := OpNames()
+	sort.Strings(names)
+	return names
+}
+
+// fuse groups nodes into steps: a Conv followed by a BatchNormalization that
+// is its only reader is folded into it, and Conv, Dense and Add take a
+// following activation that is their output's only reader.
+func fuse(order []*Node, m *Model, off bool) [][]*Node {
+	readers := map[string][]*Node{}
+	for _, n := range order {
+		for _, in := range n.Inputs {
+			readers[in] = append(readers[in], n)
+		}
+	}
+	isOutput := map[string]bool{}
+	for _, o := range m.Outputs {
+		isOutput[o] = true
+	}
+	// soleReader returns the only node reading n's output (as its first
+	// input), if the output is not a graph output.
+	soleReader := func(n *Node) *Node {
+		out := n.Outputs[0]
+		r := readers[out]
+		if isOutput[out] || len(r) != 1 || len(r[0].Inputs) == 0 || r[0].Inputs[0] != out {
+			return nil
+		}
+		for _, in := range r[0].Inputs[1:] {
+			if in == out {
+				return nil
+			}
+		}
+		return r[0]
+	}
+	absorbed := map[*Node]bool{}
+	var groups [][]*Node
+	for _, n := range order {
+		if absorbed[n] {
+			continue
+		}
+		grp := []*Node{n}
+		if !off {
+			last := n
+			if n.Op == "Conv" {
+				if r := soleReader(last); r != nil && r.Op == "BatchNormalization" {
+					grp = append(grp, r)
+					last = r
+				}
+			}
+			if opTable[n.Op].fusesAct && n.Attrs["activation"] == nil {
+				if r := soleReader(last); r != nil {
+					if _, ok := activationOp[r.Op]; ok {
+						grp = append(grp, r)
+					}
+				}
+			}
+		}
+		for _, g := range grp[1:] {
+			absorbed[g] = true
+		}
+		groups = append(groups, grp)
+	}
+	return groups
+}
+
+// addStep infers the shapes of one group of fused nodes and records it.
+func (p *plan) addStep(grp []*Node, opts Options) error {
+	head := grp[0]
+	spec := opTable[head.Op]
+	if len(head.Inputs) < spec.minIn || len(head.Inputs) > spec.maxIn {
+		return nodeErr(head, fmt.Errorf("%w: has %d inputs, want %d to %d", ErrBadModel, len(head.Inputs), spec.minIn, spec.maxIn))
+	}
+	st := &step{node: head, fused: grp[1:]}
+	in := make([]operand, len(head.Inputs))
+	for i, name := range head.Inputs {
+		id := p.byName[name]
+		v := p.values[id]
+		in[i] = operand{name: name, shape: v.shape, konst: v.konst}
+		st.inputs = append(st.inputs, id)
+	}
+	for _, wi := range spec.weights {
+		if wi < len(in) && in[wi].konst == nil {
+			return nodeErr(head, fmt.Errorf("%w: input %d (%q) must be a weight tensor", ErrBadModel, wi, in[wi].name))
+		}
+	}
+	for i, op := range in {
+		if op.konst != nil {
+			if head.Op == "BatchNormalization" && i >= 3 {
+				continue // running statistics are buffers, not parameters
+			}
+			st.params += int64(len(op.konst))
+		}
+	}
+	c := opContext{algo: opts.Algo}
+	if a, ok := p.nodeAlgo[head.Name]; ok {
+		c.algo = a
+	}
+	for _, f := range grp[1:] {
+		spec := opTable[f.Op]
+		if len(f.Inputs) < spec.minIn || len(f.Inputs) > spec.maxIn {
+			return nodeErr(f, fmt.Errorf("%w: has %d inputs, want %d to %d", ErrBadModel, len(f.Inputs), spec.minIn, spec.maxIn))
+		}
+		switch {
+		case f.Op == "BatchNormalization":
+			folded, bias, err := p.foldBatchNorm(head, f, in)
+			if err != nil {
+				return nodeErr(f, err)
+			}
+			in[1].konst = folded
+			if len(in) == 3 {
+				in[2].konst = bias
+			} else {
+				in = append(in, operand{name: f.Name + "/folded_bias", shape: []int{len(bias)}, konst: bias})
+			}
+			for _, id := range f.Inputs[1:] {
+				if w := p.values[p.byName[id]]; w.konst != nil {
+					if id == f.Inputs[1] || id == f.Inputs[2] {
+						st.params += int64(len(w.konst))
+					}
+				}
+			}
+		default:
+			a := newAttrs(f.Attrs)
+			kind := activationOp[f.Op]
+			act := actFromAttrs(kind, a, "alpha", "beta")
+			if kind == ops.ActClip {
+				act = actFromAttrs(kind, a, "min", "max")
+			}
+			if a.err != nil {
+				return nodeErr(f, a.err)
+			}
+			if u := a.unknown(); len(u) > 0 {
+				return nodeErr(f, fmt.Errorf("%w: unknown attributes %v", ErrBadModel, u))
+			}
+			c.act = act
+		}
+	}
+	if c.algo == ops.AlgoAuto {
+		c.algo = ""
+	}
+	a := newAttrs(head.Attrs)
+	l, err := spec.build(head, a, in, c)
+	if err == nil && a.err != nil {
+		err = a.err
+	}
+	if err == nil {
+		if u := a.unknown(); len(u) > 0 {
+			sort.Strings(u)
+			err = fmt.Errorf("%w: unknown attributes %v", ErrBadModel, u)
+		}
+	}
+	if err != nil {
+		if head.Op == "Conv" && opts.Algo != "" && opts.Algo != ops.AlgoAuto && p.nodeAlgo[head.Name] == "" && errors.Is(err, errAlgo) {
+			// A model-wide algorithm only applies where it can.
+			c.algo = ""
+			l, err = spec.build(head, newAttrs(head.Attrs), in, c)
+		}
+		if err != nil {
+			return nodeErr(head, fmt.Errorf("inputs %s: %w", describeOperands(in), err))
+		}
+	}
+	st.layer = l
+	last := grp[len(grp)-1]
+	for i, shape := range l.outShapes {
+		size, err := ops.NumElements(shape)
+		if err != nil {
+			return nodeErr(head, err)
+		}
+		id, err := func() (int, error) {
+			name := last.Outputs[i]
+			if _, dup := p.byName[name]; dup {
+				return 0, fmt.Errorf("%w: value %q is defined twice", ErrBadModel, name)
+			}
+			v := &value{name: name, shape: shape, size: size, producer: len(p.steps), viewOf: -1, offset: -1}
+			p.byName[name] = len(p.values)
+			p.values = append(p.values, v)
+			return len(p.values) - 1, nil
+		}()
+		if err != nil {
+			return nodeErr(last, err)
+		}
+		if l.view && i == 0 {
+			src := st.inputs[0]
+			if root := p.values[src].viewOf; root >= 0 {
+				src = root
+			}
+			p.values[id].viewOf = src
+		}
+		st.outputs = append(st.outputs, id)
+	}
+	p.steps = append(p.steps, st)
+	return nil
+}
+
+func describeOperands(in []operand) string {
+	parts := make([]string, len(in))
+	for i, op := range in {
+		parts[i] = op.name + " " + ops.FormatShape(op.shape)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// foldBatchNorm returns conv weights and bias with the BatchNormalization
+// bn folded in: w'[m] = w[m]*a[m], b'[m] = b[m]*a[m] + shift[m].
+func (p *plan) foldBatchNorm(conv, bn *Node, in []operand) ([]float32, []float32, error) {
+	a := newAttrs(bn.Attrs)
+	eps := a.float("epsilon", 1e-5)
+	if a.err != nil {
+		return nil, nil, a.err
+	}
+	if u := a.unknown(); len(u) > 0 {
+		return nil, nil, fmt.Errorf("%w: unknown attributes %v", ErrBadModel, u)
+	}
+	if len(bn.Inputs) != 5 {
+		return nil, nil, fmt.Errorf("%w: has %d inputs, want 5", ErrBadModel, len(bn.Inputs))
+	}
+	w := in[1]
+	if len(w.shape) < 1 {
+		return nil, nil, fmt.Errorf("%w: conv weights have no output-channel axis", ErrShape)
+	}
+	mch := w.shape[0]
+	var prm [4][]float32
+	for i := range prm {
+		v := p.values[p.byName[bn.Inputs[i+1]]]
+		if v.konst == nil {
+			return nil, nil, fmt.Errorf("%w: input %q must be a weight tensor", ErrBadModel, v.name)
+		}
+		if !ops.EqualShapes(v.shape, []int{mch}) {
+			return nil, nil, fmt.Errorf("%w: %q %s must have shape [%d] to match conv %q", ErrShape, v.name, ops.FormatShape(v.shape), mch, conv.Name)
+		}
+		prm[i] = v.konst
+	}
+	bnk, err := ops.NewBatchNorm(prm[0], prm[1], prm[2], prm[3], eps)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(w.konst) == 0 || len(w.konst)%mch != 0 {
+		return nil, nil, fmt.Errorf("%w: conv weights %s", ErrShape, ops.FormatShape(w.shape))
+	}
+	per := len(w.konst) / mch
+	folded := make([]float32, len(w.konst))
+	for m := 0; m < mch; m++ {
+		s := bnk.Scale[m]
+		for i := m * per; i < (m+1)*per; i++ {
+			folded[i] = float32(w.konst[i] * s)
+		}
+	}
+	bias := make([]float32, mch)
+	for m := range bias {
+		b := float32(0)
+		if len(in) == 3 && in[2].konst != nil && len(in[2].konst) == mch {
+			b = in[2].konst[m]
+		}
+		bias[m] = float32(b*bnk.Scale[m]) + bnk.Shift[m]
+	}
+	return folded, bias, nil
+}
+
+// errAlgo marks "algorithm does not apply" errors from buildConv.
+var errAlgo = errors.New("algorithm does not apply")
+
+// planBuffers gives every step output an offset in one arena, reusing the
+// space of values no later step reads (first fit, 16-float alignment).
+func (p *plan) planBuffers() {
+	n := len(p.steps)
+	for _, v := range p.values {
+		v.lastUse = -1
+		if v.output {
+			v.lastUse = n
+		}
+	}
+	for i, st := range p.steps {
+		for _, id := range st.inputs {
+			root := id
+			if r := p.values[id].viewOf; r >= 0 {
+				root = r
+			}
+			p.values[id].lastUse = max(p.values[id].lastUse, i)
+			p.values[root].lastUse = max(p.values[root].lastUse, i)
+		}
+	}
+	for _, v := range p.values {
+		if v.viewOf >= 0 {
+			root := p.values[v.viewOf]
+			root.lastUse = max(root.lastUse, v.lastUse)
+		}
+	}
+	type block struct{ off, size, id int }
+	var live []block // sorted by offset
+	top := 0
+	for i, st := range p.steps {
+		for _, id := range st.outputs {
+			v := p.values[id]
+			if v.viewOf >= 0 {
+				continue
+			}
+			size := (v.size + 15) &^ 15
+			off := 0
+			pos := len(live)
+			for j, b := range live {
+				if b.off-off >= size {
+					pos = j
+					break
+				}
+				off = b.off + b.size
+			}
+			v.offset = off
+			live = append(live, block{})
+			copy(live[pos+1:], live[pos:])
+			live[pos] = block{off, size, id}
+			top = max(top, off+size)
+		}
+		kept := live[:0]
+		for _, b := range live {
+			if p.values[b.id].lastUse > i {
+				kept = append(kept, b)
+			}
+		}
+		live = kept
+	}
+	p.arena = top
+}

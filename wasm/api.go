@@ -1,0 +1,322 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"syscall/js"
+	"time"
+	"unsafe"
+
+	"github.com/wasmnn/wasmnn/internal/imageprep"
+	"github.com/wasmnn/wasmnn/ops"
+	wrt "github.com/wasmnn/wasmnn/runtime"
+)
+
+type handler func(args []js.Value) (map[string]any, error)
+
+var handlers = map[string]handler{
+	"load":        load,
+	"run":         func(a []js.Value) (map[string]any, error) { return run(a, false) },
+	"runProfiled": func(a []js.Value) (map[string]any, error) { return run(a, true) },
+	"classify":    classify,
+	"summary":     summary,
+	"dispose":     dispose,
+	"memory":      memory,
+}
+
+// wrap turns a handler into a js.FuncOf body that never panics: errors and
+// recovered panics come back as {error: message}.
+func wrap(h handler) func(js.Value, []js.Value) any {
+	return func(_ js.Value, args []js.Value) (res any) {
+		defer func() {
+			if r := recover(); r != nil {
+				res = map[string]any{"error": fmt.Sprintf("internal error: %v\n%s", r, debug.Stack())}
+			}
+		}()
+		out, err := h(args)
+		if err != nil {
+			return map[string]any{"error": err.Error()}
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		return out
+	}
+}
+
+type model struct {
+	m    *wrt.Model
+	sess *wrt.Session
+	// per-run buffers, kept between runs so that steady-state runs reuse them
+	inputs  map[string]*ops.Tensor
+	outputs map[string]*ops.Tensor
+}
+
+var (
+	models = map[int]*model{}
+	nextID = 1
+)
+
+// loadOptions are the JSON options of load and summary.
+type loadOptions struct {
+	Algo       string            `json:"algo"`
+	LayerAlgos map[string]string `json:"layerAlgos"`
+}
+
+func (o loadOptions) runtime() wrt.Options {
+	opts := wrt.Options{Algo: ops.ConvAlgo(o.Algo), Threads: 1}
+	if len(o.LayerAlgos) > 0 {
+		opts.LayerAlgos = map[string]ops.ConvAlgo{}
+		for k, v := range o.LayerAlgos {
+			opts.LayerAlgos[k] = ops.ConvAlgo(v)
+		}
+	}
+	return opts
+}
+
+func argCount(args []js.Value, n int, what string) error {
+	if len(args) < n {
+		return fmt.Errorf("%s needs %d arguments, got %d", what, n, len(args))
+	}
+	return nil
+}
+
+func bytesArg(v js.Value, what string) ([]byte, error) {
+	if v.Type() != js.TypeObject || !v.InstanceOf(js.Global().Get("Uint8Array")) {
+		return nil, fmt.Errorf("%s must be a Uint8Array", what)
+	}
+	b := make([]byte, v.Get("length").Int())
+	js.CopyBytesToGo(b, v)
+	return b, nil
+}
+
+func parseOptions(v js.Value) (loadOptions, error) {
+	var o loadOptions
+	if v.Type() == js.TypeString && v.String() != "" {
+		if err := json.Unmarshal([]byte(v.String()), &o); err != nil {
+			return o, fmt.Errorf("options: %w", err)
+		}
+	}
+	return o, nil
+}
+
+// info is what load returns about a model (as JSON).
+type info struct {
+	Inputs  []wrt.ValueInfo `json:"inputs"`
+	Outputs []wrt.ValueInfo `json:"outputs"`
+	Meta    metaJSON        `json:"meta"`
+}
+
+type metaJSON struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description,omitempty"`
+	Labels      []string          `json:"labels,omitempty"`
+	Preprocess  *wrt.Preprocess   `json:"preprocess,omitempty"`
+	Extra       map[string]string `json:"extra,omitempty"`
+}
+
+func load(args []js.Value) (map[string]any, error) {
+	if err := argCount(args, 1, "load"); err != nil {
+		return nil, err
+	}
+	b, err := bytesArg(args[0], "model bytes")
+	if err != nil {
+		return nil, err
+	}
+	var o loadOptions
+	if len(args) > 1 {
+		if o, err = parseOptions(args[1]); err != nil {
+			return nil, err
+		}
+	}
+	m, err := wrt.Load(b)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := wrt.NewSession(m, o.runtime())
+	if err != nil {
+		return nil, err
+	}
+	id := nextID
+	nextID++
+	models[id] = &model{m: m, sess: sess}
+	inf, _ := json.Marshal(info{Inputs: sess.Inputs(), Outputs: sess.Outputs(), Meta: metaJSON{Name: m.Meta.Name,
+		Description: m.Meta.Description, Labels: m.Meta.Labels, Preprocess: m.Meta.Preprocess, Extra: m.Meta.Extra}})
+	return map[string]any{"id": id, "info": string(inf)}, nil
+}
+
+func getModel(v js.Value) (*model, error) {
+	if v.Type() != js.TypeNumber {
+		return nil, fmt.Errorf("model id must be a number")
+	}
+	m, ok := models[v.Int()]
+	if !ok {
+		return nil, fmt.Errorf("model %d is not loaded (disposed?)", v.Int())
+	}
+	return m, nil
+}
+
+// floatsOf views a float32 slice as its bytes (little-endian on wasm).
+func floatsOf(f []float32) []byte {
+	if len(f) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), len(f)*4)
+}
+
+func run(args []js.Value, profiled bool) (map[string]any, error) {
+	if err := argCount(args, 3, "run"); err != nil {
+		return nil, err
+	}
+	m, err := getModel(args[0])
+	if err != nil {
+		return nil, err
+	}
+	names, datas := args[1], args[2]
+	if names.Type() != js.TypeObject || datas.Type() != js.TypeObject || names.Length() != datas.Length() {
+		return nil, fmt.Errorf("run needs arrays of input names and data of equal length")
+	}
+	if m.inputs == nil {
+		m.inputs = map[string]*ops.Tensor{}
+		for _, in := range m.sess.Inputs() {
+			n, _ := ops.NumElements(in.Shape)
+			m.inputs[in.Name] = &ops.Tensor{Shape: in.Shape, Data: make([]float32, n)}
+		}
+		m.outputs = map[string]*ops.Tensor{}
+		for _, out := range m.sess.Outputs() {
+			n, _ := ops.NumElements(out.Shape)
+			m.outputs[out.Name] = &ops.Tensor{Shape: out.Shape, Data: make([]float32, n)}
+		}
+	}
+	feeds := make(map[string]*ops.Tensor, names.Length())
+	for i := 0; i < names.Length(); i++ {
+		name := names.Index(i).String()
+		t, ok := m.inputs[name]
+		if !ok {
+			return nil, fmt.Errorf("%w: unknown input %q", wrt.ErrInput, name)
+		}
+		d := datas.Index(i)
+		if d.Type() != js.TypeObject || !d.InstanceOf(js.Global().Get("Uint8Array")) {
+			return nil, fmt.Errorf("input %q: data must be a Uint8Array view of float32 values", name)
+		}
+		if n := d.Get("length").Int(); n != 4*len(t.Data) {
+			return nil, fmt.Errorf("%w: input %q has %d float32 values, shape %s needs %d", wrt.ErrInput, name, n/4, ops.FormatShape(t.Shape), len(t.Data))
+		}
+		js.CopyBytesToGo(floatsOf(t.Data), d)
+		feeds[name] = t
+	}
+	var times []any
+	if profiled {
+		var err error
+		times, err = runTimed(m, feeds)
+		if err != nil {
+			return nil, err
+		}
+	} else if err := m.sess.RunInto(context.Background(), feeds, m.outputs); err != nil {
+		return nil, err
+	}
+	outNames, shapes, data := []any{}, []any{}, []any{}
+	u8 := js.Global().Get("Uint8Array")
+	for _, o := range m.sess.Outputs() {
+		t := m.outputs[o.Name]
+		arr := u8.New(4 * len(t.Data))
+		js.CopyBytesToJS(arr, floatsOf(t.Data))
+		dims := make([]any, len(t.Shape))
+		for i, d := range t.Shape {
+			dims[i] = d
+		}
+		outNames = append(outNames, o.Name)
+		shapes = append(shapes, dims)
+		data = append(data, arr)
+	}
+	res := map[string]any{"names": outNames, "shapes": shapes, "data": data}
+	if profiled {
+		res["times"] = times
+	}
+	return res, nil
+}
+
+func runTimed(m *model, feeds map[string]*ops.Tensor) ([]any, error) {
+	var times []any
+	last := time.Now()
+	err := m.sess.RunProfiled(context.Background(), feeds, m.outputs, func(layer int) {
+		now := time.Now()
+		times = append(times, float64(now.Sub(last).Microseconds())/1000)
+		last = now
+	})
+	return times, err
+}
+
+func classify(args []js.Value) (map[string]any, error) {
+	if err := argCount(args, 5, "classify"); err != nil {
+		return nil, err
+	}
+	m, err := getModel(args[0])
+	if err != nil {
+		return nil, err
+	}
+	pp := m.m.Meta.Preprocess
+	if pp == nil {
+		return nil, fmt.Errorf("the model has no preprocessing metadata: it is not an image classifier")
+	}
+	rgba, err := bytesArg(args[1], "pixels")
+	if err != nil {
+		return nil, err
+	}
+	w, h, k := args[2].Int(), args[3].Int(), args[4].Int()
+	img, err := imageprep.FromRGBA(rgba, w, h)
+	if err != nil {
+		return nil, err
+	}
+	data, shape, err := imageprep.ToTensor(img, imageprep.Params{Width: pp.Width, Height: pp.Height,
+		ContentWidth: pp.ContentWidth, ContentHeight: pp.ContentHeight, Channels: pp.Channels, Invert: pp.Invert,
+		Scale: pp.Scale, Mean: pp.Mean, Std: pp.Std})
+	if err != nil {
+		return nil, err
+	}
+	in := m.sess.Inputs()[0]
+	if !ops.EqualShapes(in.Shape, shape) {
+		return nil, fmt.Errorf("the preprocessed image has shape %s but input %q expects %s", ops.FormatShape(shape), in.Name, ops.FormatShape(in.Shape))
+	}
+	outs, err := m.sess.Run(context.Background(), map[string]*ops.Tensor{in.Name: {Shape: shape, Data: data}})
+	if err != nil {
+		return nil, err
+	}
+	preds := wrt.TopK(outs[m.sess.Outputs()[0].Name].Data, m.m.Meta.Labels, k)
+	b, _ := json.Marshal(preds)
+	return map[string]any{"result": string(b)}, nil
+}
+
+func summary(args []js.Value) (map[string]any, error) {
+	if err := argCount(args, 1, "summary"); err != nil {
+		return nil, err
+	}
+	m, err := getModel(args[0])
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(m.sess.Summary())
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"result": string(b)}, nil
+}
+
+func dispose(args []js.Value) (map[string]any, error) {
+	if err := argCount(args, 1, "dispose"); err != nil {
+		return nil, err
+	}
+	if _, err := getModel(args[0]); err != nil {
+		return nil, err
+	}
+	delete(models, args[0].Int())
+	return nil, nil
+}
+
+func memory(args []js.Value) (map[string]any, error) {
+	return map[string]any{"models": len(models)}, nil
+}

@@ -1,0 +1,36 @@
+//go:build js && wasm
+
+// Command wasm is wasmnn's browser module: built with GOOS=js GOARCH=wasm into
+// js/dist/wasmnn.wasm. It registers one object, globalThis.__wasmnn, whose
+// methods the JS package (js/wasmnn.js) and the Go host (wasm/host) call:
+//
+//	load(bytes: Uint8Array, options: string /* JSON */) -> {id, info: string /* JSON */} | {error}
+//	run(id, names: string[], data: Uint8Array[]) -> {names, shapes, data: Uint8Array[]} | {error}
+//	runProfiled(id, names, data) -> as run, plus times: number[] (ms per layer)
+//	classify(id, rgba: Uint8Array, width, height, topK) -> {result: string /* JSON */} | {error}
+//	summary(id, options: string) -> {result: string /* JSON */} | {error}
+//	dispose(id) -> {} | {error}
+//	memory() -> {bytes, models}
+//
+// Tensor data crosses the boundary as the bytes of little-endian float32
+// values, copied once in each direction. Every call recovers from panics, so
+// an error never ends the program: it comes back as {error: message} and the
+// next call works. When the object is ready the module calls
+// globalThis.__wasmnnReady() if it exists.
+package main
+
+import (
+	"syscall/js"
+)
+
+func main() {
+	api := js.Global().Get("Object").New()
+	for name, fn := range handlers {
+		api.Set(name, js.FuncOf(wrap(fn)))
+	}
+	js.Global().Set("__wasmnn", api)
+	if ready := js.Global().Get("__wasmnnReady"); ready.Type() == js.TypeFunction {
+		ready.Invoke()
+	}
+	select {}
+}
