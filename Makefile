@@ -26,8 +26,8 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-test-go:
-	$(GO) test -count=1 -timeout 20m ./...
+test-go: wasm
+	WASMNN_WASM=$(CURDIR)/$(WASM) $(GO) test -count=1 -timeout 20m ./...
 
 test: vet test-go
 

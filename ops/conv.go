@@ -22,12 +22,42 @@ const (
 )
 
 // ConvAlgos returns the algorithms applicable to g: direct and im2col
-// always, depthwise when g.Depthwise().
+// always, depthwise when g.Depthwise(), winograd2 and winograd4 for 3x3 (or
+// 1D 3-tap) stride-1 undilated convolutions without groups of rank 1 or 2,
+// and fft for stride-1 undilated convolutions without groups whose FFT
+// tiles and transformed weights fit the limits of fftChooseTile.
 func ConvAlgos(g ConvGeom) []ConvAlgo {
+	algos := []ConvAlgo{AlgoDirect, AlgoIm2col}
 	if g.Depthwise() {
-		return []ConvAlgo{AlgoDirect, AlgoIm2col, AlgoDepthwise}
+		algos = append(algos, AlgoDepthwise)
 	}
-	return []ConvAlgo{AlgoDirect, AlgoIm2col}
+	if winogradApplies(g) {
+		algos = append(algos, AlgoWinograd2, AlgoWinograd4)
+	}
+	if _, ok := fftChooseTile(g); ok {
+		algos = append(algos, AlgoFFT)
+	}
+	return algos
+}
+
+// KnownConvAlgos lists every algorithm name NewConv understands, "auto"
+// first.
+func KnownConvAlgos() []ConvAlgo {
+	return []ConvAlgo{AlgoAuto, AlgoDirect, AlgoIm2col, AlgoDepthwise, AlgoWinograd2, AlgoWinograd4, AlgoFFT}
+}
+
+// ParseConvAlgo checks that s names a known algorithm; "" means auto. The
+// error wraps ErrAlgo and lists the known names.
+func ParseConvAlgo(s string) (ConvAlgo, error) {
+	if s == "" {
+		return AlgoAuto, nil
+	}
+	for _, a := range KnownConvAlgos() {
+		if string(a) == s {
+			return a, nil
+		}
+	}
+	return "", fmt.Errorf("%w: unknown conv algorithm %q (known: %v)", ErrAlgo, s, KnownConvAlgos())
 }
 
 // ChooseConvAlgo picks an algorithm for g by a simple cost rule: depthwise
@@ -66,6 +96,11 @@ type Conv struct {
 	im           im2colGeom
 	units        int // GEMM work units per Forward
 	slotLen      int // scratch per goroutine
+
+	// winograd, fft
+	xf   xformGemm
+	wino winoGeom
+	fft  fftGeom
 }
 
 // validConvGeom reports whether g is internally consistent enough for the
@@ -122,6 +157,12 @@ func NewConv(g ConvGeom, w, bias []float32, act Activation, algo ConvAlgo) (*Con
 	switch algo {
 	case AlgoIm2col:
 		c.im2colSetup(w)
+	case AlgoWinograd2:
+		c.winogradSetup(w, 2)
+	case AlgoWinograd4:
+		c.winogradSetup(w, 4)
+	case AlgoFFT:
+		c.fftSetup(w)
 	default:
 		c.w = slices.Clone(w)
 	}
@@ -159,6 +200,8 @@ func (c *Conv) Forward(dst, x, ws []float32, threads int) {
 		c.forwardIm2col(dst, x, ws, threads)
 	case AlgoDepthwise:
 		c.forwardDepthwise(dst, x, threads)
+	case AlgoWinograd2, AlgoWinograd4, AlgoFFT:
+		c.forwardXform(dst, x, ws, threads)
 	default:
 		c.forwardDirect(dst, x, threads)
 	}
@@ -205,13 +248,17 @@ func accumRow(row, xrow, wk []float32, sw, dw, pw int) {
 		}
 	case kw == 3 && sw == 1:
 		w0, w1, w2 := wk[0], wk[1], wk[2]
-		xs := xrow[lo-pw : hi-pw+2*dw]
 		rs := row[lo:hi]
+		n := len(rs)
+		x0 := xrow[lo-pw : lo-pw+n]
+		x1 := xrow[lo-pw+dw : lo-pw+dw+n]
+		x2 := xrow[lo-pw+2*dw : lo-pw+2*dw+n]
+		x0, x1, x2 = x0[:len(rs)], x1[:len(rs)], x2[:len(rs)]
 		for i := range rs {
 			acc := rs[i]
-			acc += float32(w0 * xs[i])
-			acc += float32(w1 * xs[i+dw])
-			acc += float32(w2 * xs[i+2*dw])
+			acc += float32(w0 * x0[i])
+			acc += float32(w1 * x1[i])
+			acc += float32(w2 * x2[i])
 			rs[i] = acc
 		}
 	case kw == 3:

@@ -3,17 +3,19 @@ package ops
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
-// benchConv is one convolution shape of a real network (batch 1).
+// benchConv is one convolution shape of a real network (batch 1): square
+// 2D, or 1D when the name starts with "1d".
 type benchConv struct {
 	net, name                string
 	c, m, in, k, stride, pad int
 }
 
 // benchConvShapes lists every distinct convolution shape of ResNet-18 and
-// VGG-16 on a 224x224 input.
+// VGG-16 on a 224x224 input, plus large-kernel stride-1 shapes for fft.
 var benchConvShapes = []benchConv{
 	{"resnet18", "7x7s2_3-64_224", 3, 64, 224, 7, 2, 3},
 	{"resnet18", "3x3_64-64_56", 64, 64, 56, 3, 1, 1},
@@ -35,6 +37,8 @@ var benchConvShapes = []benchConv{
 	{"vgg16", "3x3_256-512_28", 256, 512, 28, 3, 1, 1},
 	{"vgg16", "3x3_512-512_28", 512, 512, 28, 3, 1, 1},
 	{"vgg16", "3x3_512-512_14", 512, 512, 14, 3, 1, 1},
+	{"large", "7x7_64-64_56", 64, 64, 56, 7, 1, 3},
+	{"large", "1d_k63_32-32_4096", 32, 32, 4096, 63, 1, 31},
 }
 
 // BenchmarkConv runs every shape with every applicable algorithm on 1 and 2
@@ -43,15 +47,20 @@ var benchConvShapes = []benchConv{
 func BenchmarkConv(b *testing.B) {
 	for _, s := range benchConvShapes {
 		p := ConvParams{Window: Window{Strides: []int{s.stride, s.stride}, PadsBegin: []int{s.pad, s.pad}, PadsEnd: []int{s.pad, s.pad}}}
-		g, err := NewConvGeom([]int{1, s.c, s.in, s.in}, []int{s.m, s.c, s.k, s.k}, p)
+		xs, ws := []int{1, s.c, s.in, s.in}, []int{s.m, s.c, s.k, s.k}
+		if strings.HasPrefix(s.name, "1d") {
+			p = ConvParams{Window: Window{Strides: []int{s.stride}, PadsBegin: []int{s.pad}, PadsEnd: []int{s.pad}}}
+			xs, ws = []int{1, s.c, s.in}, []int{s.m, s.c, s.k}
+		}
+		g, err := NewConvGeom(xs, ws, p)
 		if err != nil {
 			b.Fatal(err)
 		}
 		rng := rand.New(rand.NewPCG(1, 1))
-		x := randSlice(rng, mustLen(g.InShape()))
-		w := randSlice(rng, mustLen(g.WeightShape()))
+		x := randSlice(rng, convNumel(g.InShape()))
+		w := randSlice(rng, convNumel(g.WeightShape()))
 		bias := randSlice(rng, s.m)
-		dst := make([]float32, mustLen(g.OutShape()))
+		dst := make([]float32, convNumel(g.OutShape()))
 		for _, algo := range ConvAlgos(g) {
 			cv, err := NewConv(g, w, bias, Activation{Kind: ActReLU}, algo)
 			if err != nil {

@@ -63,7 +63,7 @@ func TestDenseAgainstReference(t *testing.T) {
 			got := runDense(t, d, x, c.batch, 1)
 			checkClose(t, got, want, 1e-5)
 			for _, th := range []int{2, 3, 7} {
-				if k := sameBits(got, runDense(t, d, x, c.batch, th)); k >= 0 {
+				if k := firstBitDiff(got, runDense(t, d, x, c.batch, th)); k >= 0 {
 					t.Fatalf("threads=%d differs from threads=1 at %d", th, k)
 				}
 			}
@@ -92,7 +92,7 @@ func TestDenseGOMAXPROCS(t *testing.T) {
 	for _, procs := range []int{1, 2, 3} {
 		runtime.GOMAXPROCS(procs)
 		for _, th := range []int{2, 3, 7} {
-			if k := sameBits(base, runDense(t, d, x, batch, th)); k >= 0 {
+			if k := firstBitDiff(base, runDense(t, d, x, batch, th)); k >= 0 {
 				t.Fatalf("GOMAXPROCS=%d threads=%d differs at %d", procs, th, k)
 			}
 		}

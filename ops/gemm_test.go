@@ -122,7 +122,7 @@ func TestGemmAgainstReference(t *testing.T) {
 				}
 			}
 			for _, th := range []int{2, 3, 7} {
-				if k := sameBits(got, runGemm(t, p, a, b, c0, th)); k >= 0 {
+				if k := firstBitDiff(got, runGemm(t, p, a, b, c0, th)); k >= 0 {
 					t.Fatalf("threads=%d differs from threads=1 at %d", th, k)
 				}
 			}
@@ -141,7 +141,7 @@ func TestGemmGOMAXPROCS(t *testing.T) {
 	for _, procs := range []int{1, 2, 3} {
 		runtime.GOMAXPROCS(procs)
 		for _, th := range []int{2, 3, 7, 100} {
-			if k := sameBits(base, runGemm(t, p, a, b, c0, th)); k >= 0 {
+			if k := firstBitDiff(base, runGemm(t, p, a, b, c0, th)); k >= 0 {
 				t.Fatalf("GOMAXPROCS=%d threads=%d differs at %d", procs, th, k)
 			}
 		}

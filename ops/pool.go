@@ -10,7 +10,7 @@ import (
 // (prod(g.OutShape()) values). dst must not overlap x.
 //
 // Max pooling ignores padding (padded positions never win) and propagates
-// NaN. Average pooling sums in float64 and divides, when g.CountIncludePad is
+// NaN (it uses Go's max, which also orders -0 below +0). Average pooling sums in float64 and divides, when g.CountIncludePad is
 // false, by the number of window taps inside the input; when it is true, by
 // the number of taps inside the padded input [-PadHead, In+PadTail), so that
 // taps beyond the explicit padding, added by ceil mode, are not counted (ONNX
@@ -66,9 +66,7 @@ func poolPlane(g *PoolGeom, dst, x []float32) {
 						for jh := h0; jh < h1; jh++ {
 							row := x[(sd+jd*dl.D)*hw+(sh+jh*dl.H)*in.W:]
 							for jw := w0; jw < w1; jw++ {
-								if v := row[sw+jw*dl.W]; v > m || v != v {
-									m = v
-								}
+								m = max(m, row[sw+jw*dl.W])
 							}
 						}
 					}
@@ -99,7 +97,7 @@ func poolPlane(g *PoolGeom, dst, x []float32) {
 }
 
 // GlobalPool reduces each of the n*c channels of x ([n, c, spatial]) to one
-// value of dst ([n, c]): their maximum (propagating NaN) for PoolMax, their
+// value of dst ([n, c]): their maximum (Go's max: NaN propagates) for PoolMax, their
 // mean (summed in float64) for PoolAvg. It panics if a buffer is too short.
 func GlobalPool(kind PoolKind, dst, x []float32, n, c, spatial int) {
 	planes := n * c
@@ -112,9 +110,7 @@ func GlobalPool(kind PoolKind, dst, x []float32, n, c, spatial int) {
 		if kind == PoolMax {
 			m := plane[0]
 			for _, v := range plane[1:] {
-				if v > m || v != v {
-					m = v
-				}
+				m = max(m, v)
 			}
 			dst[p] = m
 			continue

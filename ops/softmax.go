@@ -9,8 +9,11 @@ import "fmt"
 // overlap it. Softmax panics if a buffer is too short.
 func Softmax(dst, x []float32, outer, axis, inner int) {
 	n := outer * axis * inner
-	if len(x) < n || len(dst) < n || axis < 1 {
+	if len(x) < n || len(dst) < n {
 		panic(fmt.Sprintf("ops.Softmax: buffers of %d and %d values for [%d %d %d]", len(x), len(dst), outer, axis, inner))
+	}
+	if n == 0 {
+		return
 	}
 	for o := 0; o < outer; o++ {
 		base := o * axis * inner

@@ -125,7 +125,13 @@ func newPlan(m *Model, opts Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := ops.ParseConvAlgo(string(opts.Algo)); err != nil {
+		return nil, err
+	}
 	for name, algo := range opts.LayerAlgos {
+		if _, err := ops.ParseConvAlgo(string(algo)); err != nil {
+			return nil, fmt.Errorf("layer %q: %w", name, err)
+		}
 		found := false
 		for _, n := range m.Nodes {
 			if n.Name == name && n.Op == "Conv" {
@@ -492,7 +498,7 @@ func (p *plan) foldBatchNorm(conv, bn *Node, in []operand) ([]float32, []float32
 }
 
 // errAlgo marks "algorithm does not apply" errors from buildConv.
-var errAlgo = errors.New("algorithm does not apply")
+var errAlgo = ops.ErrAlgo
 
 // planBuffers gives every step output an offset in one arena, reusing the
 // space of values no later step reads (first fit, 16-float alignment).

@@ -51,9 +51,26 @@ func wrap(h handler) func(js.Value, []js.Value) any {
 type model struct {
 	m    *wrt.Model
 	sess *wrt.Session
-	// per-run buffers, kept between runs so that steady-state runs reuse them
-	inputs  map[string]*ops.Tensor
-	outputs map[string]*ops.Tensor
+	// Buffers kept for the model's lifetime, so that runs reuse them and the
+	// exported fast path (fast.go) can hand out stable pointers: inputs and
+	// outputs by name, and in the order of sess.Inputs() and sess.Outputs().
+	inputs, outputs map[string]*ops.Tensor
+	inList, outList []*ops.Tensor
+}
+
+func newModel(m *wrt.Model, sess *wrt.Session) *model {
+	md := &model{m: m, sess: sess, inputs: map[string]*ops.Tensor{}, outputs: map[string]*ops.Tensor{}}
+	for _, in := range sess.Inputs() {
+		t, _ := ops.NewTensor(in.Shape...)
+		md.inputs[in.Name] = t
+		md.inList = append(md.inList, t)
+	}
+	for _, out := range sess.Outputs() {
+		t, _ := ops.NewTensor(out.Shape...)
+		md.outputs[out.Name] = t
+		md.outList = append(md.outList, t)
+	}
+	return md
 }
 
 var (
@@ -85,8 +102,10 @@ func argCount(args []js.Value, n int, what string) error {
 	return nil
 }
 
+var uint8Array = js.Global().Get("Uint8Array")
+
 func bytesArg(v js.Value, what string) ([]byte, error) {
-	if v.Type() != js.TypeObject || !v.InstanceOf(js.Global().Get("Uint8Array")) {
+	if v.Type() != js.TypeObject || !v.InstanceOf(uint8Array) {
 		return nil, fmt.Errorf("%s must be a Uint8Array", what)
 	}
 	b := make([]byte, v.Get("length").Int())
@@ -143,7 +162,7 @@ func load(args []js.Value) (map[string]any, error) {
 	}
 	id := nextID
 	nextID++
-	models[id] = &model{m: m, sess: sess}
+	models[id] = newModel(m, sess)
 	inf, _ := json.Marshal(info{Inputs: sess.Inputs(), Outputs: sess.Outputs(), Meta: metaJSON{Name: m.Meta.Name,
 		Description: m.Meta.Description, Labels: m.Meta.Labels, Preprocess: m.Meta.Preprocess, Extra: m.Meta.Extra}})
 	return map[string]any{"id": id, "info": string(inf)}, nil
@@ -180,18 +199,6 @@ func run(args []js.Value, profiled bool) (map[string]any, error) {
 	if names.Type() != js.TypeObject || datas.Type() != js.TypeObject || names.Length() != datas.Length() {
 		return nil, fmt.Errorf("run needs arrays of input names and data of equal length")
 	}
-	if m.inputs == nil {
-		m.inputs = map[string]*ops.Tensor{}
-		for _, in := range m.sess.Inputs() {
-			n, _ := ops.NumElements(in.Shape)
-			m.inputs[in.Name] = &ops.Tensor{Shape: in.Shape, Data: make([]float32, n)}
-		}
-		m.outputs = map[string]*ops.Tensor{}
-		for _, out := range m.sess.Outputs() {
-			n, _ := ops.NumElements(out.Shape)
-			m.outputs[out.Name] = &ops.Tensor{Shape: out.Shape, Data: make([]float32, n)}
-		}
-	}
 	feeds := make(map[string]*ops.Tensor, names.Length())
 	for i := 0; i < names.Length(); i++ {
 		name := names.Index(i).String()
@@ -200,7 +207,7 @@ func run(args []js.Value, profiled bool) (map[string]any, error) {
 			return nil, fmt.Errorf("%w: unknown input %q", wrt.ErrInput, name)
 		}
 		d := datas.Index(i)
-		if d.Type() != js.TypeObject || !d.InstanceOf(js.Global().Get("Uint8Array")) {
+		if d.Type() != js.TypeObject || !d.InstanceOf(uint8Array) {
 			return nil, fmt.Errorf("input %q: data must be a Uint8Array view of float32 values", name)
 		}
 		if n := d.Get("length").Int(); n != 4*len(t.Data) {
@@ -220,7 +227,7 @@ func run(args []js.Value, profiled bool) (map[string]any, error) {
 		return nil, err
 	}
 	outNames, shapes, data := []any{}, []any{}, []any{}
-	u8 := js.Global().Get("Uint8Array")
+	u8 := uint8Array
 	for _, o := range m.sess.Outputs() {
 		t := m.outputs[o.Name]
 		arr := u8.New(4 * len(t.Data))

@@ -326,7 +326,7 @@ func weights(src, dst int) resampler {
 			rs.start[i], rs.w[i] = first, ws
 		default:
 			// Centre of output pixel i in input pixel coordinates.
-			c := (float64(i)+0.5)*ratio - 0.5
+			c := float64((float64(i)+0.5)*ratio) - 0.5
 			j := int(math.Floor(c))
 			f := c - float64(j)
 			switch {

@@ -243,7 +243,7 @@ func refResize(src []float64, sw, sh, dw, dh int) []float64 {
 			ov := math.Min(hi, float64(j+1)) - math.Max(lo, float64(j))
 			return math.Max(ov, 0) / r
 		default:
-			c := math.Min(math.Max((float64(i)+0.5)*r-0.5, 0), float64(n-1))
+			c := math.Min(math.Max(float64((float64(i)+0.5)*r)-0.5, 0), float64(n-1))
 			return math.Max(0, 1-math.Abs(c-float64(j)))
 		}
 	}
@@ -253,7 +253,7 @@ func refResize(src []float64, sw, sh, dw, dh int) []float64 {
 			s := 0.0
 			for j := range sh {
 				for i := range sw {
-					s += axis(sw, dw, x, i) * axis(sh, dh, y, j) * src[j*sw+i]
+					s += float64(axis(sw, dw, x, i) * axis(sh, dh, y, j) * src[j*sw+i])
 				}
 			}
 			out[y*dw+x] = s
@@ -485,4 +485,22 @@ func FuzzDecodeToTensor(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFromRGBA(t *testing.T) {
+	pix := []byte{255, 0, 0, 255, 0, 255, 0, 255}
+	img, err := FromRGBA(pix, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, g, _, _ := img.At(1, 0).RGBA(); r != 0 || g != 0xffff {
+		t.Errorf("pixel (1,0) = %v", img.At(1, 0))
+	}
+	for _, tc := range []struct {
+		w, h, n int
+	}{{2, 2, 8}, {0, 1, 0}, {-1, 5, 4}, {MaxImageSide + 1, 1, 4 * (MaxImageSide + 1)}} {
+		if _, err := FromRGBA(make([]byte, tc.n), tc.w, tc.h); !errors.Is(err, ErrImage) {
+			t.Errorf("%dx%d with %d bytes: err %v", tc.w, tc.h, tc.n, err)
+		}
+	}
 }

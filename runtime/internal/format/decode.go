@@ -24,16 +24,18 @@ const MaxDepth = 32
 
 // Decode parses a .wnn file. It never panics and never trusts a declared
 // length: each map, array, string and bin length is checked against the
-// bytes that remain before anything is allocated, so what decoding
-// allocates is bounded by a constant times len(b). Every error wraps ErrBadModel, and also
+// bytes that remain before anything is allocated for it, so a small file
+// cannot make Decode allocate much: at most about 32 bytes per byte of b
+// (weights cost 1 byte per byte). Every error wraps ErrBadModel, and also
 // ErrVersion for an unsupported version; messages give the place in the
-// file (key path and byte offset).
+// file (key path, node or tensor name, byte offset).
 //
-// Decode checks the encoding and the tensors (unique non-empty names, known
-// dtype, shape, data size); it does not check ops, attributes or the
-// graph's wiring, which the runtime validates when it loads the model. The
-// returned Model does not alias b. Empty lists and maps decode as nil, except
-// attribute arrays (see docs/FORMAT.md).
+// Decode checks the encoding, the tensors (unique non-empty names, known
+// dtype, shape, data size), that graph inputs have names and nodes have ops;
+// it does not check ops, attributes or the graph's wiring, which the
+// runtime validates when it loads the model. The returned Model does not
+// alias b. Empty lists and maps decode as nil, except attribute arrays (see
+// docs/FORMAT.md).
 func Decode(b []byte) (*Model, error) {
 	m, err := decode(b)
 	if err != nil {
@@ -560,42 +562,53 @@ func withArticle(kind string) string {
 	return "a " + kind
 }
 
-// fields reads a map whose keys are strings, calling field for each key at
-// the map's level+1 for nested values. field returns false for an unknown
-// key, which is then skipped. A known key given twice is an error.
-func (r *reader) fields(level int, field func(key string) (bool, error)) error {
+// fieldReader iterates over a map with string keys, of which keys are
+// known: next returns the index in keys of each known key, whose value the
+// caller then reads, and skips the values of unknown keys. A known key
+// given twice is an error.
+type fieldReader struct {
+	r     *reader
+	keys  []string
+	level int    // the map's level
+	left  int    // entries not yet read
+	seen  uint32 // bit i: keys[i] was read
+}
+
+// fields starts reading a map (nil reads as empty) at nesting level level.
+func (r *reader) fields(level int, keys []string) (fieldReader, error) {
 	n, err := r.mapLen(level)
-	if err != nil {
-		return err
-	}
-	var seen []string // known keys read so far; maps here have few keys
-	for range n {
-		koff := r.off
-		kb, err := r.strBytes()
+	return fieldReader{r: r, keys: keys, level: level, left: n}, err
+}
+
+// next returns the index of the next known key, or -1 at the end of the map.
+func (f *fieldReader) next() (int, error) {
+	for f.left > 0 {
+		f.left--
+		koff := f.r.off
+		kb, err := f.r.strBytes()
 		if err != nil {
-			return fmt.Errorf("map key: %w", err)
+			return 0, fmt.Errorf("map key: %w", err)
 		}
-		key := string(kb)
-		voff := r.off
-		known, err := field(key)
-		if err != nil {
-			return fmt.Errorf("%q: %w", key, err)
+		i := -1
+		for j, k := range f.keys {
+			if string(kb) == k { // no allocation for a comparison
+				i = j
+				break
+			}
 		}
-		if !known {
-			r.off = voff
-			if err := r.skip(level + 1); err != nil {
-				return fmt.Errorf("%q: %w", key, err)
+		if i < 0 {
+			if err := f.r.skip(f.level + 1); err != nil {
+				return 0, fmt.Errorf("%q: %w", kb, err)
 			}
 			continue
 		}
-		for _, s := range seen {
-			if s == key {
-				return fmt.Errorf("duplicate key %q at offset %d", key, koff)
-			}
+		if f.seen&(1<<i) != 0 {
+			return 0, fmt.Errorf("duplicate key %q at offset %d", f.keys[i], koff)
 		}
-		seen = append(seen, key)
+		f.seen |= 1 << i
+		return i, nil
 	}
-	return nil
+	return -1, nil
 }
 
 // describeAt returns ` (what "NAME" at offset N)` for the map at offset off,
@@ -604,23 +617,23 @@ func (r *reader) fields(level int, field func(key string) (bool, error)) error {
 func (r *reader) describeAt(off int, what string) string {
 	s := &reader{b: r.b, off: off}
 	var name, op string
-	s.fields(levelField, func(key string) (bool, error) {
-		switch {
-		case key == "name" && name == "":
-			if k, _ := s.peek(); k == "string" {
-				name, _ = s.str()
-				return true, nil
-			}
-		case key == "op" && what == "node" && op == "":
-			if k, _ := s.peek(); k == "string" {
-				op, _ = s.str()
-				return true, nil
-			}
+	f, _ := s.fields(levelField, []string{"name", "op"})
+	for {
+		i, err := f.next()
+		if err != nil || i < 0 {
+			break
 		}
-		return false, nil
-	})
+		if k, _ := s.peek(); k != "string" {
+			break
+		}
+		if i == 0 {
+			name, _ = s.str()
+		} else {
+			op, _ = s.str()
+		}
+	}
 	switch {
-	case op != "":
+	case op != "" && what == "node":
 		return fmt.Sprintf(" (%s %q, %s, at offset %d)", what, name, op, off)
 	case name != "":
 		return fmt.Sprintf(" (%s %q at offset %d)", what, name, off)
@@ -628,11 +641,20 @@ func (r *reader) describeAt(off int, what string) string {
 	return fmt.Sprintf(" (at offset %d)", off)
 }
 
-// initialCap bounds the capacity reserved for n declared elements of a
-// large Go type, so that a hostile length costs no more than the bytes that
-// actually follow (the slice grows by append beyond it).
-func initialCap(n int) int {
-	return min(n, 16)
+// listLen reads the header of an array whose valid elements each take at
+// least minSize bytes, and checks that n of them fit in what remains. This
+// bounds what decoding allocates per byte of input: a struct per element
+// is at most a few tens of times minSize bytes.
+func (r *reader) listLen(level, minSize int, what string) (int, error) {
+	start := r.off
+	n, err := r.arrayLen(level)
+	if err != nil {
+		return 0, err
+	}
+	if need, rem := uint64(n)*uint64(minSize), uint64(len(r.b)-r.off); need > rem {
+		return 0, fmt.Errorf("truncated at offset %d: %d %s need at least %d bytes, %d remain", start, n, what, need, rem)
+	}
+	return n, nil
 }
 
 // strings reads an array of strings (nil when empty).
@@ -641,19 +663,16 @@ func (r *reader) strings(level int) ([]string, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	s := make([]string, 0, initialCap(n))
-	for i := range n {
-		v, err := r.str()
-		if err != nil {
+	s := make([]string, n)
+	for i := range s {
+		if s[i], err = r.str(); err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)
 		}
-		s = append(s, v)
 	}
 	return s, nil
 }
 
-// ints reads an array of integers that fit an int (nil when empty). Each
-// element takes at least one byte of input, so n ints cost at most 8n bytes.
+// ints reads an array of integers that fit an int (nil when empty).
 func (r *reader) ints(level int) ([]int, error) {
 	n, err := r.arrayLen(level)
 	if err != nil || n == 0 {
@@ -692,84 +711,119 @@ const (
 	levelValue   = 6 // attr arrays
 )
 
+// Known keys of each map, in the order of the switch cases that read them.
+var (
+	graphKeys      = []string{"inputs", "outputs", "nodes"}
+	valueInfoKeys  = []string{"name", "shape"}
+	nodeKeys       = []string{"name", "op", "inputs", "outputs", "attrs"}
+	tensorKeys     = []string{"name", "dtype", "shape", "data"}
+	metaKeys       = []string{"name", "description", "labels", "preprocess", "extra"}
+	preprocessKeys = []string{"width", "height", "content_width", "content_height", "channels",
+		"invert", "scale", "mean", "std", "layout"}
+)
+
+// Smallest valid encodings: an input needs a non-empty "name" (map header,
+// fixstr "name", a 1-byte fixstr: 1+5+2 bytes), a node a non-empty "op"
+// (1+3+2 bytes).
+const (
+	minValueInfoSize = 8
+	minNodeSize      = 6
+)
+
 func (r *reader) graph() (Graph, error) {
 	var g Graph
-	err := r.fields(levelSection, func(key string) (bool, error) {
-		var err error
-		switch key {
-		case "inputs":
-			g.Inputs, err = r.valueInfos()
-		case "outputs":
-			g.Outputs, err = r.strings(levelItem)
-		case "nodes":
-			g.Nodes, err = r.nodes()
-		default:
-			return false, nil
+	f, err := r.fields(levelSection, graphKeys)
+	for err == nil {
+		var i int
+		if i, err = f.next(); err != nil || i < 0 {
+			break
 		}
-		return true, err
-	})
+		switch i {
+		case 0:
+			g.Inputs, err = r.valueInfos()
+		case 1:
+			g.Outputs, err = r.strings(levelItem)
+		case 2:
+			g.Nodes, err = r.nodes()
+		}
+		if err != nil {
+			err = fmt.Errorf("%q: %w", graphKeys[i], err)
+		}
+	}
 	return g, err
 }
 
 func (r *reader) valueInfos() ([]ValueInfo, error) {
-	n, err := r.arrayLen(levelItem)
+	n, err := r.listLen(levelItem, minValueInfoSize, "inputs")
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	vs := make([]ValueInfo, 0, initialCap(n))
-	for i := range n {
-		var v ValueInfo
-		err := r.fields(levelField, func(key string) (bool, error) {
-			var err error
-			switch key {
-			case "name":
-				v.Name, err = r.str()
-			case "shape":
-				v.Shape, err = r.ints(levelField + 1)
-			default:
-				return false, nil
+	vs := make([]ValueInfo, n)
+	for k := range vs {
+		v := &vs[k]
+		f, err := r.fields(levelField, valueInfoKeys)
+		for err == nil {
+			var i int
+			if i, err = f.next(); err != nil || i < 0 {
+				break
 			}
-			return true, err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("[%d]: %w", i, err)
+			switch i {
+			case 0:
+				v.Name, err = r.str()
+			case 1:
+				v.Shape, err = r.ints(levelField + 1)
+			}
+			if err != nil {
+				err = fmt.Errorf("%q: %w", valueInfoKeys[i], err)
+			}
 		}
-		vs = append(vs, v)
+		if err == nil && v.Name == "" {
+			err = errors.New(`missing or empty "name"`)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", k, err)
+		}
 	}
 	return vs, nil
 }
 
 func (r *reader) nodes() ([]Node, error) {
-	n, err := r.arrayLen(levelItem)
+	n, err := r.listLen(levelItem, minNodeSize, "nodes")
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	nodes := make([]Node, 0, initialCap(n))
-	for i := range n {
+	nodes := make([]Node, n)
+	for k := range nodes {
+		nd := &nodes[k]
 		start := r.off
-		var nd Node
-		err := r.fields(levelField, func(key string) (bool, error) {
-			var err error
-			switch key {
-			case "name":
-				nd.Name, err = r.str()
-			case "op":
-				nd.Op, err = r.str()
-			case "inputs":
-				nd.Inputs, err = r.strings(levelField + 1)
-			case "outputs":
-				nd.Outputs, err = r.strings(levelField + 1)
-			case "attrs":
-				nd.Attrs, err = r.attrs()
-			default:
-				return false, nil
+		f, err := r.fields(levelField, nodeKeys)
+		for err == nil {
+			var i int
+			if i, err = f.next(); err != nil || i < 0 {
+				break
 			}
-			return true, err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("[%d]%s: %w", i, r.describeAt(start, "node"), err)
+			switch i {
+			case 0:
+				nd.Name, err = r.str()
+			case 1:
+				nd.Op, err = r.str()
+			case 2:
+				nd.Inputs, err = r.strings(levelField + 1)
+			case 3:
+				nd.Outputs, err = r.strings(levelField + 1)
+			case 4:
+				nd.Attrs, err = r.attrs()
+			}
+			if err != nil {
+				err = fmt.Errorf("%q: %w", nodeKeys[i], err)
+			}
 		}
-		nodes = append(nodes, nd)
+		if err == nil && nd.Op == "" {
+			err = errors.New(`missing or empty "op"`)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("[%d]%s: %w", k, r.describeAt(start, "node"), err)
+		}
 	}
 	return nodes, nil
 }
@@ -780,7 +834,7 @@ func (r *reader) attrs() (map[string]any, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	attrs := make(map[string]any, initialCap(n))
+	attrs := make(map[string]any, n)
 	for range n {
 		koff := r.off
 		key, err := r.str()
@@ -855,27 +909,33 @@ func (r *reader) tensors() ([]Tensor, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	ts := make([]Tensor, 0, initialCap(n))
-	names := make(map[string]int, initialCap(n))
-	for i := range n {
+	// Tensors are not presized: decoding stops at the first invalid one, and
+	// a valid one takes at least 19 bytes, which pays for its Tensor.
+	var ts []Tensor
+	names := make(map[string]int)
+	for k := range n {
 		start := r.off
 		var t Tensor
-		err := r.fields(levelItem, func(key string) (bool, error) {
-			var err error
-			switch key {
-			case "name":
-				t.Name, err = r.str()
-			case "dtype":
-				t.DType, err = r.str()
-			case "shape":
-				t.Shape, err = r.ints(levelField)
-			case "data":
-				t.Data, err = r.bin()
-			default:
-				return false, nil
+		f, err := r.fields(levelItem, tensorKeys)
+		for err == nil {
+			var i int
+			if i, err = f.next(); err != nil || i < 0 {
+				break
 			}
-			return true, err
-		})
+			switch i {
+			case 0:
+				t.Name, err = r.str()
+			case 1:
+				t.DType, err = r.str()
+			case 2:
+				t.Shape, err = r.ints(levelField)
+			case 3:
+				t.Data, err = r.bin()
+			}
+			if err != nil {
+				err = fmt.Errorf("%q: %w", tensorKeys[i], err)
+			}
+		}
 		if err == nil {
 			err = checkTensor(&t)
 		}
@@ -885,9 +945,9 @@ func (r *reader) tensors() ([]Tensor, error) {
 			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("[%d]%s: %w", i, r.describeAt(start, "tensor"), err)
+			return nil, fmt.Errorf("[%d]%s: %w", k, r.describeAt(start, "tensor"), err)
 		}
-		names[t.Name] = i
+		names[t.Name] = k
 		ts = append(ts, t)
 	}
 	return ts, nil
@@ -895,24 +955,28 @@ func (r *reader) tensors() ([]Tensor, error) {
 
 func (r *reader) meta() (Meta, error) {
 	var m Meta
-	err := r.fields(levelSection, func(key string) (bool, error) {
-		var err error
-		switch key {
-		case "name":
-			m.Name, err = r.str()
-		case "description":
-			m.Description, err = r.str()
-		case "labels":
-			m.Labels, err = r.strings(levelItem)
-		case "preprocess":
-			m.Preprocess, err = r.preprocess()
-		case "extra":
-			m.Extra, err = r.extra()
-		default:
-			return false, nil
+	f, err := r.fields(levelSection, metaKeys)
+	for err == nil {
+		var i int
+		if i, err = f.next(); err != nil || i < 0 {
+			break
 		}
-		return true, err
-	})
+		switch i {
+		case 0:
+			m.Name, err = r.str()
+		case 1:
+			m.Description, err = r.str()
+		case 2:
+			m.Labels, err = r.strings(levelItem)
+		case 3:
+			m.Preprocess, err = r.preprocess()
+		case 4:
+			m.Extra, err = r.extra()
+		}
+		if err != nil {
+			err = fmt.Errorf("%q: %w", metaKeys[i], err)
+		}
+	}
 	return m, err
 }
 
@@ -922,7 +986,7 @@ func (r *reader) extra() (map[string]string, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	m := make(map[string]string, initialCap(n))
+	m := make(map[string]string, n)
 	for range n {
 		koff := r.off
 		key, err := r.str()
@@ -948,33 +1012,37 @@ func (r *reader) preprocess() (*Preprocess, error) {
 		return nil, nil
 	}
 	p := new(Preprocess)
-	err := r.fields(levelItem, func(key string) (bool, error) {
-		var err error
-		switch key {
-		case "width":
-			p.Width, err = r.goInt()
-		case "height":
-			p.Height, err = r.goInt()
-		case "content_width":
-			p.ContentWidth, err = r.goInt()
-		case "content_height":
-			p.ContentHeight, err = r.goInt()
-		case "channels":
-			p.Channels, err = r.goInt()
-		case "invert":
-			p.Invert, err = r.bool()
-		case "scale":
-			p.Scale, err = r.number()
-		case "mean":
-			p.Mean, err = r.float32s(levelField)
-		case "std":
-			p.Std, err = r.float32s(levelField)
-		case "layout":
-			p.Layout, err = r.str()
-		default:
-			return false, nil
+	f, err := r.fields(levelItem, preprocessKeys)
+	for err == nil {
+		var i int
+		if i, err = f.next(); err != nil || i < 0 {
+			break
 		}
-		return true, err
-	})
+		switch i {
+		case 0:
+			p.Width, err = r.goInt()
+		case 1:
+			p.Height, err = r.goInt()
+		case 2:
+			p.ContentWidth, err = r.goInt()
+		case 3:
+			p.ContentHeight, err = r.goInt()
+		case 4:
+			p.Channels, err = r.goInt()
+		case 5:
+			p.Invert, err = r.bool()
+		case 6:
+			p.Scale, err = r.number()
+		case 7:
+			p.Mean, err = r.float32s(levelField)
+		case 8:
+			p.Std, err = r.float32s(levelField)
+		case 9:
+			p.Layout, err = r.str()
+		}
+		if err != nil {
+			err = fmt.Errorf("%q: %w", preprocessKeys[i], err)
+		}
+	}
 	return p, err
 }

@@ -17,11 +17,13 @@ import (
 // Encode checks what Decode checks, so that its output always decodes: it
 // returns an error wrapping ErrBadModel for an empty, duplicate or unknown
 // tensor name or dtype, a tensor whose data does not match its shape, an
-// attribute value of an unsupported type, a string that is not valid UTF-8,
-// or m.Version other than 0 or Version. It does not validate ops or the
-// graph. Decode(Encode(m)) equals m up to the normalisations Decode applies
-// (empty lists and maps become nil; int, float32 and their slices in Attrs
-// become int64, float64 and their slices).
+// empty graph input name or node op, an attribute value of an unsupported
+// type, a string that is not valid UTF-8, or m.Version other than 0 or
+// Version. It does not validate ops or the graph's wiring.
+// Decode(Encode(m)) equals m up to the normalisations Decode applies (empty
+// lists and maps become nil; int, float32 and their slices in Attrs become
+// int64, float64 and their slices; an empty attribute slice becomes
+// []int64{}).
 func Encode(m *Model) ([]byte, error) {
 	if m.Version != 0 && m.Version != Version {
 		return nil, fmt.Errorf("%w: cannot write .wnn version %d (this build writes %d)", ErrBadModel, m.Version, Version)
@@ -30,12 +32,23 @@ func Encode(m *Model) ([]byte, error) {
 	for i := range m.Tensors {
 		t := &m.Tensors[i]
 		if err := checkTensor(t); err != nil {
-			return nil, fmt.Errorf("%w: tensors[%d]: %w", ErrBadModel, i, err)
+			return nil, fmt.Errorf("%w: tensors[%d] (%q): %w", ErrBadModel, i, t.Name, err)
 		}
 		if j, dup := names[t.Name]; dup {
 			return nil, fmt.Errorf("%w: tensors[%d]: duplicate tensor name %q (also tensors[%d])", ErrBadModel, i, t.Name, j)
 		}
 		names[t.Name] = i
+	}
+
+	for i, in := range m.Graph.Inputs {
+		if in.Name == "" {
+			return nil, fmt.Errorf("%w: graph input %d has an empty name", ErrBadModel, i)
+		}
+	}
+	for i := range m.Graph.Nodes {
+		if n := &m.Graph.Nodes[i]; n.Op == "" {
+			return nil, fmt.Errorf("%w: node %d (%q) has an empty op", ErrBadModel, i, n.Name)
+		}
 	}
 
 	var buf bytes.Buffer

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"runtime"
 	"slices"
@@ -61,7 +62,7 @@ func fullModel(t testing.TB) *Model {
 		Tensors: []Tensor{
 			mustTensor(NewF32Tensor("conv1.w", []int{8, 1, 3, 3}, w)),
 			mustTensor(NewF16Tensor("conv1.b", []int{8}, bias)),
-			mustTensor(NewF16Tensor("fc.w", []int{2, 1568}, make([]float32, 2*1568))),
+			mustTensor(NewF16Tensor("fc.w", []int{2, 16}, make([]float32, 2*16))),
 			mustTensor(NewF32Tensor("scalar", nil, []float32{3.5})),
 			{Name: "empty", DType: DTypeF32, Shape: []int{0, 4}},
 		},
@@ -292,58 +293,29 @@ func TestEncodeDeterministic(t *testing.T) {
 	}
 }
 
-// TestSpecExample checks the annotated byte-level example of docs/FORMAT.md:
-// the bytes below were written by hand from the specification.
+// TestSpecExample checks the annotated byte-level example of section 10 of
+// docs/FORMAT.md, whose bytes were written by hand from the specification:
+// Encode must produce them and Decode must read them back.
 func TestSpecExample(t *testing.T) {
-	const example = `
-85                                   map, 5 entries
-  a6 666f726d6174                    "format"
-  a3 776e6e                          "wnn"
-  a5 6772617068                      "graph"
-  83                                 map, 3 entries
-    a6 696e70757473                  "inputs"
-    91                               array, 1 element
-      82                             map, 2 entries
-        a4 6e616d65  a1 78           "name": "x"
-        a5 7368617065  92 01 02      "shape": [1, 2]
-    a5 6e6f646573                    "nodes"
-    91                               array, 1 element
-      85                             map, 5 entries
-        a5 6174747273                "attrs"
-        82                           map, 2 entries
-          aa 61637469766174696f6e    "activation"
-          a4 72656c75                "relu"
-          aa 7472616e73706f736564    "transposed"
-          01                         1
-        a6 696e70757473  92 a1 78 a1 77      "inputs": ["x", "w"]
-        a4 6e616d65  a2 6663                 "name": "fc"
-        a2 6f70  a5 44656e7365               "op": "Dense"
-        a7 6f757470757473  91 a1 79          "outputs": ["y"]
-    a7 6f757470757473  91 a1 79              "outputs": ["y"]
-  a4 6d657461                        "meta"
-  83                                 map, 3 entries
-    ab 6465736372697074696f6e  a0    "description": ""
-    a6 6c6162656c73  90              "labels": []
-    a4 6e616d65  a4 74696e79         "name": "tiny"
-  a7 74656e736f7273                  "tensors"
-  91                                 array, 1 element
-    84                               map, 4 entries
-      a4 64617461  c4 04 003c 00c0   "data": bin 4 bytes (f16 1.0, -2.0)
-      a5 6474797065  a3 663136       "dtype": "f16"
-      a4 6e616d65  a1 77             "name": "w"
-      a5 7368617065  92 01 02        "shape": [1, 2]
-  a7 76657273696f6e  01              "version": 1
-`
+	doc, err := os.ReadFile("../../../docs/FORMAT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "## 10. Example, byte by byte")
+	_, block, ok2 := strings.Cut(section, "```\n")
+	block, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("docs/FORMAT.md has no example block in section 10")
+	}
+	// Each line is hex byte groups, then a comment column that starts with a
+	// field that is not hex.
 	var hexText strings.Builder
-	for line := range strings.SplitSeq(example, "\n") {
-		if i := strings.Index(line, "  "); i >= 0 { // drop the comment column
-			fields := strings.Fields(line)
-			for _, f := range fields {
-				if _, err := hex.DecodeString(f); err != nil {
-					break
-				}
-				hexText.WriteString(f)
+	for line := range strings.SplitSeq(block, "\n") {
+		for _, f := range strings.Fields(line) {
+			if _, err := hex.DecodeString(f); err != nil {
+				break
 			}
+			hexText.WriteString(f)
 		}
 	}
 	want, err := hex.DecodeString(hexText.String())
@@ -433,10 +405,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"duplicate top-level key", append([]byte{0x84}, append(enc(t, "version"), append([]byte{0x01}, valid[1:]...)...)...), `duplicate top-level key "version"`, false},
 		{"invalid byte", enc(t, file(map[string]any{"zzz": msgpack.RawMessage{0xc1}})), "invalid msgpack byte 0xc1", false},
 		{"tensor size", enc(t, tensorFile(map[string]any{"name": "conv.w", "dtype": "f32", "shape": []int{2, 3}, "data": make([]byte, 20)})),
-			`tensor "conv.w": data is 20 bytes, but shape [2 3] of f32 needs 24 bytes`, false},
+			`(tensor "conv.w" at offset 28): data is 20 bytes, but shape [2 3] of f32 needs 24 bytes`, false},
 		{"f16 tensor size", enc(t, tensorFile(map[string]any{"name": "h", "dtype": "f16", "shape": []int{3}, "data": make([]byte, 12)})),
-			`tensor "h": data is 12 bytes, but shape [3] of f16 needs 6 bytes`, false},
-		{"duplicate tensor", enc(t, tensorFile(okTensor, okTensor)), `tensors: [1] at offset`, false},
+			`(tensor "h" at offset 28): data is 12 bytes, but shape [3] of f16 needs 6 bytes`, false},
+		{"duplicate tensor", enc(t, tensorFile(okTensor, okTensor)), `tensors: [1] (tensor "w" at offset `, false},
 		{"duplicate tensor message", enc(t, tensorFile(okTensor, okTensor)), `duplicate tensor name "w" (also tensors[0])`, false},
 		{"empty tensor name", enc(t, tensorFile(map[string]any{"dtype": "f32", "data": make([]byte, 4)})), "tensor with an empty name", false},
 		{"unknown dtype", enc(t, tensorFile(map[string]any{"name": "w", "dtype": "f64", "shape": []int{1}, "data": make([]byte, 8)})), `unknown dtype "f64"`, false},
@@ -452,6 +424,12 @@ func TestDecodeErrors(t *testing.T) {
 		{"mixed attr array", enc(t, nodeFile(map[string]any{"pads": []any{1, 2.5}})), "must hold only ints", false},
 		{"string attr array", enc(t, nodeFile(map[string]any{"names": []string{"a"}})), "unsupported attribute array of string", false},
 		{"map attr", enc(t, nodeFile(map[string]any{"m": map[string]any{}})), "unsupported attribute value a map", false},
+		{"node without op", enc(t, file(map[string]any{"graph": map[string]any{"nodes": []any{map[string]any{"name": "n", "inputs": []string{"x"}}}}})),
+			`graph: "nodes": [0] (node "n" at offset `, false},
+		{"input without name", enc(t, file(map[string]any{"graph": map[string]any{"inputs": []any{map[string]any{"shape": []int{1}}}}})),
+			`graph: "inputs": [0]: missing or empty "name"`, false},
+		{"nodes array too long", enc(t, file(map[string]any{"graph": map[string]any{"nodes": msgpack.RawMessage(append([]byte{0xdc, 0, 100}, bytes.Repeat([]byte{0x80}, 100)...))}})),
+			"100 nodes need at least 600 bytes", false},
 		{"graph not a map", enc(t, file(map[string]any{"graph": []int{1}})), "graph: at offset", false},
 		{"label not a string", enc(t, file(map[string]any{"meta": map[string]any{"labels": []any{"a", 1}}})), "meta: \"labels\": [1]", false},
 		{"preprocess invert int", enc(t, file(map[string]any{"meta": map[string]any{"preprocess": map[string]any{"invert": 1}}})), "expected a bool, found an int", false},
@@ -553,6 +531,45 @@ func TestDecodeHugeLengths(t *testing.T) {
 			}
 			if a := testing.AllocsPerRun(10, func() { Decode(tt.in) }); a > 100 {
 				t.Errorf("Decode made %v allocations", a)
+			}
+		})
+	}
+}
+
+// TestDecodeAllocationBound decodes valid files made of the smallest
+// possible elements and checks that what Decode allocates stays within the
+// documented bound of 32 bytes per byte of input.
+func TestDecodeAllocationBound(t *testing.T) {
+	const n = 20000
+	list := func(elem []byte) msgpack.RawMessage {
+		return append([]byte{0xdd, 0, n >> 16, n >> 8 & 0xff, n & 0xff}, bytes.Repeat(elem, n)...)
+	}
+	graph := func(key string, elem []byte) []byte {
+		return enc(t, file(map[string]any{"graph": map[string]any{key: list(elem)}}))
+	}
+	tests := []struct {
+		name string
+		in   []byte
+	}{
+		{"nodes", graph("nodes", []byte{0x81, 0xa2, 'o', 'p', 0xa1, 'X'})},
+		{"node inputs", graph("nodes", []byte{0x82, 0xa2, 'o', 'p', 0xa1, 'X', 0xa6, 'i', 'n', 'p', 'u', 't', 's', 0x91, 0xa0})},
+		{"graph inputs", graph("inputs", []byte{0x81, 0xa4, 'n', 'a', 'm', 'e', 0xa1, 'x'})},
+		{"outputs", graph("outputs", []byte{0xa0})},
+		{"labels", enc(t, file(map[string]any{"meta": map[string]any{"labels": list([]byte{0xa0})}}))},
+		{"attr ints", enc(t, nodeFile(map[string]any{"a": list([]byte{0x01})}))},
+		{"attr floats", enc(t, nodeFile(map[string]any{"a": list([]byte{0xca, 0, 0, 0, 0})}))},
+		{"shape", enc(t, file(map[string]any{"graph": map[string]any{"inputs": []any{map[string]any{"name": "x", "shape": list([]byte{0x01})}}}}))},
+		{"mean", enc(t, file(map[string]any{"meta": map[string]any{"preprocess": map[string]any{"mean": list([]byte{0x01})}}}))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			a := allocBytes(func() { _, err = Decode(tt.in) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if limit := 32 * uint64(len(tt.in)); a > limit {
+				t.Errorf("Decode allocated %d bytes for a %d-byte file (limit %d)", a, len(tt.in), limit)
 			}
 		})
 	}
@@ -719,6 +736,8 @@ func TestEncodeErrors(t *testing.T) {
 		{"size", func(m *Model) { m.Tensors[0].Shape = []int{3} }, `data is 4 bytes, but shape [3] of f16 needs 6 bytes`},
 		{"negative dim", func(m *Model) { m.Tensors[0].Shape = []int{-1} }, "negative dimension"},
 		{"attr type", func(m *Model) { m.Graph.Nodes[0].Attrs["x"] = true }, `node "fc" (Dense): attribute "x": unsupported value type bool`},
+		{"empty op", func(m *Model) { m.Graph.Nodes[0].Op = "" }, `node 0 ("fc") has an empty op`},
+		{"empty input name", func(m *Model) { m.Graph.Inputs[0].Name = "" }, "graph input 0 has an empty name"},
 		{"attr nil", func(m *Model) { m.Graph.Nodes[0].Attrs["x"] = nil }, "unsupported value type <nil>"},
 		{"utf8", func(m *Model) { m.Meta.Labels = []string{"ok", "\xff"} }, "not valid UTF-8"},
 	}

@@ -72,7 +72,7 @@ func checkCount(t *Tensor, n int) error {
 // unknown or Data does not match Shape.
 func (t *Tensor) Float32s() ([]float32, error) {
 	if err := checkTensor(t); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadModel, err)
+		return nil, fmt.Errorf("%w: tensor %q: %w", ErrBadModel, t.Name, err)
 	}
 	switch t.DType {
 	case DTypeF32:
@@ -92,22 +92,22 @@ func (t *Tensor) Float32s() ([]float32, error) {
 
 // checkTensor checks a tensor as Decode and Encode do: non-empty name,
 // known dtype, valid shape and a Data length matching the shape. The error
-// does not wrap ErrBadModel (callers add it).
+// neither names the tensor nor wraps ErrBadModel (callers add both).
 func checkTensor(t *Tensor) error {
 	if t.Name == "" {
 		return errors.New("tensor with an empty name")
 	}
 	size := ElemSize(t.DType)
 	if size == 0 {
-		return fmt.Errorf("tensor %q: unknown dtype %q (known: %q, %q)", t.Name, t.DType, DTypeF32, DTypeF16)
+		return fmt.Errorf("unknown dtype %q (known: %q, %q)", t.DType, DTypeF32, DTypeF16)
 	}
 	n, err := ops.NumElements(t.Shape)
 	if err != nil {
-		return fmt.Errorf("tensor %q: %w", t.Name, err)
+		return err
 	}
 	if len(t.Data) != n*size {
-		return fmt.Errorf("tensor %q: data is %d bytes, but shape %s of %s needs %d bytes",
-			t.Name, len(t.Data), ops.FormatShape(t.Shape), t.DType, n*size)
+		return fmt.Errorf("data is %d bytes, but shape %s of %s needs %d bytes",
+			len(t.Data), ops.FormatShape(t.Shape), t.DType, n*size)
 	}
 	return nil
 }

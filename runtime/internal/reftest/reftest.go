@@ -6,6 +6,7 @@ package reftest
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/wasmnn/wasmnn/ops/ref"
 	"github.com/wasmnn/wasmnn/runtime"
@@ -136,6 +137,17 @@ func attrFloat(a map[string]any, name string, def float64) float64 {
 	return def
 }
 
+// onnxAutoPad maps the .wnn auto_pad spellings to ONNX's.
+func onnxAutoPad(s string) string {
+	switch s {
+	case "", "explicit":
+		return "NOTSET"
+	case "same":
+		return "SAME_UPPER"
+	}
+	return strings.ToUpper(s)
+}
+
 func attrStr(a map[string]any, name string) string {
 	s, _ := a[name].(string)
 	return s
@@ -179,7 +191,7 @@ func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]flo
 	case "Conv":
 		pb, pe := split(attrInts(a, "pads"))
 		ca := ref.ConvAttrs{Strides: attrInts(a, "strides"), Dilations: attrInts(a, "dilations"), PadsBegin: pb, PadsEnd: pe,
-			AutoPad: attrStr(a, "auto_pad"), Groups: attrInt(a, "group", 1)}
+			AutoPad: onnxAutoPad(attrStr(a, "auto_pad")), Groups: attrInt(a, "group", 1)}
 		var b []float64
 		if len(n.Inputs) == 3 {
 			b = vals[n.Inputs[2]]

@@ -1,0 +1,223 @@
+// Type declarations for wasmnn (wasmnn.js; wasmnn.global.js sets the same API as globalThis.wasmnn).
+
+/** The instance type of global class K when the environment's types declare it (DOM, @types/node), else never. */
+type GlobalInstance<K extends string> = typeof globalThis extends Record<K, abstract new (...args: any) => infer T> ? T : never;
+
+/** The element types a Tensor can hold. */
+export type TensorType = 'float32';
+
+/** A shape: one non-negative integer per dimension, outermost first (NCHW for images). */
+export type Dims = readonly number[];
+
+/** A typed, shaped array of values, row-major. Its fields are read-only. */
+export class Tensor {
+  /**
+   * Creates a tensor. data is kept (not copied) when it is a Float32Array and
+   * copied when it is an array of numbers; dims defaults to [data.length].
+   * @throws TypeError for an unsupported type, a data of the wrong kind (say a Float64Array) or non-integer dims.
+   * @throws RangeError for negative dims or when data.length is not the product of dims.
+   */
+  constructor(type: TensorType, data: Float32Array | readonly number[], dims?: Dims);
+  /** The element type. */
+  readonly type: TensorType;
+  /** The values, row-major. */
+  readonly data: Float32Array;
+  /** The shape (frozen). */
+  readonly dims: readonly number[];
+  /** The number of elements, the product of dims. */
+  readonly size: number;
+}
+
+/** A named input or output of a model with its fixed shape. */
+export interface ValueMetadata {
+  readonly name: string;
+  readonly dims: readonly number[];
+}
+
+/** How classify() turns an image into the model's input tensor. */
+export interface Preprocess {
+  readonly width: number;
+  readonly height: number;
+  /** The size the image is scaled to inside width x height (0: the whole of it). */
+  readonly contentWidth: number;
+  readonly contentHeight: number;
+  readonly channels: number;
+  /** Whether pixel values are inverted (dark strokes on light paper, as MNIST wants them light on dark). */
+  readonly invert: boolean;
+  /** The factor from 0..255 to the model's range (0: 1/255). */
+  readonly scale: number;
+  readonly mean: readonly number[] | null;
+  readonly std: readonly number[] | null;
+  readonly layout: string;
+}
+
+/** A model's metadata from its .wnn file. */
+export interface ModelMeta {
+  readonly name: string;
+  readonly description: string;
+  /** Class names, index-aligned with the first output ([] when the model has none). */
+  readonly labels: readonly string[];
+  /** Image preprocessing, for classifiers; null otherwise. */
+  readonly preprocess: Preprocess | null;
+  readonly extra: Readonly<Record<string, string>>;
+}
+
+/** One layer of a model's summary (`wasmnn summary --json`). */
+export interface LayerSummary {
+  readonly name: string;
+  readonly op: string;
+  /** Names of nodes folded into this layer (say a ReLU after a convolution). */
+  readonly fused?: readonly string[];
+  readonly output_shape: readonly number[];
+  readonly params: number;
+  readonly macs: number;
+  readonly flops: number;
+  /** The convolution algorithm the planner chose. */
+  readonly algo?: string;
+  readonly [key: string]: unknown;
+}
+
+/** A model's layer table, as `wasmnn summary --json` prints it. */
+export interface ModelSummary {
+  readonly name: string;
+  readonly inputs: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  readonly outputs: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  readonly layers: readonly LayerSummary[];
+  readonly total_params: number;
+  readonly total_macs: number;
+  readonly total_flops: number;
+  readonly peak_activation_bytes: number;
+  readonly weight_bytes: number;
+  readonly [key: string]: unknown;
+}
+
+/** One class of a classification result. */
+export interface Prediction {
+  readonly label: string;
+  readonly index: number;
+  /** The softmax probability of the class, in [0, 1]. */
+  readonly probability: number;
+}
+
+/** Input tensors by input name. */
+export type Feeds = { readonly [name: string]: Tensor };
+/** Output tensors by output name. */
+export type Outputs = { [name: string]: Tensor };
+
+/** What runProfiled resolves to. */
+export interface ProfiledRun {
+  readonly outputs: Outputs;
+  /** Milliseconds spent in each layer; times[i] belongs to layers[i]. */
+  readonly times: readonly number[];
+  /** Layer names, as in summary().layers. */
+  readonly layers: readonly string[];
+}
+
+/** An RGBA image: 4 bytes per pixel (non-premultiplied), rows top to bottom; ImageData has this shape. */
+export interface RGBAImage {
+  readonly data: Uint8ClampedArray | Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Anything classify() takes. In Node only the RGBAImage form works; in browsers
+ * also images, canvases, ImageBitmaps and video frames, which are drawn on a canvas.
+ */
+export type ImageLike =
+  | RGBAImage
+  | GlobalInstance<'HTMLImageElement'>
+  | GlobalInstance<'SVGImageElement'>
+  | GlobalInstance<'HTMLCanvasElement'>
+  | GlobalInstance<'HTMLVideoElement'>
+  | GlobalInstance<'OffscreenCanvas'>
+  | GlobalInstance<'ImageBitmap'>
+  | GlobalInstance<'VideoFrame'>;
+
+export interface ClassifyOptions {
+  /** How many classes to return, most probable first (default 3, as the CLI; at most the number of classes). */
+  topK?: number;
+}
+
+/** A loaded model. Create one with load(). */
+export class Model {
+  /** Not callable: use `await load(source)`. */
+  private constructor();
+  /** The input names, in order. */
+  readonly inputNames: readonly string[];
+  /** The output names, in order. */
+  readonly outputNames: readonly string[];
+  /** The inputs with their shapes. */
+  readonly inputs: readonly ValueMetadata[];
+  /** The outputs with their shapes. */
+  readonly outputs: readonly ValueMetadata[];
+  /** Class names (meta.labels). */
+  readonly labels: readonly string[];
+  readonly meta: ModelMeta;
+  /** Whether dispose() has been called. */
+  readonly disposed: boolean;
+  /**
+   * Runs the model. Every input must be given, with the model's dims and a
+   * Float32Array; the data are read when the queued run starts.
+   * Rejects with TypeError or RangeError for wrong arguments, Error for failures inside.
+   */
+  run(feeds: Feeds): Promise<Outputs>;
+  /** run that also times every layer. */
+  runProfiled(feeds: Feeds): Promise<ProfiledRun>;
+  /** Preprocesses an image as meta.preprocess says, runs the model and returns the top classes. */
+  classify(image: ImageLike, options?: ClassifyOptions): Promise<Prediction[]>;
+  /** The layer table (computed once, then cached). @throws Error when disposed. */
+  summary(): ModelSummary;
+  /** Frees the model after the calls already queued; later calls reject. */
+  dispose(): Promise<void>;
+}
+
+export interface InitOptions {
+  /**
+   * Where wasmnn.wasm is (default: dist/wasmnn.wasm next to wasmnn.js). Go's
+   * wasm_exec.js is loaded from the same directory unless globalThis.Go exists.
+   * In Node also a file path. Fixed by the first init: a different value later rejects.
+   */
+  wasmURL?: string | GlobalInstance<'URL'>;
+}
+
+export interface LoadOptions extends InitOptions {
+  /** Called as the model downloads; total is undefined when unknown. */
+  onProgress?: (loaded: number, total: number | undefined) => void;
+  /** The convolution algorithm for every layer: 'auto' (default), 'direct', 'im2col', 'winograd', 'fft', ... */
+  algo?: string;
+  /** Per-layer convolution algorithms, by layer name. */
+  layerAlgos?: Readonly<Record<string, string>>;
+}
+
+/** What a model can be loaded from: a URL (in Node also a file path) or its bytes. */
+export type ModelSource = string | GlobalInstance<'URL'> | ArrayBuffer | SharedArrayBuffer | ArrayBufferView | GlobalInstance<'Blob'>;
+
+/** Loads a .wnn model, starting the wasm module first if needed. */
+export function load(source: ModelSource, options?: LoadOptions): Promise<Model>;
+
+/** Starts the wasm module (once per page or process; later calls return the same promise). */
+export function init(options?: InitOptions): Promise<void>;
+
+export interface BackendInfo {
+  /** Whether the wasm module has started. */
+  readonly initialized: boolean;
+  /** Whether the module uses WebAssembly SIMD (not yet). */
+  readonly simd: boolean;
+  /** Threads the module computes with (1). */
+  readonly threads: number;
+  /** Size of the wasm binary in bytes (0 before init). */
+  readonly wasmBytes: number;
+  /** Current size of the module's linear memory in bytes (0 before init). */
+  readonly memoryBytes: number;
+  /** Models loaded and not disposed. */
+  readonly models: number;
+  /** The package version. */
+  readonly version: string;
+}
+
+/** Describes the wasm backend. */
+export function backendInfo(): BackendInfo;
+
+/** The package version. */
+export const version: string;

@@ -1,0 +1,776 @@
+// wasmnn: run wasmnn (.wnn) neural networks in the browser and in Node >= 20.
+//
+// The API is shaped like ONNX Runtime Web's: always async, name-keyed.
+//
+//   const model = await wasmnn.load('models/lenet5.wnn');
+//   const x = new wasmnn.Tensor('float32', new Float32Array(32 * 32), [1, 1, 32, 32]);
+//   const out = await model.run({ input: x });      // { fc3: Tensor }
+//   const top = await model.classify(imageData, { topK: 3 });
+//   await model.dispose();
+//
+// One Go WebAssembly instance (js/dist/wasmnn.wasm, built with GOOS=js) serves
+// every model of a page or process. It is started once, on the first load()
+// or an explicit init(); the Go side is single-threaded, so every call into it
+// goes through one promise queue, in call order.
+//
+// This file is an ES module. build-global.mjs turns it into wasmnn.global.js,
+// a classic script that sets globalThis.wasmnn: keep every export in the one
+// `export {...}` list at the end, and read this module's URL (import.meta)
+// only in SCRIPT_URL below.
+
+const VERSION = '0.1.0';
+
+// SCRIPT_URL is the URL of this file; the wasm module is looked up relative
+// to it unless init/load is given a wasmURL.
+const SCRIPT_URL = import.meta.url;
+
+const DEFAULT_WASM = './dist/wasmnn.wasm';
+const SERVE_HINT = 'serve js/dist over HTTP with Content-Type application/wasm; file:// does not work';
+
+const IS_NODE = typeof process === 'object' && process !== null &&
+  typeof process.versions === 'object' && process.versions !== null && typeof process.versions.node === 'string';
+
+// The runtime state is shared, through a registered symbol, by every copy of
+// this file on the page (say the ES module and the classic script), so there
+// is only ever one Go instance and one call queue.
+const STATE_KEY = Symbol.for('wasmnn.runtime.v1');
+const state = globalThis[STATE_KEY] || (globalThis[STATE_KEY] = {
+  starting: null, // Promise<void> while or once started; null before, or after a failed start
+  wasmURL: null, // Promise<string>: the resolved URL the instance was (or is being) started from
+  api: null, // globalThis.__wasmnn as set by the Go module
+  instance: null, // the WebAssembly.Instance
+  wasmBytes: 0, // size of the wasm binary
+  exited: false, // the Go program ended (a fatal error); nothing works any more
+  tail: Promise.resolve(), // the call queue
+});
+
+// ---------------------------------------------------------------- helpers
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an Array';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (typeof v === 'object') return v.constructor && v.constructor.name ? `a ${v.constructor.name}` : 'an object';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function fmtDims(dims) {
+  return `[${Array.from(dims).join(', ')}]`;
+}
+
+function isPlainObject(v) {
+  if (typeof v !== 'object' || v === null) return false;
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
+function checkOptions(options, allowed, where) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!allowed.includes(k)) {
+      throw new TypeError(`${where}: unknown option "${k}" (known: ${allowed.join(', ')})`);
+    }
+  }
+  return options;
+}
+
+let nodeModules = null;
+
+// node loads the Node built-ins this file uses, only when running in Node.
+function node() {
+  if (!nodeModules) {
+    const imp = (s) => import(/* webpackIgnore: true */ /* @vite-ignore */ s);
+    nodeModules = Promise.all([imp('node:fs/promises'), imp('node:url'), imp('node:path')])
+      .then(([fs, url, path]) => ({ fs, url, path }));
+  }
+  return nodeModules;
+}
+
+const HAS_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]+:/; // two+ letters, so C:\ is a path
+
+// resolveURL turns a URL string, URL or (in Node) file path into an absolute
+// URL string.
+async function resolveURL(u, what) {
+  if (u instanceof URL) return u.href;
+  if (typeof u !== 'string' || u === '') {
+    throw new TypeError(`${what} must be a non-empty string or URL, got ${describe(u)}`);
+  }
+  if (IS_NODE) {
+    if (HAS_SCHEME.test(u)) return new URL(u).href;
+    const { url, path } = await node();
+    return url.pathToFileURL(path.resolve(u)).href;
+  }
+  const base = (typeof document !== 'undefined' && document.baseURI) ||
+    (typeof location !== 'undefined' && location.href) || SCRIPT_URL;
+  return new URL(u, base).href;
+}
+
+function defaultWasmURL() {
+  if (!SCRIPT_URL) {
+    throw new Error('wasmnn: cannot tell where wasmnn.wasm is (no script URL); pass {wasmURL}');
+  }
+  return new URL(DEFAULT_WASM, SCRIPT_URL).href;
+}
+
+// ---------------------------------------------------------------- init
+
+function wasmLoadError(url, reason) {
+  return new Error(`wasmnn: could not load the wasm module from ${url}: ${reason}. ` +
+    `Build it with \`make wasm\` (writes js/dist/wasmnn.wasm) and ${SERVE_HINT}; ` +
+    'or pass {wasmURL} to init()/load() to say where it is');
+}
+
+// loadScript runs a classic script (wasm_exec.js) in a browser page or worker.
+async function loadScript(url) {
+  if (typeof document !== 'undefined' && typeof document.createElement === 'function') {
+    await new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = url;
+      s.async = true;
+      s.onload = () => resolve();
+      s.onerror = () => reject(new Error(`could not load ${url}`));
+      (document.head || document.documentElement).appendChild(s);
+    });
+  } else if (typeof importScripts === 'function') {
+    importScripts(url); // classic worker
+  } else {
+    await import(/* webpackIgnore: true */ /* @vite-ignore */ url); // module worker
+  }
+}
+
+// ensureGo makes globalThis.Go (Go's lib/wasm/wasm_exec.js) available: it is
+// loaded from next to the wasm file unless a page already included it.
+async function ensureGo(wasmURL) {
+  if (typeof globalThis.Go === 'function') return;
+  let url;
+  try {
+    if (IS_NODE) {
+      // Node can import only file: URLs; fall back to the copy in this package.
+      url = wasmURL.startsWith('file:') ? new URL('wasm_exec.js', wasmURL).href : new URL('./dist/wasm_exec.js', SCRIPT_URL).href;
+      await import(/* webpackIgnore: true */ /* @vite-ignore */ url);
+    } else {
+      url = new URL('wasm_exec.js', wasmURL).href;
+      await loadScript(url);
+    }
+  } catch (e) {
+    throw new Error(`wasmnn: could not load Go's wasm_exec.js from ${url} (${e.message}); ` +
+      'it must sit next to wasmnn.wasm (make wasm copies it to js/dist), or be included with a <script> tag ' +
+      `before wasmnn; ${SERVE_HINT}`);
+  }
+  if (typeof globalThis.Go !== 'function') {
+    throw new Error(`wasmnn: ${url} did not define globalThis.Go; it must be wasm_exec.js from the Go release that built wasmnn.wasm`);
+  }
+}
+
+// countingResponse returns a Response whose body counts its bytes into box.n.
+function countingResponse(resp, box) {
+  const counter = new TransformStream({
+    transform(chunk, controller) {
+      box.n += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  return new Response(resp.body.pipeThrough(counter), { headers: { 'Content-Type': 'application/wasm' } });
+}
+
+async function instantiate(url, imports) {
+  if (IS_NODE && url.startsWith('file:')) {
+    const { fs, url: nodeURL } = await node();
+    const path = nodeURL.fileURLToPath(url);
+    let bytes;
+    try {
+      bytes = await fs.readFile(path);
+    } catch (e) {
+      throw new Error(`wasmnn: could not read the wasm module ${path}: ${e.message}. ` +
+        'Build it with `make wasm` (writes js/dist/wasmnn.wasm), or pass {wasmURL}');
+    }
+    try {
+      const { instance } = await WebAssembly.instantiate(bytes, imports);
+      return { instance, bytes: bytes.byteLength };
+    } catch (e) {
+      throw new Error(`wasmnn: ${path} is not a usable wasm module: ${e.message}`);
+    }
+  }
+  if (typeof fetch !== 'function') throw wasmLoadError(url, 'fetch is not available');
+  if (url.startsWith('file:')) throw wasmLoadError(url, 'browsers do not fetch file: URLs');
+  let resp;
+  try {
+    resp = await fetch(url);
+  } catch (e) {
+    throw wasmLoadError(url, e.message);
+  }
+  if (!resp.ok) throw wasmLoadError(url, `HTTP ${resp.status} ${resp.statusText}`.trim());
+  const type = (resp.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
+  try {
+    if (typeof WebAssembly.instantiateStreaming === 'function' && type === 'application/wasm' && resp.body) {
+      const box = { n: 0 };
+      const { instance } = await WebAssembly.instantiateStreaming(countingResponse(resp, box), imports);
+      return { instance, bytes: box.n };
+    }
+    const bytes = await resp.arrayBuffer();
+    const { instance } = await WebAssembly.instantiate(bytes, imports);
+    return { instance, bytes: bytes.byteLength };
+  } catch (e) {
+    throw wasmLoadError(url, `not a usable wasm module (Content-Type ${type || 'missing'}): ${e.message}`);
+  }
+}
+
+async function start(urlPromise) {
+  const url = await urlPromise;
+  await ensureGo(url);
+  const go = new globalThis.Go();
+  const { instance, bytes } = await instantiate(url, go.importObject);
+  // The Go program's main runs synchronously inside go.run until it blocks;
+  // it calls __wasmnnReady once globalThis.__wasmnn is set.
+  let ready = false;
+  const previous = globalThis.__wasmnnReady;
+  globalThis.__wasmnnReady = () => { ready = true; };
+  let exited = false;
+  const running = go.run(instance);
+  running.then(() => { exited = true; state.exited = true; }, () => { exited = true; state.exited = true; });
+  if (previous === undefined) delete globalThis.__wasmnnReady;
+  else globalThis.__wasmnnReady = previous;
+  if (!ready) {
+    await Promise.race([running.catch(() => {}), new Promise((r) => setTimeout(r, 0))]);
+  }
+  const api = globalThis.__wasmnn;
+  if (!ready || exited || !api || typeof api.run !== 'function') {
+    throw new Error(`wasmnn: the wasm module from ${url} did not start (is it wasmnn.wasm, built for GOOS=js by the ` +
+      'same Go release as wasm_exec.js? see the console for Go\'s output)');
+  }
+  state.api = api;
+  state.instance = instance;
+  state.wasmBytes = bytes;
+}
+
+/**
+ * init starts the wasm module once per page or process. load() calls it, so
+ * calling it is needed only to start early or to set wasmURL. Calling it again
+ * returns the same promise; a different wasmURL after the first call rejects.
+ */
+async function init(options) {
+  const opts = checkOptions(options, ['wasmURL'], 'wasmnn.init');
+  if (state.starting) {
+    if (opts.wasmURL !== undefined) {
+      const [have, want] = await Promise.all([state.wasmURL, resolveURL(opts.wasmURL, 'wasmnn.init: wasmURL')]);
+      if (have !== want) {
+        throw new Error(`wasmnn.init: the wasm module was already started from ${have}; ` +
+          `wasmURL cannot change to ${want} (there is one instance per page or process)`);
+      }
+    }
+    return state.starting;
+  }
+  const urlPromise = opts.wasmURL !== undefined
+    ? resolveURL(opts.wasmURL, 'wasmnn.init: wasmURL')
+    : Promise.resolve().then(defaultWasmURL);
+  const starting = start(urlPromise);
+  state.starting = starting;
+  state.wasmURL = urlPromise;
+  urlPromise.catch(() => {});
+  starting.catch(() => {
+    if (state.starting === starting) { // let a later call try again, say with another wasmURL
+      state.starting = null;
+      state.wasmURL = null;
+    }
+  });
+  return starting;
+}
+
+// call runs fn(api) in the queue, after every call made before it.
+function call(fn) {
+  const p = state.tail.then(() => {
+    if (state.exited) {
+      throw new Error('wasmnn: the wasm module has exited after a fatal error (see the console); reload the page or restart the process');
+    }
+    return fn(state.api);
+  });
+  state.tail = p.catch(() => {});
+  return p;
+}
+
+// check turns a {error} result of the Go module into a rejected Error.
+function check(res, where) {
+  if (res === null || typeof res !== 'object') throw new Error(`${where}: the wasm module returned ${describe(res)}`);
+  if (typeof res.error === 'string') throw new Error(`${where}: ${res.error}`);
+  return res;
+}
+
+/**
+ * backendInfo describes the wasm backend: {initialized, simd, threads,
+ * wasmBytes, memoryBytes, models, wasmURL}.
+ */
+function backendInfo() {
+  const inst = state.instance;
+  let models = 0;
+  if (state.api && !state.exited) {
+    try {
+      const r = state.api.memory();
+      if (r && typeof r.models === 'number') models = r.models;
+    } catch { /* exited */ }
+  }
+  return {
+    initialized: Boolean(state.api),
+    simd: false,
+    threads: 1,
+    wasmBytes: state.wasmBytes,
+    memoryBytes: inst ? inst.exports.mem.buffer.byteLength : 0,
+    models,
+    version: VERSION,
+  };
+}
+
+// ---------------------------------------------------------------- Tensor
+
+const TENSOR_TYPES = ['float32'];
+
+function checkDims(dims, where) {
+  if (!Array.isArray(dims)) {
+    throw new TypeError(`${where}: dims must be an array of integers, got ${describe(dims)}`);
+  }
+  let size = 1;
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i];
+    if (typeof d !== 'number' || !Number.isSafeInteger(d)) {
+      throw new TypeError(`${where}: dims[${i}] must be an integer, got ${describe(d)}`);
+    }
+    if (d < 0) throw new RangeError(`${where}: dims[${i}] must not be negative, got ${d}`);
+    size *= d;
+  }
+  if (!Number.isSafeInteger(size)) throw new RangeError(`${where}: dims ${fmtDims(dims)} hold too many elements`);
+  return size;
+}
+
+/**
+ * Tensor is a typed, shaped array: new Tensor('float32', data, dims). data is
+ * a Float32Array (kept, not copied) or an array of numbers (copied); dims
+ * defaults to [data.length]. type, data, dims and size are read-only.
+ */
+class Tensor {
+  #type;
+  #data;
+  #dims;
+  #size;
+
+  constructor(type, data, dims) {
+    if (typeof type !== 'string' || !TENSOR_TYPES.includes(type)) {
+      throw new TypeError(`new Tensor: unsupported type ${typeof type === 'string' ? `'${type}'` : describe(type)} (supported: ${TENSOR_TYPES.map((t) => `'${t}'`).join(', ')})`);
+    }
+    if (Array.isArray(data)) {
+      for (let i = 0; i < data.length; i++) {
+        if (typeof data[i] !== 'number') {
+          throw new TypeError(`new Tensor: data[${i}] must be a number, got ${describe(data[i])}`);
+        }
+      }
+      data = Float32Array.from(data);
+    } else if (!(data instanceof Float32Array)) {
+      throw new TypeError(`new Tensor: data of a 'float32' tensor must be a Float32Array or an array of numbers, got ${describe(data)}`);
+    }
+    if (dims === undefined) dims = [data.length];
+    const size = checkDims(dims, 'new Tensor');
+    if (size !== data.length) {
+      throw new RangeError(`new Tensor: dims ${fmtDims(dims)} need ${size} values, but data has ${data.length}`);
+    }
+    this.#type = type;
+    this.#data = data;
+    this.#dims = Object.freeze(dims.slice());
+    this.#size = size;
+  }
+
+  /** type is the element type, 'float32'. */
+  get type() { return this.#type; }
+  /** data holds the values, row-major. */
+  get data() { return this.#data; }
+  /** dims is the shape (a frozen array). */
+  get dims() { return this.#dims; }
+  /** size is the number of elements, the product of dims. */
+  get size() { return this.#size; }
+
+  get [Symbol.toStringTag]() { return 'Tensor'; }
+}
+
+// ---------------------------------------------------------------- Model
+
+const MODEL_TOKEN = Symbol('wasmnn.Model');
+
+function camelKeys(o) {
+  if (!isPlainObject(o)) return o;
+  const out = {};
+  for (const [k, v] of Object.entries(o)) {
+    const c = k.replace(/_([a-z])/g, (_, ch) => ch.toUpperCase());
+    out[c.charAt(0).toLowerCase() + c.slice(1)] = v;
+  }
+  return out;
+}
+
+function deepFreeze(v) {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+function valueInfos(list) {
+  return (list || []).map((v) => ({ name: v.name, dims: v.shape.slice() }));
+}
+
+function u8view(a) {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function isRGBA(v) {
+  return v !== null && typeof v === 'object' && 'data' in v && 'width' in v && 'height' in v &&
+    (v.data instanceof Uint8ClampedArray || v.data instanceof Uint8Array);
+}
+
+const DRAWABLES = ['HTMLImageElement', 'SVGImageElement', 'HTMLCanvasElement', 'OffscreenCanvas', 'ImageBitmap',
+  'HTMLVideoElement', 'VideoFrame'];
+
+function isDrawable(v) {
+  return DRAWABLES.some((n) => typeof globalThis[n] === 'function' && v instanceof globalThis[n]);
+}
+
+// toRGBA returns {data, width, height} non-premultiplied RGBA pixels of an
+// image-like value, drawing it on a canvas when needed.
+async function toRGBA(image, where) {
+  if (isRGBA(image)) {
+    const { data, width, height } = image;
+    for (const [k, v] of [['width', width], ['height', height]]) {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new TypeError(`${where}: image ${k} must be an integer, got ${describe(v)}`);
+      if (v < 1) throw new RangeError(`${where}: image ${k} must be at least 1, got ${v}`);
+    }
+    if (data.length !== 4 * width * height) {
+      throw new RangeError(`${where}: a ${width}x${height} RGBA image needs ${4 * width * height} bytes of data, got ${data.length}`);
+    }
+    return { data: u8view(data), width, height };
+  }
+  if (!isDrawable(image)) {
+    throw new TypeError(`${where}: image must be an HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, ImageData, ` +
+      `ImageBitmap or {data: Uint8ClampedArray|Uint8Array (RGBA), width, height}, got ${describe(image)}` +
+      (IS_NODE ? ' (in Node only the {data, width, height} form works)' : ''));
+  }
+  let width = image.width;
+  let height = image.height;
+  if (typeof HTMLImageElement === 'function' && image instanceof HTMLImageElement) {
+    if (!image.complete || image.naturalWidth === 0) {
+      try {
+        await image.decode();
+      } catch (e) {
+        throw new Error(`${where}: the image ${image.src} could not be decoded: ${e.message}`);
+      }
+    }
+    width = image.naturalWidth;
+    height = image.naturalHeight;
+  } else if (typeof HTMLVideoElement === 'function' && image instanceof HTMLVideoElement) {
+    width = image.videoWidth;
+    height = image.videoHeight;
+  } else if (typeof VideoFrame === 'function' && image instanceof VideoFrame) {
+    width = image.displayWidth;
+    height = image.displayHeight;
+  }
+  if (!(width > 0 && height > 0)) throw new RangeError(`${where}: the image has no pixels (${width}x${height})`);
+  let canvas;
+  if (typeof OffscreenCanvas === 'function') {
+    canvas = new OffscreenCanvas(width, height);
+  } else {
+    canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+  }
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(image, 0, 0, width, height);
+  let pixels;
+  try {
+    pixels = ctx.getImageData(0, 0, width, height);
+  } catch (e) {
+    throw new Error(`${where}: cannot read the image's pixels (${e.message}); a cross-origin image needs CORS ` +
+      '(crossOrigin = "anonymous" and an Access-Control-Allow-Origin header)');
+  }
+  return { data: u8view(pixels.data), width, height };
+}
+
+/**
+ * Model is a loaded network. Create one with wasmnn.load(); free it with
+ * dispose().
+ */
+class Model {
+  #id;
+  #disposed = false;
+  #summary = null;
+  #inputs;
+  #outputs;
+
+  constructor(token, id, info) {
+    if (token !== MODEL_TOKEN) throw new TypeError('wasmnn.Model cannot be constructed directly: use await wasmnn.load(source)');
+    this.#id = id;
+    this.#inputs = deepFreeze(valueInfos(info.inputs));
+    this.#outputs = deepFreeze(valueInfos(info.outputs));
+    const m = info.meta || {};
+    const meta = {
+      name: m.name || '',
+      description: m.description || '',
+      labels: (m.labels || []).slice(),
+      preprocess: m.preprocess ? camelKeys(m.preprocess) : null,
+      extra: { ...(m.extra || {}) },
+    };
+    /** inputNames lists the model's inputs, in order. */
+    this.inputNames = Object.freeze(this.#inputs.map((v) => v.name));
+    /** outputNames lists the model's outputs, in order. */
+    this.outputNames = Object.freeze(this.#outputs.map((v) => v.name));
+    /** meta is the model's metadata: name, description, labels, preprocess, extra. */
+    this.meta = deepFreeze(meta);
+    Object.freeze(this);
+  }
+
+  /** inputs lists the model's inputs as [{name, dims}]. */
+  get inputs() { return this.#inputs; }
+  /** outputs lists the model's outputs as [{name, dims}]. */
+  get outputs() { return this.#outputs; }
+  /** labels are the class names, index-aligned with the first output ([] if none). */
+  get labels() { return this.meta.labels; }
+  /** disposed tells whether dispose() was called. */
+  get disposed() { return this.#disposed; }
+
+  #live(where) {
+    if (this.#disposed) throw new Error(`${where}: the model has been disposed`);
+  }
+
+  // feeds validates a {name: Tensor} map and returns the parallel arrays the
+  // Go module takes.
+  #feeds(feeds, where) {
+    if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds) || feeds instanceof Tensor) {
+      throw new TypeError(`${where}: feeds must be an object mapping input names to Tensors, like {${this.inputNames[0]}: tensor}, got ${describe(feeds)}`);
+    }
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputNames.includes(name)) {
+        throw new RangeError(`${where}: unknown input name "${name}" (the model's inputs: ${this.inputNames.join(', ')})`);
+      }
+    }
+    const names = [];
+    const datas = [];
+    for (const info of this.#inputs) {
+      const t = feeds[info.name];
+      if (t === undefined) {
+        throw new RangeError(`${where}: input "${info.name}" is missing from feeds (the model needs: ${this.inputNames.join(', ')})`);
+      }
+      if (t === null || typeof t !== 'object' || typeof t.type !== 'string' || !('data' in t) || !Array.isArray(t.dims)) {
+        throw new TypeError(`${where}: input "${info.name}" must be a wasmnn.Tensor, got ${describe(t)}`);
+      }
+      if (t.type !== 'float32') {
+        throw new TypeError(`${where}: input "${info.name}" has type '${t.type}'; the model takes 'float32'`);
+      }
+      if (!(t.data instanceof Float32Array)) {
+        throw new TypeError(`${where}: input "${info.name}" data must be a Float32Array, got ${describe(t.data)}`);
+      }
+      const same = t.dims.length === info.dims.length && t.dims.every((d, i) => d === info.dims[i]);
+      if (!same) {
+        throw new RangeError(`${where}: input "${info.name}" has dims ${fmtDims(t.dims)}, the model expects ${fmtDims(info.dims)}`);
+      }
+      const need = info.dims.reduce((a, b) => a * b, 1);
+      if (t.data.length !== need) {
+        throw new RangeError(`${where}: input "${info.name}" has ${t.data.length} values, dims ${fmtDims(info.dims)} need ${need}`);
+      }
+      names.push(info.name);
+      datas.push(u8view(t.data));
+    }
+    return { names, datas };
+  }
+
+  #outputsOf(res) {
+    const out = {};
+    for (let i = 0; i < res.names.length; i++) {
+      const u8 = res.data[i];
+      const data = new Float32Array(u8.buffer, u8.byteOffset, u8.byteLength >>> 2);
+      out[res.names[i]] = new Tensor('float32', data, Array.from(res.shapes[i]));
+    }
+    return out;
+  }
+
+  /**
+   * run runs the model on {inputName: Tensor} and resolves to
+   * {outputName: Tensor}. The input data are read when the run starts (runs
+   * are queued), so do not change them until the promise settles.
+   */
+  async run(feeds) {
+    const where = 'model.run';
+    this.#live(where);
+    const { names, datas } = this.#feeds(feeds, where);
+    return call((api) => {
+      return this.#outputsOf(check(api.run(this.#id, names, datas), where));
+    });
+  }
+
+  /**
+   * runProfiled is run that also times each layer: it resolves to {outputs,
+   * times, layers}, times[i] being the milliseconds spent in layers[i] (the
+   * names of summary().layers).
+   */
+  async runProfiled(feeds) {
+    const where = 'model.runProfiled';
+    this.#live(where);
+    const { names, datas } = this.#feeds(feeds, where);
+    return call((api) => {
+      const res = check(api.runProfiled(this.#id, names, datas), where);
+      const layers = this.#summaryNow(api).layers.map((l) => l.name);
+      return { outputs: this.#outputsOf(res), times: Array.from(res.times || []), layers };
+    });
+  }
+
+  /**
+   * classify preprocesses an image as the model's metadata says, runs the
+   * model and resolves to the topK (default 3) classes, most probable first:
+   * [{label, index, probability}].
+   */
+  async classify(image, options) {
+    const where = 'model.classify';
+    this.#live(where);
+    const opts = checkOptions(options, ['topK'], where);
+    const topK = opts.topK === undefined ? 3 : opts.topK;
+    if (typeof topK !== 'number' || !Number.isSafeInteger(topK)) throw new TypeError(`${where}: topK must be an integer, got ${describe(topK)}`);
+    if (topK < 1) throw new RangeError(`${where}: topK must be at least 1, got ${topK}`);
+    const { data, width, height } = await toRGBA(image, where);
+    return call((api) => {
+      const res = check(api.classify(this.#id, data, width, height, topK), where);
+      return JSON.parse(res.result);
+    });
+  }
+
+  #summaryNow(api) {
+    if (!this.#summary) {
+      this.#summary = deepFreeze(JSON.parse(check(api.summary(this.#id, ''), 'model.summary').result));
+    }
+    return this.#summary;
+  }
+
+  /**
+   * summary returns the layer table: {name, inputs, outputs, layers: [{name,
+   * op, output_shape, params, macs, flops, algo, ...}], total_params,
+   * total_flops, ...}, as `wasmnn summary --json` prints it.
+   */
+  summary() {
+    this.#live('model.summary');
+    if (state.exited) throw new Error('model.summary: the wasm module has exited after a fatal error');
+    return this.#summaryNow(state.api);
+  }
+
+  /**
+   * dispose frees the model in the wasm module once the calls already queued
+   * have run. Further calls on the model reject. Disposing twice is a no-op.
+   */
+  async dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await call((api) => { check(api.dispose(this.#id), 'model.dispose'); });
+  }
+}
+
+// ---------------------------------------------------------------- load
+
+async function readResponse(resp, onProgress) {
+  const enc = (resp.headers.get('Content-Encoding') || 'identity').toLowerCase();
+  const len = Number(resp.headers.get('Content-Length'));
+  let total = enc === 'identity' && Number.isSafeInteger(len) && len > 0 ? len : undefined;
+  if (!onProgress || !resp.body) {
+    const b = new Uint8Array(await resp.arrayBuffer());
+    if (onProgress) onProgress(b.byteLength, b.byteLength);
+    return b;
+  }
+  const reader = resp.body.getReader();
+  const chunks = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.byteLength;
+    if (total !== undefined && loaded > total) total = undefined;
+    onProgress(loaded, total);
+  }
+  const out = new Uint8Array(loaded);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  onProgress(loaded, loaded);
+  return out;
+}
+
+// modelBytes reads a load() source into a Uint8Array.
+async function modelBytes(source, onProgress) {
+  if (source instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && source instanceof SharedArrayBuffer)) {
+    source = new Uint8Array(source);
+  } else if (ArrayBuffer.isView(source)) {
+    source = u8view(source);
+  } else if (typeof Blob === 'function' && source instanceof Blob) {
+    source = new Uint8Array(await source.arrayBuffer());
+  } else if (typeof source === 'string' || source instanceof URL) {
+    const url = await resolveURL(source, 'wasmnn.load: source');
+    if (IS_NODE && url.startsWith('file:')) {
+      const { fs, url: nodeURL } = await node();
+      const path = nodeURL.fileURLToPath(url);
+      let b;
+      try {
+        b = await fs.readFile(path);
+      } catch (e) {
+        throw new Error(`wasmnn.load: cannot read the model ${path}: ${e.message}`);
+      }
+      source = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    } else {
+      let resp;
+      try {
+        resp = await fetch(url);
+      } catch (e) {
+        throw new Error(`wasmnn.load: cannot fetch the model ${url}: ${e.message}` +
+          (url.startsWith('file:') ? `; ${SERVE_HINT}` : ''));
+      }
+      if (!resp.ok) throw new Error(`wasmnn.load: cannot fetch the model ${url}: HTTP ${resp.status} ${resp.statusText}`.trim());
+      return readResponse(resp, onProgress);
+    }
+  } else {
+    throw new TypeError(`wasmnn.load: source must be a URL string, URL, ArrayBuffer, Uint8Array or Blob${IS_NODE ? ' (or a file path)' : ''}, got ${describe(source)}`);
+  }
+  if (onProgress) onProgress(source.byteLength, source.byteLength);
+  return source;
+}
+
+/**
+ * load reads a .wnn model (URL string, URL, ArrayBuffer, typed array or Blob;
+ * in Node also a file path), starting the wasm module first if needed, and
+ * resolves to a Model. options: wasmURL (see init), onProgress(loaded, total)
+ * for the model download, algo (the convolution algorithm for every layer:
+ * 'auto', 'direct', 'im2col', ...) and layerAlgos ({layerName: algo}).
+ */
+async function load(source, options) {
+  const where = 'wasmnn.load';
+  const opts = checkOptions(options, ['wasmURL', 'onProgress', 'algo', 'layerAlgos'], where);
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
+    throw new TypeError(`${where}: onProgress must be a function, got ${describe(opts.onProgress)}`);
+  }
+  if (opts.algo !== undefined && typeof opts.algo !== 'string') {
+    throw new TypeError(`${where}: algo must be a string such as 'im2col', got ${describe(opts.algo)}`);
+  }
+  if (opts.layerAlgos !== undefined) {
+    if (!isPlainObject(opts.layerAlgos)) {
+      throw new TypeError(`${where}: layerAlgos must be an object {layerName: algo}, got ${describe(opts.layerAlgos)}`);
+    }
+    for (const [k, v] of Object.entries(opts.layerAlgos)) {
+      if (typeof v !== 'string') throw new TypeError(`${where}: layerAlgos.${k} must be a string, got ${describe(v)}`);
+    }
+  }
+  const started = init(opts.wasmURL === undefined ? undefined : { wasmURL: opts.wasmURL });
+  started.catch(() => {}); // awaited below; avoid an unhandled rejection while the model downloads
+  const bytes = await modelBytes(source, opts.onProgress);
+  await started;
+  const json = JSON.stringify({ algo: opts.algo || '', layerAlgos: opts.layerAlgos || {} });
+  return call((api) => {
+    const res = check(api.load(bytes, json), where);
+    return new Model(MODEL_TOKEN, res.id, JSON.parse(res.info));
+  });
+}
+
+export { load, init, backendInfo, Tensor, Model, VERSION as version };

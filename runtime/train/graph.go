@@ -1,0 +1,325 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/wasmnn/wasmnn/ops"
+	"github.com/wasmnn/wasmnn/runtime"
+)
+
+// value is one graph value of a pass: a graph input, a weight or a node
+// output, with its gradient when it needs one.
+type value struct {
+	name  string
+	shape []int
+	data  []float32
+	// grad is ∂L/∂value (nil when no gradient flows into it). gradSet
+	// reports that some reader has written it during the current backward
+	// pass; later readers add their share through acc.
+	grad     []float32
+	gradSet  bool
+	acc      []float32
+	readers  int // node input slots that send it a gradient
+	isWeight bool
+}
+
+// step is one node of the graph prepared for a batch size.
+type step struct {
+	node *runtime.Node
+	in   []int // value ids
+	out  int   // value id
+	op   layerOp
+}
+
+// layerOp is an op's training-mode forward and backward pass.
+type layerOp interface {
+	// forward computes the output from the inputs; train selects training
+	// behaviour (batch statistics, dropout).
+	forward(p *pass, s *step, train bool) error
+	// backward propagates the output's gradient to the inputs that need one.
+	backward(p *pass, s *step)
+}
+
+// pass is the graph instantiated for one batch size: every value's buffer,
+// the steps in topological order and shared scratch.
+type pass struct {
+	t      *Trainer
+	batch  int
+	values []*value
+	byName map[string]int
+	steps  []*step
+	input  int
+	output int
+	ws     []float32 // scratch shared by the steps (one at a time)
+}
+
+// gradDst returns the buffer a reader writes its gradient contribution to
+// value id into: the gradient itself for the first contribution of a
+// backward pass, the value's accumulator afterwards. gradDone must follow.
+func (p *pass) gradDst(id int) []float32 {
+	v := p.values[id]
+	if !v.gradSet {
+		return v.grad
+	}
+	return v.acc
+}
+
+// gradDone records a contribution written to gradDst(id).
+func (p *pass) gradDone(id int) {
+	v := p.values[id]
+	if !v.gradSet {
+		v.gradSet = true
+		return
+	}
+	for i, a := range v.acc {
+		v.grad[i] += a
+	}
+}
+
+// needs reports whether value id takes a gradient.
+func (p *pass) needs(id int) bool { return p.values[id].grad != nil }
+
+// scratch returns n values of the shared scratch buffer.
+func (p *pass) scratch(n int) []float32 {
+	if len(p.ws) < n {
+		p.ws = make([]float32, n)
+	}
+	return p.ws[:n]
+}
+
+// nodeErr prefixes an error with the node, as the runtime does.
+func nodeErr(n *runtime.Node, err error) error {
+	return fmt.Errorf("node %q (%s): %w", n.Name, n.Op, err)
+}
+
+// newPass instantiates the trainer's graph for a batch of the given size.
+func (t *Trainer) newPass(batch int) (*pass, error) {
+	m := t.model
+	p := &pass{t: t, batch: batch, byName: map[string]int{}}
+	add := func(v *value) int {
+		p.byName[v.name] = len(p.values)
+		p.values = append(p.values, v)
+		return len(p.values) - 1
+	}
+	in := m.Inputs[0]
+	shape := append([]int{batch}, in.Shape[1:]...)
+	p.input = add(&value{name: in.Name, shape: shape, data: make([]float32, product(shape))})
+	for _, prm := range t.params {
+		w := m.Weights[prm.Name]
+		add(&value{name: prm.Name, shape: w.Shape, data: w.Data, grad: prm.Grad, isWeight: true})
+	}
+	for _, n := range t.order {
+		ids := make([]int, len(n.Inputs))
+		for i, name := range n.Inputs {
+			id, ok := p.byName[name]
+			if !ok {
+				w := m.Weights[name]
+				if w == nil {
+					return nil, nodeErr(n, fmt.Errorf("%w: input %q is not defined", runtime.ErrBadModel, name))
+				}
+				id = add(&value{name: name, shape: w.Shape, data: w.Data, isWeight: true})
+			}
+			ids[i] = id
+		}
+		shapes := make([][]int, len(ids))
+		for i, id := range ids {
+			shapes[i] = p.values[id].shape
+		}
+		op, outShape, err := t.buildOp(n, shapes, ids, p)
+		if err != nil {
+			return nil, nodeErr(n, err)
+		}
+		out := &value{name: n.Outputs[0], shape: outShape, data: make([]float32, product(outShape))}
+		// The output needs a gradient when some input does.
+		for _, id := range ids {
+			if p.values[id].grad != nil {
+				out.grad = make([]float32, len(out.data))
+				break
+			}
+		}
+		s := &step{node: n, in: ids, out: add(out), op: op}
+		p.steps = append(p.steps, s)
+	}
+	p.output = p.byName[m.Outputs[0]]
+	o := p.values[p.output]
+	if len(o.shape) != 2 || o.shape[0] != batch {
+		return nil, fmt.Errorf("%w: output %q has shape %s; training needs logits [batch, classes]",
+			runtime.ErrShape, o.name, ops.FormatShape(o.shape))
+	}
+	if o.grad == nil {
+		return nil, fmt.Errorf("output %q does not depend on any trainable weight", o.name)
+	}
+	// Count the gradient readers of every value and give the shared ones an
+	// accumulator.
+	for _, s := range p.steps {
+		if p.values[s.out].grad == nil {
+			continue
+		}
+		for _, id := range s.in {
+			if p.values[id].grad != nil {
+				p.values[id].readers++
+			}
+		}
+	}
+	for _, v := range p.values {
+		if v.readers > 1 {
+			v.acc = make([]float32, len(v.grad))
+		}
+	}
+	return p, nil
+}
+
+// forward runs every step.
+func (p *pass) forward(train bool) error {
+	for _, s := range p.steps {
+		if err := s.op.forward(p, s, train); err != nil {
+			return nodeErr(s.node, err)
+		}
+	}
+	return nil
+}
+
+// backward propagates the output's gradient (already written, gradSet) to
+// every trainable parameter. Parameters no gradient reached get zeros.
+func (p *pass) backward() {
+	for i := len(p.steps) - 1; i >= 0; i-- {
+		s := p.steps[i]
+		if out := p.values[s.out]; out.grad != nil && out.gradSet {
+			s.op.backward(p, s)
+		}
+	}
+	for _, v := range p.values {
+		if v.isWeight && v.grad != nil && !v.gradSet {
+			clear(v.grad)
+		}
+	}
+}
+
+// resetGrads marks every gradient unwritten.
+func (p *pass) resetGrads() {
+	for _, v := range p.values {
+		v.gradSet = false
+	}
+}
+
+func product(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+// buildOp prepares node n given its input shapes and ids, returning the op
+// and its output shape.
+func (t *Trainer) buildOp(n *runtime.Node, shapes [][]int, ids []int, p *pass) (layerOp, []int, error) {
+	a := attrReader{m: n.Attrs}
+	want := func(lo, hi int) error {
+		if len(shapes) < lo || len(shapes) > hi {
+			return fmt.Errorf("%w: has %d inputs, want %d to %d", runtime.ErrBadModel, len(shapes), lo, hi)
+		}
+		return nil
+	}
+	weightAt := func(i int) error {
+		if i < len(ids) && !p.values[ids[i]].isWeight {
+			return fmt.Errorf("%w: input %d (%q) must be a model weight to be trained", runtime.ErrBadModel, i, n.Inputs[i])
+		}
+		return nil
+	}
+	var op layerOp
+	var out []int
+	var err error
+	switch n.Op {
+	case "Conv":
+		if err = want(2, 3); err == nil {
+			if err = weightAt(1); err == nil {
+				if err = weightAt(2); err == nil {
+					op, out, err = newConvOp(&a, shapes)
+				}
+			}
+		}
+	case "MaxPool", "AveragePool":
+		if err = want(1, 1); err == nil {
+			kind := ops.PoolMax
+			if n.Op == "AveragePool" {
+				kind = ops.PoolAvg
+			}
+			op, out, err = newPoolOp(&a, kind, shapes[0])
+		}
+	case "GlobalAveragePool", "GlobalMaxPool":
+		if err = want(1, 1); err == nil {
+			kind := ops.PoolMax
+			if n.Op == "GlobalAveragePool" {
+				kind = ops.PoolAvg
+			}
+			op, out, err = newGlobalPoolOp(kind, shapes[0])
+		}
+	case "Dense":
+		if err = want(2, 3); err == nil {
+			if err = weightAt(1); err == nil {
+				if err = weightAt(2); err == nil {
+					op, out, err = newDenseOp(&a, shapes)
+				}
+			}
+		}
+	case "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh":
+		if err = want(1, 1); err == nil {
+			op, out, err = newActOp(&a, n.Op, shapes[0])
+		}
+	case "Flatten":
+		if err = want(1, 1); err == nil {
+			op, out, err = newFlattenOp(&a, shapes[0])
+		}
+	case "Reshape":
+		if err = want(1, 1); err == nil {
+			op, out, err = newReshapeOp(&a, shapes[0])
+		}
+	case "Dropout":
+		if err = want(1, 1); err == nil {
+			op, out, err = newDropoutOp(&a, shapes[0], t.rngDrop)
+		}
+	case "BatchNormalization":
+		if err = want(5, 5); err == nil {
+			for i := 1; i < 5 && err == nil; i++ {
+				err = weightAt(i)
+			}
+			if err == nil {
+				vs := make([][]float32, 4)
+				for i := range vs {
+					vs[i] = p.values[ids[i+1]].data
+				}
+				op, out, err = newBatchNormOp(&a, shapes, vs, float32(t.bnMomentum))
+			}
+		}
+	case "Add":
+		if err = want(2, 2); err == nil {
+			op, out, err = newAddOp(&a, shapes)
+		}
+	case "Concat":
+		if err = want(1, math.MaxInt); err == nil {
+			op, out, err = newConcatOp(&a, shapes)
+		}
+	case "Softmax":
+		err = fmt.Errorf("%w: training applies softmax cross-entropy to the output logits: remove the Softmax node", runtime.ErrUnsupportedOp)
+	default:
+		err = fmt.Errorf("%w: the trainer cannot train through %s", runtime.ErrUnsupportedOp, n.Op)
+	}
+	if err == nil {
+		err = a.err
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(n.Outputs) != 1 {
+		return nil, nil, fmt.Errorf("%w: has %d outputs, the trainer supports 1", runtime.ErrBadModel, len(n.Outputs))
+	}
+	if _, err := ops.NumElements(out); err != nil {
+		return nil, nil, err
+	}
+	return op, out, nil
+}
+
+// newDropoutRand returns the dropout generator for a seed.
+func newDropoutRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0xd409)) }

@@ -1,0 +1,327 @@
+package host
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/wasmnn/wasmnn/ops"
+	wrt "github.com/wasmnn/wasmnn/runtime"
+)
+
+// ErrNotWasmnn reports a module that did not register wasmnn's API object
+// (globalThis.__wasmnn): it is some other GOOS=js program.
+var ErrNotWasmnn = errors.New("host: the module is not wasmnn.wasm (no __wasmnn object)")
+
+// LoadOptions choose how the guest plans a model.
+type LoadOptions struct {
+	// Algo forces a conv algorithm for every layer it applies to ("" = auto).
+	Algo string `json:"algo,omitempty"`
+	// LayerAlgos forces algorithms for named conv layers.
+	LayerAlgos map[string]string `json:"layerAlgos,omitempty"`
+}
+
+// Model is a model loaded into wasmnn.wasm running under the host.
+type Model struct {
+	h       *Host
+	id      int
+	Inputs  []wrt.ValueInfo
+	Outputs []wrt.ValueInfo
+	// Meta holds the model's metadata as the guest reports it.
+	Meta struct {
+		Name        string            `json:"name"`
+		Description string            `json:"description"`
+		Labels      []string          `json:"labels"`
+		Preprocess  *wrt.Preprocess   `json:"preprocess"`
+		Extra       map[string]string `json:"extra"`
+	}
+}
+
+func (h *Host) api() (*Object, error) {
+	api, ok := h.Global().Get("__wasmnn").(*Object)
+	if !ok {
+		return nil, ErrNotWasmnn
+	}
+	return api, nil
+}
+
+// callAPI calls a method of the guest's API object and turns {error} results
+// into Go errors.
+func (h *Host) callAPI(method string, args ...any) (*Object, error) {
+	api, err := h.api()
+	if err != nil {
+		return nil, err
+	}
+	res, err := h.Call(api, method, args...)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := res.(*Object)
+	if !ok {
+		return nil, fmt.Errorf("host: %s returned %T, want an object", method, res)
+	}
+	if msg, ok := obj.Get("error").(string); ok {
+		return nil, errors.New(msg)
+	}
+	return obj, nil
+}
+
+// Load decodes, checks and plans a .wnn model inside the guest.
+func (h *Host) Load(model []byte, opts LoadOptions) (*Model, error) {
+	o, _ := json.Marshal(opts)
+	res, err := h.callAPI("load", model, string(o))
+	if err != nil {
+		return nil, err
+	}
+	id, ok := res.Get("id").(float64)
+	info, ok2 := res.Get("info").(string)
+	if !ok || !ok2 {
+		return nil, fmt.Errorf("host: load returned an unexpected result")
+	}
+	m := &Model{h: h, id: int(id)}
+	var inf struct {
+		Inputs  []wrt.ValueInfo `json:"inputs"`
+		Outputs []wrt.ValueInfo `json:"outputs"`
+		Meta    json.RawMessage `json:"meta"`
+	}
+	if err := json.Unmarshal([]byte(info), &inf); err != nil {
+		return nil, fmt.Errorf("host: load info: %w", err)
+	}
+	m.Inputs, m.Outputs = inf.Inputs, inf.Outputs
+	if err := json.Unmarshal(inf.Meta, &m.Meta); err != nil {
+		return nil, fmt.Errorf("host: load meta: %w", err)
+	}
+	return m, nil
+}
+
+// f32Bytes encodes float32 values as little-endian bytes.
+func f32Bytes(x []float32) []byte {
+	b := make([]byte, 4*len(x))
+	for i, f := range x {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return b
+}
+
+// Run runs the model on inputs keyed by input name and returns its outputs.
+// Tensor data goes straight into and out of the guest's buffers in its linear
+// memory (the module's wasmnn_buffer and wasmnn_run exports), copied once
+// each way.
+func (m *Model) Run(inputs map[string]*ops.Tensor) (map[string]*ops.Tensor, error) {
+	if err := m.checkInputs(inputs); err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	buffer, run := m.h.ExportedFunction("wasmnn_buffer"), m.h.ExportedFunction("wasmnn_run")
+	if buffer == nil || run == nil {
+		return nil, ErrNotWasmnn
+	}
+	if err := m.h.usable(); err != nil {
+		return nil, err
+	}
+	mem := m.h.Memory()
+	for i, in := range m.Inputs {
+		res, err := buffer.Call(ctx, uint64(m.id), 0, uint64(i))
+		if err != nil {
+			return nil, m.h.exportError(err)
+		}
+		if res[0] == 0 || !mem.Write(uint32(res[0]), f32Bytes(inputs[in.Name].Data)) {
+			return nil, fmt.Errorf("model %d is not loaded (disposed?)", m.id)
+		}
+	}
+	res, err := run.Call(ctx, uint64(m.id))
+	if err != nil {
+		return nil, m.h.exportError(err)
+	}
+	if res[0] != 0 {
+		return nil, m.h.fastError()
+	}
+	outs := make(map[string]*ops.Tensor, len(m.Outputs))
+	for i, o := range m.Outputs {
+		res, err := buffer.Call(ctx, uint64(m.id), 1, uint64(i))
+		if err != nil {
+			return nil, m.h.exportError(err)
+		}
+		t, err := ops.NewTensor(o.Shape...)
+		if err != nil {
+			return nil, err
+		}
+		b, ok := mem.Read(uint32(res[0]), uint32(4*len(t.Data)))
+		if !ok || res[0] == 0 {
+			return nil, fmt.Errorf("host: output %q is out of the module's memory", o.Name)
+		}
+		for j := range t.Data {
+			t.Data[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+		}
+		outs[o.Name] = t
+	}
+	return outs, nil
+}
+
+// checkInputs validates inputs by name, shape and length before any call.
+func (m *Model) checkInputs(inputs map[string]*ops.Tensor) error {
+	for _, in := range m.Inputs {
+		t, ok := inputs[in.Name]
+		if !ok || t == nil {
+			return fmt.Errorf("%w: missing input %q (shape %s)", wrt.ErrInput, in.Name, ops.FormatShape(in.Shape))
+		}
+		n, _ := ops.NumElements(in.Shape)
+		if !ops.EqualShapes(t.Shape, in.Shape) || len(t.Data) != n {
+			return fmt.Errorf("%w: input %q has shape %s and %d float32 values, the model expects %s (%d values)",
+				wrt.ErrInput, in.Name, ops.FormatShape(t.Shape), len(t.Data), ops.FormatShape(in.Shape), n)
+		}
+	}
+	if len(inputs) != len(m.Inputs) {
+		for name := range inputs {
+			found := false
+			for _, in := range m.Inputs {
+				found = found || in.Name == name
+			}
+			if !found {
+				return fmt.Errorf("%w: unknown input %q", wrt.ErrInput, name)
+			}
+		}
+	}
+	return nil
+}
+
+// fastError reads the message of the last failed fast-path call.
+func (h *Host) fastError() error {
+	ctx := context.Background()
+	p, err1 := h.ExportedFunction("wasmnn_error_ptr").Call(ctx)
+	n, err2 := h.ExportedFunction("wasmnn_error_len").Call(ctx)
+	if err1 != nil || err2 != nil {
+		return h.exportError(errors.Join(err1, err2))
+	}
+	b, ok := h.Memory().Read(uint32(p[0]), uint32(n[0]))
+	if !ok {
+		return errors.New("host: the module reported an error it could not describe")
+	}
+	return errors.New(string(b))
+}
+
+// RunProfiled is Run that also returns each layer's time in milliseconds, in
+// the order of the summary's layers.
+func (m *Model) RunProfiled(inputs map[string]*ops.Tensor) (map[string]*ops.Tensor, []float64, error) {
+	return m.run("runProfiled", inputs)
+}
+
+func (m *Model) run(method string, inputs map[string]*ops.Tensor) (map[string]*ops.Tensor, []float64, error) {
+	names := make([]string, 0, len(inputs))
+	for name := range inputs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	jsNames, jsData := make([]any, len(names)), make([]any, len(names))
+	for i, name := range names {
+		t := inputs[name]
+		if t == nil {
+			return nil, nil, fmt.Errorf("input %q is nil", name)
+		}
+		for _, in := range m.Inputs {
+			if in.Name == name && !ops.EqualShapes(in.Shape, t.Shape) {
+				return nil, nil, fmt.Errorf("%w: input %q has shape %s, the model expects %s", wrt.ErrInput, name,
+					ops.FormatShape(t.Shape), ops.FormatShape(in.Shape))
+			}
+		}
+		jsNames[i], jsData[i] = name, f32Bytes(t.Data)
+	}
+	res, err := m.h.callAPI(method, m.id, jsNames, jsData)
+	if err != nil {
+		return nil, nil, err
+	}
+	on, _ := res.Get("names").(*Object)
+	os, _ := res.Get("shapes").(*Object)
+	od, _ := res.Get("data").(*Object)
+	if on == nil || os == nil || od == nil {
+		return nil, nil, fmt.Errorf("host: %s returned an unexpected result", method)
+	}
+	outs := make(map[string]*ops.Tensor, on.Len())
+	for i := 0; i < on.Len(); i++ {
+		name, _ := on.Index(i).(string)
+		shapeObj, _ := os.Index(i).(*Object)
+		data, _ := od.Index(i).([]byte)
+		if shapeObj == nil {
+			return nil, nil, fmt.Errorf("host: output %q has no shape", name)
+		}
+		shape := make([]int, shapeObj.Len())
+		for j := range shape {
+			d, _ := shapeObj.Index(j).(float64)
+			shape[j] = int(d)
+		}
+		vals := make([]float32, len(data)/4)
+		for j := range vals {
+			vals[j] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*j:]))
+		}
+		t, err := ops.FromData(vals, shape...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("host: output %q: %w", name, err)
+		}
+		outs[name] = t
+	}
+	var times []float64
+	if tl, ok := res.Get("times").(*Object); ok {
+		for i := 0; i < tl.Len(); i++ {
+			v, _ := tl.Index(i).(float64)
+			times = append(times, v)
+		}
+	}
+	return outs, times, nil
+}
+
+// Summary returns the guest's summary of the model (as planned there).
+func (m *Model) Summary() (wrt.Summary, error) {
+	var sum wrt.Summary
+	res, err := m.h.callAPI("summary", m.id)
+	if err != nil {
+		return sum, err
+	}
+	s, _ := res.Get("result").(string)
+	err = json.Unmarshal([]byte(s), &sum)
+	return sum, err
+}
+
+// Classify classifies an image given as non-premultiplied RGBA pixels,
+// preprocessed in the guest per the model's metadata, and returns the topK
+// classes.
+func (m *Model) Classify(rgba []byte, width, height, topK int) ([]wrt.Prediction, error) {
+	res, err := m.h.callAPI("classify", m.id, rgba, width, height, topK)
+	if err != nil {
+		return nil, err
+	}
+	s, _ := res.Get("result").(string)
+	var preds []wrt.Prediction
+	err = json.Unmarshal([]byte(s), &preds)
+	return preds, err
+}
+
+// Dispose frees the model inside the guest; later calls fail.
+func (m *Model) Dispose() error {
+	_, err := m.h.callAPI("dispose", m.id)
+	return err
+}
+
+// LoadedModels reports how many models the guest holds.
+func (h *Host) LoadedModels() (int, error) {
+	res, err := h.callAPI("memory")
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.Get("models").(float64)
+	return int(n), nil
+}
+
+// exportError turns a failed direct export call into the host's terminal
+// error: a trap leaves the Go runtime inside the module in an unknown state,
+// so the host refuses later calls.
+func (h *Host) exportError(err error) error {
+	if h.dead != nil {
+		return h.dead
+	}
+	h.dead = fmt.Errorf("host: the module trapped and cannot be used any more: %w", err)
+	return h.dead
+}
