@@ -39,6 +39,7 @@ const state = globalThis[STATE_KEY] || (globalThis[STATE_KEY] = {
   wasmURL: null, // Promise<string>: the resolved URL the instance was (or is being) started from
   api: null, // globalThis.__wasmnn as set by the Go module
   instance: null, // the WebAssembly.Instance
+  go: null, // the Go object of wasm_exec.js running it
   wasmBytes: 0, // size of the wasm binary
   exited: false, // the Go program ended (a fatal error); nothing works any more
   tail: Promise.resolve(), // the call queue
@@ -243,6 +244,7 @@ async function start(urlPromise) {
       'same Go release as wasm_exec.js? see the console for Go\'s output)');
   }
   state.api = api;
+  state.go = go;
   state.instance = instance;
   state.wasmBytes = bytes;
 }

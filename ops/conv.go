@@ -34,7 +34,7 @@ func ConvAlgos(g ConvGeom) []ConvAlgo {
 	if winogradApplies(g) {
 		algos = append(algos, AlgoWinograd2, AlgoWinograd4)
 	}
-	if _, ok := fftChooseTile(g); ok {
+	if fftApplies(g) {
 		algos = append(algos, AlgoFFT)
 	}
 	return algos
@@ -61,14 +61,33 @@ func ParseConvAlgo(s string) (ConvAlgo, error) {
 }
 
 // ChooseConvAlgo picks an algorithm for g by a simple cost rule: depthwise
-// for depthwise convolutions; direct when the GEMM would be too small to
-// repay packing (fewer than 32 multiply-adds per output, fewer than 8 output
-// channels per group, or fewer than 4 output positions); im2col otherwise.
+// for depthwise convolutions; winograd4 for 3x3 (or 1D 3-tap) stride-1
+// layers with at least 16 input and output channels and 4 output tiles;
+// fft for stride-1 layers with at least 15 kernel taps and 8 input and
+// output channels; direct when the GEMM would be too small to repay packing
+// (fewer than 32 multiply-adds per output, fewer than 8 output channels per
+// group, or fewer than 4 output positions); im2col otherwise.
+//
+// The rules follow single-thread measurements on amd64 (BenchmarkConv,
+// effective GFLOP/s = direct-convolution FLOPs / time, on a busy 2-core
+// machine so ±30%): im2col runs at 4.5-7.5 GFLOP/s everywhere; winograd4 at
+// 18-22 on the ResNet-18 3x3 layers (64-64@56, 128-128@28, 256-256@14,
+// 512-512@7), 10.5 at 16-16@56 against 6.5 for im2col, and even with
+// im2col at 8-8@56; winograd2 reaches 8-16, always below winograd4. fft
+// runs the 7x7 64-64@56 layer at 29-45 (im2col 4.2), a 5x5 64-64@56 at 36
+// (5.2), 7x7 8-8@64 at 12 (5.5), and 1D 32-32 convolutions over 4096
+// samples at 56 with 63 taps (4.5), 16 with 15 taps (3.5) and 7.5 with 7
+// taps (5.6); it beats im2col on large 3x3 layers too (11-18 GFLOP/s) but
+// loses to winograd4 there.
 func ChooseConvAlgo(g ConvGeom) ConvAlgo {
 	k := g.C / max(g.G, 1) * g.Kernel.prod()
 	switch {
 	case g.Depthwise():
 		return AlgoDepthwise
+	case winogradApplies(g) && g.C >= 16 && g.M >= 16 && g.N*ceilDiv(g.Out.H, 4)*ceilDiv(g.Out.W, 4) >= 4:
+		return AlgoWinograd4
+	case g.Kernel.prod() >= 15 && g.C >= 8 && g.M >= 8 && fftApplies(g):
+		return AlgoFFT
 	case k < 32 || g.M/max(g.G, 1) < 8 || g.Out.prod() < 4:
 		return AlgoDirect
 	}
@@ -177,7 +196,9 @@ func (c *Conv) Geom() ConvGeom { return c.g }
 
 // WorkspaceLen returns the number of float32 scratch values Forward needs. It
 // does not depend on the thread count: it covers up to MaxThreads goroutines
-// (im2col keeps one packed B block per goroutine; direct and depthwise need
+// (im2col keeps one packed B block per goroutine; winograd and fft keep the
+// transformed inputs and products of one block of tiles per goroutine,
+// about 2 MB unless a single FFT tile needs more; direct and depthwise need
 // none and return 0).
 func (c *Conv) WorkspaceLen() int { return c.wsLen }
 

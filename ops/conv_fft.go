@@ -40,11 +40,13 @@ import "math/bits"
 const AlgoFFT ConvAlgo = "fft"
 
 // FFT limits: a tile plane has at most fftMaxPlane values, and the
-// transformed weights (4·M·C·bins float32) at most fftMaxWeights values or 16
-// times the untransformed weights, whichever is larger.
+// transformed weights (4·M·C·bins float32) at most fftMinWeightCap values
+// (32 MB) or 16 times the untransformed weights, whichever is larger, and
+// never more than fftMaxWeights (128 MB).
 const (
-	fftMaxPlane   = 1 << 22
-	fftMaxWeights = 1 << 25
+	fftMaxPlane     = 1 << 22
+	fftMinWeightCap = 1 << 23
+	fftMaxWeights   = 1 << 25
 )
 
 // fftAxis holds the tables of one FFT length.
@@ -145,6 +147,12 @@ func fftSinCos(j, n int) (sin, cos float64) {
 	return s, c
 }
 
+// fftApplies reports whether the FFT convolution handles g.
+func fftApplies(g ConvGeom) bool {
+	_, ok := fftChooseTile(g)
+	return ok
+}
+
 // fftGeom is the tiling of an FFT convolution.
 type fftGeom struct {
 	t          Dims3 // FFT size per axis
@@ -170,7 +178,7 @@ func fftChooseTile(g ConvGeom) (t Dims3, ok bool) {
 		return t, false
 	}
 	wlen := g.M * g.C * g.Kernel.prod()
-	maxW := max(fftMaxWeights, 16*wlen)
+	maxW := min(max(fftMinWeightCap, 16*wlen), fftMaxWeights)
 	opts := func(k, out int) []int {
 		var o []int
 		for s := nextPow2(k); s <= nextPow2(out+k-1); s *= 2 {

@@ -362,7 +362,16 @@ func TestConvChooseAlgo(t *testing.T) {
 		want ConvAlgo
 	}{
 		{"lenet_conv1", []int{1, 1, 32, 32}, []int{6, 1, 5, 5}, ConvParams{}, AlgoDirect},
-		{"resnet_3x3", []int{1, 64, 56, 56}, []int{64, 64, 3, 3}, ConvParams{}, AlgoIm2col},
+		{"resnet_3x3", []int{1, 64, 56, 56}, []int{64, 64, 3, 3}, ConvParams{}, AlgoWinograd4},
+		{"resnet_3x3_512_7", []int{1, 512, 7, 7}, []int{512, 512, 3, 3}, pad2(1), AlgoWinograd4},
+		{"3x3_few_channels", []int{1, 8, 56, 56}, []int{8, 8, 3, 3}, pad2(1), AlgoIm2col},
+		{"3x3_one_tile", []int{1, 64, 4, 4}, []int{64, 64, 3, 3}, pad2(1), AlgoIm2col},
+		{"3x3_stride2", []int{1, 64, 56, 56}, []int{128, 64, 3, 3}, ConvParams{Window: Window{Strides: []int{2, 2}}}, AlgoIm2col},
+		{"1d_3tap", []int{1, 64, 4096}, []int{64, 64, 3}, ConvParams{}, AlgoWinograd4},
+		{"7x7_s1", []int{1, 64, 56, 56}, []int{64, 64, 7, 7}, pad2(3), AlgoFFT},
+		{"1d_63tap", []int{1, 32, 4096}, []int{32, 32, 63}, ConvParams{}, AlgoFFT},
+		{"7x7_s2", []int{1, 3, 224, 224}, []int{64, 3, 7, 7}, ConvParams{Window: Window{Strides: []int{2, 2}}}, AlgoIm2col},
+		{"7x7_rgb", []int{1, 3, 64, 64}, []int{16, 3, 7, 7}, pad2(3), AlgoIm2col},
 		{"pointwise", []int{1, 64, 14, 14}, []int{128, 64, 1, 1}, ConvParams{}, AlgoIm2col},
 		{"depthwise", []int{1, 32, 14, 14}, []int{32, 1, 3, 3}, ConvParams{Groups: 32}, AlgoDepthwise},
 	}

@@ -26,6 +26,10 @@ type layer struct {
 	// kernel builds the executable form (it may repack weights); called once
 	// per session.
 	kernel func(threads int) (kernel, error)
+	// alternatives and withAlgo let the autotuner try other conv algorithms:
+	// withAlgo builds the kernel with the given one.
+	alternatives []ops.ConvAlgo
+	withAlgo     func(algo ops.ConvAlgo) (kernel, error)
 }
 
 // kernel is a prepared layer: ws float32s of scratch and a run function that
@@ -40,7 +44,7 @@ type kernel struct {
 type opContext struct {
 	act     ops.Activation // fused activation (ActNone if none)
 	algo    ops.ConvAlgo   // requested conv algorithm
-	inplace bool
+	tunable bool           // no algorithm was forced: the autotuner may choose
 }
 
 type builder func(n *Node, a *attrs, in []operand, c opContext) (*layer, error)
@@ -188,21 +192,27 @@ func buildConv(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
 		return nil, fmt.Errorf("%w: conv algorithm %q does not apply to this layer (choose from %v)", errAlgo, algo, ops.ConvAlgos(g))
 	}
 	wdata := w.konst
-	return &layer{
+	withAlgo := func(algo ops.ConvAlgo) (kernel, error) {
+		conv, err := ops.NewConv(g, wdata, bias, act, algo)
+		if err != nil {
+			return kernel{}, err
+		}
+		return kernel{ws: conv.WorkspaceLen(), run: func(in, out [][]float32, ws []float32, threads int) {
+			conv.Forward(out[0], in[0], ws, threads)
+		}}, nil
+	}
+	l := &layer{
 		outShapes: [][]int{g.OutShape()},
 		macs:      g.MACs(),
 		flops:     g.FLOPs(bias != nil) + int64(product(g.OutShape()))*act.FLOPsPerElement(),
 		algo:      string(algo),
-		kernel: func(threads int) (kernel, error) {
-			conv, err := ops.NewConv(g, wdata, bias, act, algo)
-			if err != nil {
-				return kernel{}, err
-			}
-			return kernel{ws: conv.WorkspaceLen(), run: func(in, out [][]float32, ws []float32, threads int) {
-				conv.Forward(out[0], in[0], ws, threads)
-			}}, nil
-		},
-	}, nil
+		kernel:    func(int) (kernel, error) { return withAlgo(algo) },
+		withAlgo:  withAlgo,
+	}
+	if c.tunable {
+		l.alternatives = ops.ConvAlgos(g)
+	}
+	return l, nil
 }
 
 func hasAlgo(list []ops.ConvAlgo, a ops.ConvAlgo) bool {

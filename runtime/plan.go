@@ -25,6 +25,11 @@ type Options struct {
 	// NoFusion keeps every node as its own layer (no BatchNorm folding and no
 	// activation fusion).
 	NoFusion bool
+	// Autotune times every applicable algorithm of each conv layer whose
+	// algorithm was not forced, once, when the session is created, and keeps
+	// the fastest. Without it the choice comes from ops.ChooseConvAlgo's cost
+	// model.
+	Autotune bool
 }
 
 // step is one executed layer: a head node and the nodes fused into it.
@@ -336,6 +341,7 @@ func (p *plan) addStep(grp []*Node, opts Options) error {
 	if a, ok := p.nodeAlgo[head.Name]; ok {
 		c.algo = a
 	}
+	c.tunable = opts.Autotune && (c.algo == "" || c.algo == ops.AlgoAuto)
 	for _, f := range grp[1:] {
 		spec := opTable[f.Op]
 		if len(f.Inputs) < spec.minIn || len(f.Inputs) > spec.maxIn {

@@ -397,3 +397,30 @@ func relErr(got []float32, want []float64) float64 {
 	}
 	return maxAbs / scale
 }
+
+func TestAutotune(t *testing.T) {
+	m := smallNet(t)
+	sess, err := runtime.NewSession(m, runtime.Options{Autotune: true, LayerAlgos: map[string]ops.ConvAlgo{"c2": ops.AlgoDirect}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers := map[string]runtime.LayerSummary{}
+	for _, l := range sess.Summary().Layers {
+		layers[l.Name] = l
+	}
+	if layers["c2"].Algo != "direct" {
+		t.Errorf("forced algorithm replaced by the autotuner: %q", layers["c2"].Algo)
+	}
+	if layers["c1"].Algo == "" {
+		t.Error("no algorithm chosen for c1")
+	}
+	x := randTensor(rand.New(rand.NewPCG(1, 2)), 2, 3, 9, 9)
+	got, err := sess.Run(context.Background(), map[string]*ops.Tensor{"x": x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := reftest.Eval(m, map[string][]float64{"x": toF64(x.Data)})
+	if rel := relErr(got["softmax"].Data, want["softmax"]); rel > 1e-5 {
+		t.Errorf("autotuned session: relative error %.3g", rel)
+	}
+}

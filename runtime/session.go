@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/wasmnn/wasmnn/ops"
 )
@@ -32,7 +33,12 @@ func NewSession(m *Model, opts Options) (*Session, error) {
 	}
 	s := &Session{plan: p, kernels: make([]kernel, len(p.steps))}
 	for i, st := range p.steps {
-		k, err := st.layer.kernel(p.threads)
+		var k kernel
+		if len(st.layer.alternatives) > 1 {
+			k, err = autotune(st, p)
+		} else {
+			k, err = st.layer.kernel(p.threads)
+		}
 		if err != nil {
 			return nil, nodeErr(st.node, err)
 		}
@@ -40,6 +46,50 @@ func NewSession(m *Model, opts Options) (*Session, error) {
 		p.ws = max(p.ws, k.ws)
 	}
 	return s, nil
+}
+
+// autotune builds the step's kernel with each alternative algorithm, times
+// three runs of each on random data (keeping the fastest run) and returns
+// the fastest kernel, recording its algorithm in the step.
+func autotune(st *step, p *plan) (kernel, error) {
+	in := make([][]float32, len(st.inputs))
+	for j, id := range st.inputs {
+		v := p.values[id]
+		if v.konst != nil {
+			in[j] = v.konst
+			continue
+		}
+		in[j] = make([]float32, v.size)
+		for k := range in[j] {
+			in[j][k] = float32(k%17)/8 - 1
+		}
+	}
+	out := make([][]float32, len(st.outputs))
+	for j, id := range st.outputs {
+		out[j] = make([]float32, p.values[id].size)
+	}
+	var best kernel
+	bestTime := time.Duration(-1)
+	for _, algo := range st.layer.alternatives {
+		k, err := st.layer.withAlgo(algo)
+		if err != nil {
+			return kernel{}, err
+		}
+		ws := make([]float32, k.ws)
+		fastest := time.Duration(-1)
+		for r := 0; r < 3; r++ {
+			start := time.Now()
+			k.run(in, out, ws, p.threads)
+			if d := time.Since(start); fastest < 0 || d < fastest {
+				fastest = d
+			}
+		}
+		if bestTime < 0 || fastest < bestTime {
+			best, bestTime = k, fastest
+			st.layer.algo = string(algo)
+		}
+	}
+	return best, nil
 }
 
 // Inputs returns the model's inputs with their shapes.

@@ -82,10 +82,11 @@ var (
 type loadOptions struct {
 	Algo       string            `json:"algo"`
 	LayerAlgos map[string]string `json:"layerAlgos"`
+	Autotune   bool              `json:"autotune"`
 }
 
 func (o loadOptions) runtime() wrt.Options {
-	opts := wrt.Options{Algo: ops.ConvAlgo(o.Algo), Threads: 1}
+	opts := wrt.Options{Algo: ops.ConvAlgo(o.Algo), Threads: 1, Autotune: o.Autotune}
 	if len(o.LayerAlgos) > 0 {
 		opts.LayerAlgos = map[string]ops.ConvAlgo{}
 		for k, v := range o.LayerAlgos {

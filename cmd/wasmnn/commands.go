@@ -181,6 +181,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	outDir := fs.String("out", "", "directory for <output>.npy files")
 	algo := fs.String("algo", "", algoHelp)
 	threads := fs.Int("threads", 0, "threads (default: all cores)")
+	autotune := fs.Bool("autotune", false, "time every applicable conv algorithm once per layer and keep the fastest")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -196,6 +197,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 		return err
 	}
 	opts, _ := algoOpts(*algo, *threads)
+	opts.Autotune = *autotune
 	sess, err := runtime.NewSession(m, opts)
 	if err != nil {
 		return err

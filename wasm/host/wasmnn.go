@@ -23,6 +23,9 @@ type LoadOptions struct {
 	Algo string `json:"algo,omitempty"`
 	// LayerAlgos forces algorithms for named conv layers.
 	LayerAlgos map[string]string `json:"layerAlgos,omitempty"`
+	// Autotune times the applicable algorithms of each conv layer once at
+	// load and keeps the fastest.
+	Autotune bool `json:"autotune,omitempty"`
 }
 
 // Model is a model loaded into wasmnn.wasm running under the host.
