@@ -44,6 +44,7 @@ const state = globalThis[STATE_KEY] || (globalThis[STATE_KEY] = {
   wasmURL: null, // Promise<string>: the resolved URL the instance was (or is being) started from
   api: null, // globalThis.__wasmnn as set by the Go module
   instance: null, // the WebAssembly.Instance
+  go: null, // the Go object of wasm_exec.js running it
   wasmBytes: 0, // size of the wasm binary
   exited: false, // the Go program ended (a fatal error); nothing works any more
   tail: Promise.resolve(), // the call queue
@@ -154,8 +155,14 @@ async function ensureGo(wasmURL) {
   let url;
   try {
     if (IS_NODE) {
-      // Node can import only file: URLs; fall back to the copy in this package.
-      url = wasmURL.startsWith('file:') ? new URL('wasm_exec.js', wasmURL).href : new URL('./dist/wasm_exec.js', SCRIPT_URL).href;
+      // Node imports only file: URLs: use the copy next to the wasm file if
+      // there is one, else the one in this package.
+      url = new URL('./dist/wasm_exec.js', SCRIPT_URL).href;
+      if (wasmURL.startsWith('file:')) {
+        const { fs, url: nodeURL } = await node();
+        const beside = new URL('wasm_exec.js', wasmURL).href;
+        if (await fs.access(nodeURL.fileURLToPath(beside)).then(() => true, () => false)) url = beside;
+      }
       await import(/* webpackIgnore: true */ /* @vite-ignore */ url);
     } else {
       url = new URL('wasm_exec.js', wasmURL).href;
@@ -182,7 +189,8 @@ function countingResponse(resp, box) {
   return new Response(resp.body.pipeThrough(counter), { headers: { 'Content-Type': 'application/wasm' } });
 }
 
-async function instantiate(url, imports) {
+// compile fetches (or in Node reads) and compiles the wasm module.
+async function compile(url) {
   if (IS_NODE && url.startsWith('file:')) {
     const { fs, url: nodeURL } = await node();
     const path = nodeURL.fileURLToPath(url);
@@ -194,8 +202,7 @@ async function instantiate(url, imports) {
         'Build it with `make wasm` (writes js/dist/wasmnn.wasm), or pass {wasmURL}');
     }
     try {
-      const { instance } = await WebAssembly.instantiate(bytes, imports);
-      return { instance, bytes: bytes.byteLength };
+      return { module: await WebAssembly.compile(bytes), bytes: bytes.byteLength };
     } catch (e) {
       throw new Error(`wasmnn: ${path} is not a usable wasm module: ${e.message}`);
     }
@@ -211,14 +218,13 @@ async function instantiate(url, imports) {
   if (!resp.ok) throw wasmLoadError(url, `HTTP ${resp.status} ${resp.statusText}`.trim());
   const type = (resp.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
   try {
-    if (typeof WebAssembly.instantiateStreaming === 'function' && type === 'application/wasm' && resp.body) {
+    if (typeof WebAssembly.compileStreaming === 'function' && type === 'application/wasm' && resp.body) {
       const box = { n: 0 };
-      const { instance } = await WebAssembly.instantiateStreaming(countingResponse(resp, box), imports);
-      return { instance, bytes: box.n };
+      const module = await WebAssembly.compileStreaming(countingResponse(resp, box));
+      return { module, bytes: box.n };
     }
     const bytes = await resp.arrayBuffer();
-    const { instance } = await WebAssembly.instantiate(bytes, imports);
-    return { instance, bytes: bytes.byteLength };
+    return { module: await WebAssembly.compile(bytes), bytes: bytes.byteLength };
   } catch (e) {
     throw wasmLoadError(url, `not a usable wasm module (Content-Type ${type || 'missing'}): ${e.message}`);
   }
@@ -226,9 +232,16 @@ async function instantiate(url, imports) {
 
 async function start(urlPromise) {
   const url = await urlPromise;
+  const { module, bytes } = await compile(url);
   await ensureGo(url);
   const go = new globalThis.Go();
-  const { instance, bytes } = await instantiate(url, go.importObject);
+  let instance;
+  try {
+    instance = await WebAssembly.instantiate(module, go.importObject);
+  } catch (e) {
+    throw new Error(`wasmnn: the wasm module from ${url} does not fit this wasm_exec.js (${e.message}); ` +
+      'both must come from the same Go release (make wasm copies them to js/dist)');
+  }
   // The Go program's main runs synchronously inside go.run until it blocks;
   // it calls __wasmnnReady once globalThis.__wasmnn is set.
   let ready = false;
@@ -248,6 +261,7 @@ async function start(urlPromise) {
       'same Go release as wasm_exec.js? see the console for Go\'s output)');
   }
   state.api = api;
+  state.go = go;
   state.instance = instance;
   state.wasmBytes = bytes;
 }
@@ -362,7 +376,7 @@ class Tensor {
 
   constructor(type, data, dims) {
     if (typeof type !== 'string' || !TENSOR_TYPES.includes(type)) {
-      throw new TypeError(`new Tensor: unsupported type ${describe(type)} (supported: ${TENSOR_TYPES.map((t) => `'${t}'`).join(', ')})`);
+      throw new TypeError(`new Tensor: unsupported type ${typeof type === 'string' ? `'${type}'` : describe(type)} (supported: ${TENSOR_TYPES.map((t) => `'${t}'`).join(', ')})`);
     }
     if (Array.isArray(data)) {
       for (let i = 0; i < data.length; i++) {
@@ -605,7 +619,6 @@ class Model {
     this.#live(where);
     const { names, datas } = this.#feeds(feeds, where);
     return call((api) => {
-      this.#live(where);
       return this.#outputsOf(check(api.run(this.#id, names, datas), where));
     });
   }
@@ -620,7 +633,6 @@ class Model {
     this.#live(where);
     const { names, datas } = this.#feeds(feeds, where);
     return call((api) => {
-      this.#live(where);
       const res = check(api.runProfiled(this.#id, names, datas), where);
       const layers = this.#summaryNow(api).layers.map((l) => l.name);
       return { outputs: this.#outputsOf(res), times: Array.from(res.times || []), layers };
@@ -629,19 +641,18 @@ class Model {
 
   /**
    * classify preprocesses an image as the model's metadata says, runs the
-   * model and resolves to the topK (default 5) classes, most probable first:
+   * model and resolves to the topK (default 3) classes, most probable first:
    * [{label, index, probability}].
    */
   async classify(image, options) {
     const where = 'model.classify';
     this.#live(where);
     const opts = checkOptions(options, ['topK'], where);
-    const topK = opts.topK === undefined ? 5 : opts.topK;
+    const topK = opts.topK === undefined ? 3 : opts.topK;
     if (typeof topK !== 'number' || !Number.isSafeInteger(topK)) throw new TypeError(`${where}: topK must be an integer, got ${describe(topK)}`);
     if (topK < 1) throw new RangeError(`${where}: topK must be at least 1, got ${topK}`);
     const { data, width, height } = await toRGBA(image, where);
     return call((api) => {
-      this.#live(where);
       const res = check(api.classify(this.#id, data, width, height, topK), where);
       return JSON.parse(res.result);
     });

@@ -150,8 +150,14 @@ async function ensureGo(wasmURL) {
   let url;
   try {
     if (IS_NODE) {
-      // Node can import only file: URLs; fall back to the copy in this package.
-      url = wasmURL.startsWith('file:') ? new URL('wasm_exec.js', wasmURL).href : new URL('./dist/wasm_exec.js', SCRIPT_URL).href;
+      // Node imports only file: URLs: use the copy next to the wasm file if
+      // there is one, else the one in this package.
+      url = new URL('./dist/wasm_exec.js', SCRIPT_URL).href;
+      if (wasmURL.startsWith('file:')) {
+        const { fs, url: nodeURL } = await node();
+        const beside = new URL('wasm_exec.js', wasmURL).href;
+        if (await fs.access(nodeURL.fileURLToPath(beside)).then(() => true, () => false)) url = beside;
+      }
       await import(/* webpackIgnore: true */ /* @vite-ignore */ url);
     } else {
       url = new URL('wasm_exec.js', wasmURL).href;
@@ -178,7 +184,8 @@ function countingResponse(resp, box) {
   return new Response(resp.body.pipeThrough(counter), { headers: { 'Content-Type': 'application/wasm' } });
 }
 
-async function instantiate(url, imports) {
+// compile fetches (or in Node reads) and compiles the wasm module.
+async function compile(url) {
   if (IS_NODE && url.startsWith('file:')) {
     const { fs, url: nodeURL } = await node();
     const path = nodeURL.fileURLToPath(url);
@@ -190,8 +197,7 @@ async function instantiate(url, imports) {
         'Build it with `make wasm` (writes js/dist/wasmnn.wasm), or pass {wasmURL}');
     }
     try {
-      const { instance } = await WebAssembly.instantiate(bytes, imports);
-      return { instance, bytes: bytes.byteLength };
+      return { module: await WebAssembly.compile(bytes), bytes: bytes.byteLength };
     } catch (e) {
       throw new Error(`wasmnn: ${path} is not a usable wasm module: ${e.message}`);
     }
@@ -207,14 +213,13 @@ async function instantiate(url, imports) {
   if (!resp.ok) throw wasmLoadError(url, `HTTP ${resp.status} ${resp.statusText}`.trim());
   const type = (resp.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
   try {
-    if (typeof WebAssembly.instantiateStreaming === 'function' && type === 'application/wasm' && resp.body) {
+    if (typeof WebAssembly.compileStreaming === 'function' && type === 'application/wasm' && resp.body) {
       const box = { n: 0 };
-      const { instance } = await WebAssembly.instantiateStreaming(countingResponse(resp, box), imports);
-      return { instance, bytes: box.n };
+      const module = await WebAssembly.compileStreaming(countingResponse(resp, box));
+      return { module, bytes: box.n };
     }
     const bytes = await resp.arrayBuffer();
-    const { instance } = await WebAssembly.instantiate(bytes, imports);
-    return { instance, bytes: bytes.byteLength };
+    return { module: await WebAssembly.compile(bytes), bytes: bytes.byteLength };
   } catch (e) {
     throw wasmLoadError(url, `not a usable wasm module (Content-Type ${type || 'missing'}): ${e.message}`);
   }
@@ -222,9 +227,16 @@ async function instantiate(url, imports) {
 
 async function start(urlPromise) {
   const url = await urlPromise;
+  const { module, bytes } = await compile(url);
   await ensureGo(url);
   const go = new globalThis.Go();
-  const { instance, bytes } = await instantiate(url, go.importObject);
+  let instance;
+  try {
+    instance = await WebAssembly.instantiate(module, go.importObject);
+  } catch (e) {
+    throw new Error(`wasmnn: the wasm module from ${url} does not fit this wasm_exec.js (${e.message}); ` +
+      'both must come from the same Go release (make wasm copies them to js/dist)');
+  }
   // The Go program's main runs synchronously inside go.run until it blocks;
   // it calls __wasmnnReady once globalThis.__wasmnn is set.
   let ready = false;

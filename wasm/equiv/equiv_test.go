@@ -163,8 +163,13 @@ func convCase(name string, in []int, out int, s runtime.ConvSpec, act string, al
 
 func opCases() []opCase {
 	all := []ops.ConvAlgo{ops.AlgoDirect, ops.AlgoIm2col, ops.AlgoAuto}
+	fast := []ops.ConvAlgo{ops.AlgoWinograd2, ops.AlgoWinograd4, ops.AlgoFFT}
 	k := func(v ...int) []int { return v }
 	cases := []opCase{
+		convCase("winograd-fft-3x3", k(2, 17, 13, 11), 18, runtime.ConvSpec{Kernel: k(3, 3), Pads: k(1, 0, 2, 1), Bias: true}, "Relu", fast...),
+		convCase("fft-7x7", k(1, 9, 21, 19), 10, runtime.ConvSpec{Kernel: k(7, 7), Pads: k(3, 3, 3, 3), Bias: true}, "", ops.AlgoFFT, ops.AlgoAuto),
+		convCase("fft-1d-long", k(1, 8, 300), 8, runtime.ConvSpec{Kernel: k(31), AutoPad: "same_upper"}, "Tanh", ops.AlgoFFT, ops.AlgoWinograd4),
+		convCase("winograd-1d", k(2, 16, 40), 16, runtime.ConvSpec{Kernel: k(3), Pads: k(1, 1)}, "", ops.AlgoWinograd2, ops.AlgoWinograd4),
 		convCase("conv2d-3x3-pad", k(2, 5, 11, 9), 7, runtime.ConvSpec{Kernel: k(3, 3), Pads: k(1, 0, 2, 1), Bias: true}, "Relu", all...),
 		convCase("conv2d-stride-dilate", k(1, 4, 13, 12), 6, runtime.ConvSpec{Kernel: k(3, 2), Strides: k(2, 3), Dilations: k(2, 1), Bias: true}, "", all...),
 		convCase("conv2d-groups", k(1, 6, 8, 8), 9, runtime.ConvSpec{Kernel: k(3, 3), Groups: 3, AutoPad: "same_upper"}, "Sigmoid", all...),

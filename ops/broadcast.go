@@ -1,0 +1,250 @@
+package ops
+
+import "fmt"
+
+// BinaryKind names an elementwise arithmetic operation on two tensors.
+type BinaryKind uint8
+
+// Binary operations, as ONNX Add, Sub, Mul and Div.
+const (
+	BinAdd BinaryKind = iota // a + b
+	BinSub                   // a - b
+	BinMul                   // a * b
+	BinDiv                   // a / b
+)
+
+var binaryNames = [...]string{"Add", "Sub", "Mul", "Div"}
+
+// String returns the operation's ONNX name.
+func (k BinaryKind) String() string {
+	if int(k) < len(binaryNames) {
+		return binaryNames[k]
+	}
+	return fmt.Sprintf("binary(%d)", k)
+}
+
+// maxBroadcastRank bounds the rank of broadcast and transposed tensors.
+const maxBroadcastRank = 8
+
+// BroadcastGeom is the resolved geometry of a binary operation under numpy
+// (ONNX multidirectional) broadcasting: the output shape and, per merged
+// axis, the output size and the element strides of both operands (0 along
+// axes where an operand is broadcast).
+type BroadcastGeom struct {
+	Out  []int // output shape
+	dims []int // merged axes, outermost first
+	sa   []int // a's stride per merged axis
+	sb   []int // b's stride per merged axis
+	size int
+	na   int
+	nb   int
+}
+
+// NewBroadcastGeom resolves the broadcast of shapes a and b: shapes are
+// aligned at their last axis, and along each axis the sizes must be equal or
+// one of them 1. It returns an error wrapping ErrShape if they are not
+// compatible.
+func NewBroadcastGeom(a, b []int) (BroadcastGeom, error) {
+	var g BroadcastGeom
+	rank := max(len(a), len(b))
+	if rank > maxBroadcastRank {
+		return g, fmt.Errorf("%w: broadcast of %s and %s: rank above %d", ErrShape, FormatShape(a), FormatShape(b), maxBroadcastRank)
+	}
+	na, err := NumElements(a)
+	if err != nil {
+		return g, err
+	}
+	nb, err := NumElements(b)
+	if err != nil {
+		return g, err
+	}
+	pad := func(s []int) []int {
+		out := make([]int, rank)
+		for i := range out {
+			out[i] = 1
+		}
+		copy(out[rank-len(s):], s)
+		return out
+	}
+	pa, pb := pad(a), pad(b)
+	g.Out = make([]int, rank)
+	for i := range g.Out {
+		switch {
+		case pa[i] == pb[i]:
+			g.Out[i] = pa[i]
+		case pa[i] == 1:
+			g.Out[i] = pb[i]
+		case pb[i] == 1:
+			g.Out[i] = pa[i]
+		default:
+			return BroadcastGeom{}, fmt.Errorf("%w: shapes %s and %s do not broadcast (axis %d: %d vs %d)",
+				ErrShape, FormatShape(a), FormatShape(b), i, pa[i], pb[i])
+		}
+	}
+	size, err := NumElements(g.Out)
+	if err != nil {
+		return BroadcastGeom{}, err
+	}
+	g.size, g.na, g.nb = size, na, nb
+	// Strides of each operand, 0 along broadcast axes; then merge adjacent
+	// axes along which both operands stay contiguous (or both broadcast).
+	sa, sb := make([]int, rank), make([]int, rank)
+	ra, rb := 1, 1
+	for i := rank - 1; i >= 0; i-- {
+		if pa[i] != 1 {
+			sa[i] = ra
+		}
+		if pb[i] != 1 {
+			sb[i] = rb
+		}
+		ra *= pa[i]
+		rb *= pb[i]
+	}
+	for i := 0; i < rank; i++ {
+		d := g.Out[i]
+		if d == 1 {
+			continue // size-1 axes contribute nothing
+		}
+		if n := len(g.dims); n > 0 && g.sa[n-1] == sa[i]*d && g.sb[n-1] == sb[i]*d {
+			g.dims[n-1] *= d
+			g.sa[n-1], g.sb[n-1] = sa[i], sb[i]
+			continue
+		}
+		g.dims = append(g.dims, d)
+		g.sa = append(g.sa, sa[i])
+		g.sb = append(g.sb, sb[i])
+	}
+	if len(g.dims) == 0 {
+		g.dims, g.sa, g.sb = []int{1}, []int{0}, []int{0}
+	}
+	return g, nil
+}
+
+// Size returns the number of output elements.
+func (g BroadcastGeom) Size() int { return g.size }
+
+// Binary computes dst = act(a op b) with broadcasting as g describes. dst
+// must hold g.Size() values and must not overlap a or b unless it is the
+// same slice with the output's shape. Binary panics if a buffer is too
+// short.
+func Binary(kind BinaryKind, g BroadcastGeom, dst, a, b []float32, act Activation) {
+	if len(dst) < g.size || len(a) < g.na || len(b) < g.nb {
+		panic(fmt.Sprintf("ops.Binary: buffers of %d, %d and %d values, need %d, %d and %d", len(dst), len(a), len(b), g.size, g.na, g.nb))
+	}
+	if g.size == 0 {
+		return
+	}
+	r := len(g.dims)
+	inner, ia, ib := g.dims[r-1], g.sa[r-1], g.sb[r-1]
+	var idx [maxBroadcastRank]int
+	offA, offB := 0, 0
+	for o := 0; o < g.size; o += inner {
+		binaryRow(kind, dst[o:o+inner], a, b, offA, offB, ia, ib)
+		act.Apply(dst[o : o+inner])
+		// Advance the outer-axis counters.
+		for ax := r - 2; ax >= 0; ax-- {
+			idx[ax]++
+			offA += g.sa[ax]
+			offB += g.sb[ax]
+			if idx[ax] < g.dims[ax] {
+				break
+			}
+			offA -= g.sa[ax] * g.dims[ax]
+			offB -= g.sb[ax] * g.dims[ax]
+			idx[ax] = 0
+		}
+	}
+}
+
+// binaryRow computes one run of the innermost merged axis.
+func binaryRow(kind BinaryKind, dst, a, b []float32, offA, offB, ia, ib int) {
+	n := len(dst)
+	switch {
+	case ia == 1 && ib == 1:
+		a, b = a[offA:offA+n], b[offB:offB+n]
+		switch kind {
+		case BinAdd:
+			for i := range dst {
+				dst[i] = a[i] + b[i]
+			}
+		case BinSub:
+			for i := range dst {
+				dst[i] = a[i] - b[i]
+			}
+		case BinMul:
+			for i := range dst {
+				dst[i] = a[i] * b[i]
+			}
+		case BinDiv:
+			for i := range dst {
+				dst[i] = a[i] / b[i]
+			}
+		}
+	case ia == 1 && ib == 0:
+		a = a[offA : offA+n]
+		s := b[offB]
+		switch kind {
+		case BinAdd:
+			for i := range dst {
+				dst[i] = a[i] + s
+			}
+		case BinSub:
+			for i := range dst {
+				dst[i] = a[i] - s
+			}
+		case BinMul:
+			for i := range dst {
+				dst[i] = a[i] * s
+			}
+		case BinDiv:
+			for i := range dst {
+				dst[i] = a[i] / s
+			}
+		}
+	case ia == 0 && ib == 1:
+		s := a[offA]
+		b = b[offB : offB+n]
+		switch kind {
+		case BinAdd:
+			for i := range dst {
+				dst[i] = s + b[i]
+			}
+		case BinSub:
+			for i := range dst {
+				dst[i] = s - b[i]
+			}
+		case BinMul:
+			for i := range dst {
+				dst[i] = s * b[i]
+			}
+		case BinDiv:
+			for i := range dst {
+				dst[i] = s / b[i]
+			}
+		}
+	default: // both broadcast along this axis
+		v := binaryScalar(kind, a[offA], b[offB])
+		for i := range dst {
+			dst[i] = v
+		}
+	}
+}
+
+func binaryScalar(kind BinaryKind, x, y float32) float32 {
+	switch kind {
+	case BinAdd:
+		return x + y
+	case BinSub:
+		return x - y
+	case BinMul:
+		return x * y
+	default:
+		return x / y
+	}
+}
+
+// BinaryFLOPs returns the FLOP count of Binary over n output elements: one
+// operation per element plus the activation's cost.
+func BinaryFLOPs(n int, act Activation) int64 {
+	return int64(n) * (1 + act.FLOPsPerElement())
+}

@@ -1,0 +1,255 @@
+package ops
+
+import "fmt"
+
+// ConvTransposeParams are a transposed convolution's attributes besides its
+// weights, as ONNX ConvTranspose. Nil slices take defaults (stride 1,
+// dilation 1, no padding, no output padding); a non-nil OutputShape (one
+// size per spatial axis) fixes the output size and derives the padding from
+// it. Groups 0 means 1.
+type ConvTransposeParams struct {
+	Window
+	Groups        int
+	OutputPadding []int
+	OutputShape   []int
+}
+
+// ConvTransposeGeom is a transposed convolution's resolved geometry, with
+// spatial sizes in 3 dimensions as ConvGeom. The input is [N, C, In...], the
+// weights [C, M/G, Kernel...] and the output [N, M, Out...]; input position
+// i and kernel tap k contribute to output position i*Stride - PadHead +
+// k*Dilate.
+type ConvTransposeGeom struct {
+	Rank    int
+	N, C, M int
+	G       int
+	In      Dims3
+	Kernel  Dims3
+	Out     Dims3
+	Stride  Dims3
+	Dilate  Dims3
+	PadHead Dims3
+}
+
+// NewConvTransposeGeom validates a transposed convolution of an input of
+// shape in with weights of shape w and resolves its geometry.
+func NewConvTransposeGeom(in, w []int, p ConvTransposeParams) (ConvTransposeGeom, error) {
+	var g ConvTransposeGeom
+	rank := len(in) - 2
+	if rank < 1 || rank > 3 {
+		return g, fmt.Errorf("%w: conv transpose input %s must have rank 3, 4 or 5", ErrShape, FormatShape(in))
+	}
+	if len(w) != len(in) {
+		return g, fmt.Errorf("%w: conv transpose weights %s must have the input's rank %d", ErrShape, FormatShape(w), len(in))
+	}
+	for _, s := range [][]int{in, w} {
+		if _, err := NumElements(s); err != nil {
+			return g, err
+		}
+	}
+	if err := checkWindowLens(rank, p.Window); err != nil {
+		return g, err
+	}
+	for name, v := range map[string][]int{"output_padding": p.OutputPadding, "output_shape": p.OutputShape} {
+		if v != nil && len(v) != rank {
+			return g, fmt.Errorf("%w: %s %v needs %d values", ErrShape, name, v, rank)
+		}
+	}
+	groups := p.Groups
+	if groups == 0 {
+		groups = 1
+	}
+	g = ConvTransposeGeom{Rank: rank, N: in[0], C: in[1], M: w[1] * groups, G: groups}
+	if g.N < 1 || g.C < 1 || w[1] < 1 || groups < 1 || g.C%groups != 0 || w[0] != g.C {
+		return g, fmt.Errorf("%w: conv transpose input %s, weights %s, groups %d: need weights[0] = C, C divisible by groups and batch, channels >= 1",
+			ErrShape, FormatShape(in), FormatShape(w), groups)
+	}
+	g.In = to3(in[2:], rank, 1)
+	g.Kernel = to3(w[2:], rank, 1)
+	g.Stride = to3(p.Strides, rank, 1)
+	g.Dilate = to3(p.Dilations, rank, 1)
+	pb, pe := to3(p.PadsBegin, rank, 0), to3(p.PadsEnd, rank, 0)
+	adj := to3(p.OutputPadding, rank, 0)
+	want := to3(p.OutputShape, rank, 0)
+	ins, ks, ss, ds := dimsPtr(&g.In), dimsPtr(&g.Kernel), dimsPtr(&g.Stride), dimsPtr(&g.Dilate)
+	pbs, pes, adjs, wants := dimsPtr(&pb), dimsPtr(&pe), dimsPtr(&adj), dimsPtr(&want)
+	outs, heads := dimsPtr(&g.Out), dimsPtr(&g.PadHead)
+	for i := 3 - rank; i < 3; i++ {
+		n, k, s, d, a := *ins[i], *ks[i], *ss[i], *ds[i], *adjs[i]
+		if n < 1 || k < 1 || s < 1 || d < 1 || a < 0 || *pbs[i] < 0 || *pes[i] < 0 {
+			return g, fmt.Errorf("%w: conv transpose axis %d: sizes, kernel, stride and dilation must be >= 1, paddings >= 0", ErrShape, i-(3-rank))
+		}
+		if a >= s && a >= d {
+			return g, fmt.Errorf("%w: conv transpose output_padding %d must be smaller than the stride %d or the dilation %d", ErrShape, a, s, d)
+		}
+		if n > MaxElements/s || k > MaxElements/d {
+			return g, fmt.Errorf("%w: conv transpose sizes out of range", ErrShape)
+		}
+		full := s*(n-1) + a + (k-1)*d + 1 // output size without padding
+		head, out := *pbs[i], 0
+		switch {
+		case p.OutputShape != nil || p.AutoPad == PadSameUpper || p.AutoPad == PadSameLower:
+			out = *wants[i]
+			if p.OutputShape == nil {
+				out = n * s
+			}
+			total := max(full-out, 0)
+			head = total / 2
+			if p.AutoPad == PadSameLower {
+				head = total - total/2
+			}
+		case p.AutoPad == PadValid:
+			head, out = 0, full
+		default:
+			out = full - *pbs[i] - *pes[i]
+		}
+		if out < 1 {
+			return g, fmt.Errorf("%w: conv transpose input %s, weights %s: output size %d along axis %d", ErrShape, FormatShape(in), FormatShape(w), out, i-(3-rank))
+		}
+		*outs[i], *heads[i] = out, head
+	}
+	for i := 0; i < 3-rank; i++ {
+		*outs[i], *heads[i] = 1, 0
+	}
+	if _, err := NumElements(g.OutShape()); err != nil {
+		return g, err
+	}
+	return g, nil
+}
+
+// OutShape returns [N, M, Out...].
+func (g ConvTransposeGeom) OutShape() []int {
+	return append([]int{g.N, g.M}, g.Out.slice(g.Rank)...)
+}
+
+// MACs returns the multiply-adds of the operation: every input element times
+// every kernel tap of its group's output channels.
+func (g ConvTransposeGeom) MACs() int64 {
+	return int64(g.N) * int64(g.C) * int64(g.In.prod()) * int64(g.M/g.G) * int64(g.Kernel.prod())
+}
+
+// FLOPs returns 2 per multiply-add plus one per output element
+// for the bias.
+func (g ConvTransposeGeom) FLOPs(hasBias bool) int64 {
+	f := 2 * g.MACs()
+	if hasBias {
+		f += int64(g.N) * int64(g.M) * int64(g.Out.prod())
+	}
+	return f
+}
+
+// ConvTranspose computes the transposed convolution of x with weights w
+// ([C, M/G, kernel...]) and optional bias ([M] or nil) into dst, followed by
+// act. Each output element is a sum over input channels and kernel taps in a
+// fixed order (a direct sliding window), split over output planes across
+// threads. ConvTranspose panics if a buffer is too short.
+func ConvTranspose(g ConvTransposeGeom, dst, x, w, bias []float32, act Activation, threads int) {
+	mg, cg := g.M/g.G, g.C/g.G
+	inN, outN, kN := g.In.prod(), g.Out.prod(), g.Kernel.prod()
+	if len(x) < g.N*g.C*inN || len(dst) < g.N*g.M*outN || len(w) < g.C*mg*kN || (bias != nil && len(bias) < g.M) {
+		panic(fmt.Sprintf("ops.ConvTranspose: buffers of %d, %d, %d values are too short", len(dst), len(x), len(w)))
+	}
+	ParallelFor(g.N*g.M, threads, func(_, lo, hi int) {
+		for p := lo; p < hi; p++ {
+			n, m := p/g.M, p%g.M
+			grp, ml := m/mg, m%mg
+			plane := dst[p*outN : (p+1)*outN]
+			b := float32(0)
+			if bias != nil {
+				b = bias[m]
+			}
+			for i := range plane {
+				plane[i] = b
+			}
+			for cl := 0; cl < cg; cl++ {
+				c := grp*cg + cl
+				xc := x[(n*g.C+c)*inN : (n*g.C+c+1)*inN]
+				wc := w[(c*mg+ml)*kN : (c*mg+ml+1)*kN]
+				g.accumPlane(plane, xc, wc)
+			}
+			act.Apply(plane)
+		}
+	})
+}
+
+// taps returns, for output coordinate o of an axis, the first kernel tap k
+// whose input position (o + head - k*d)/s is integral and within [0, n),
+// and the step between such taps; ok is false if there is none.
+func transposeTaps(o, head, n, k, s, d int) (k0, step int, ok bool) {
+	// Need (o + head - k*d) % s == 0 and 0 <= (o+head-k*d)/s < n.
+	for kk := 0; kk < k; kk++ {
+		v := o + head - kk*d
+		if v < 0 {
+			return 0, 0, false
+		}
+		if v%s == 0 {
+			// The next valid tap is kk + s/gcd(s, d).
+			return kk, s / gcd(s, d), true
+		}
+	}
+	return 0, 0, false
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// accumPlane adds the contribution of one input channel plane xc with its
+// kernel wc to the output plane.
+func (g *ConvTransposeGeom) accumPlane(plane, xc, wc []float32) {
+	for od := 0; od < g.Out.D; od++ {
+		kd0, sd, okd := transposeTaps(od, g.PadHead.D, g.In.D, g.Kernel.D, g.Stride.D, g.Dilate.D)
+		if !okd {
+			continue
+		}
+		for oh := 0; oh < g.Out.H; oh++ {
+			kh0, sh, okh := transposeTaps(oh, g.PadHead.H, g.In.H, g.Kernel.H, g.Stride.H, g.Dilate.H)
+			if !okh {
+				continue
+			}
+			row := plane[(od*g.Out.H+oh)*g.Out.W : (od*g.Out.H+oh+1)*g.Out.W]
+			for ow := range row {
+				kw0, sw, okw := transposeTaps(ow, g.PadHead.W, g.In.W, g.Kernel.W, g.Stride.W, g.Dilate.W)
+				if !okw {
+					continue
+				}
+				acc := row[ow]
+				for kd := kd0; kd < g.Kernel.D; kd += sd {
+					id := (od + g.PadHead.D - kd*g.Dilate.D) / g.Stride.D
+					if id < 0 {
+						break
+					}
+					if id >= g.In.D {
+						continue
+					}
+					for kh := kh0; kh < g.Kernel.H; kh += sh {
+						ih := (oh + g.PadHead.H - kh*g.Dilate.H) / g.Stride.H
+						if ih < 0 {
+							break
+						}
+						if ih >= g.In.H {
+							continue
+						}
+						xr := xc[(id*g.In.H+ih)*g.In.W:]
+						wr := wc[(kd*g.Kernel.H+kh)*g.Kernel.W:]
+						for kw := kw0; kw < g.Kernel.W; kw += sw {
+							v := ow + g.PadHead.W - kw*g.Dilate.W
+							if v < 0 {
+								break
+							}
+							iw := v / g.Stride.W
+							if iw >= g.In.W {
+								continue
+							}
+							acc += float32(xr[iw] * wr[kw])
+						}
+					}
+				}
+				row[ow] = acc
+			}
+		}
+	}
+}
