@@ -297,17 +297,26 @@ async function init(options) {
 // call runs fn(api) in the queue, after every call made before it.
 function call(fn) {
   const p = state.tail.then(() => {
-    if (state.exited) {
-      throw new Error('wasmnn: the wasm module has exited after a fatal error (see the console); reload the page or restart the process');
-    }
+    if (hasExited()) throw exitedError();
     return fn(state.api);
   });
   state.tail = p.catch(() => {});
   return p;
 }
 
+// hasExited tells whether the Go program has ended (after a fatal error).
+function hasExited() {
+  return state.exited || Boolean(state.go && state.go.exited);
+}
+
+function exitedError() {
+  return new Error('wasmnn: the wasm module has exited after a fatal error (see the console for Go\'s output); ' +
+    'reload the page or restart the process');
+}
+
 // check turns a {error} result of the Go module into a rejected Error.
 function check(res, where) {
+  if (hasExited()) throw exitedError();
   if (res === null || typeof res !== 'object') throw new Error(`${where}: the wasm module returned ${describe(res)}`);
   if (typeof res.error === 'string') throw new Error(`${where}: ${res.error}`);
   return res;
@@ -315,12 +324,12 @@ function check(res, where) {
 
 /**
  * backendInfo describes the wasm backend: {initialized, simd, threads,
- * wasmBytes, memoryBytes, models, wasmURL}.
+ * wasmBytes, memoryBytes, models, version}.
  */
 function backendInfo() {
   const inst = state.instance;
   let models = 0;
-  if (state.api && !state.exited) {
+  if (state.api && !hasExited()) {
     try {
       const r = state.api.memory();
       if (r && typeof r.models === 'number') models = r.models;
@@ -667,7 +676,7 @@ class Model {
    */
   summary() {
     this.#live('model.summary');
-    if (state.exited) throw new Error('model.summary: the wasm module has exited after a fatal error');
+    if (hasExited()) throw exitedError();
     return this.#summaryNow(state.api);
   }
 

@@ -75,11 +75,19 @@ var opTable = map[string]opSpec{
 	"Softmax":            {1, 1, buildSoftmax, nil, false},
 	"BatchNormalization": {5, 5, buildBatchNorm, []int{1, 2, 3, 4}, false},
 	"LRN":                {1, 1, buildLRN, nil, false},
-	"Add":                {2, 2, buildAdd, nil, true},
+	"Add":                {2, 2, buildBinary(ops.BinAdd), nil, true},
+	"Sub":                {2, 2, buildBinary(ops.BinSub), nil, true},
+	"Mul":                {2, 2, buildBinary(ops.BinMul), nil, true},
+	"Div":                {2, 2, buildBinary(ops.BinDiv), nil, true},
 	"Concat":             {1, 1 << 16, buildConcat, nil, false},
 	"Flatten":            {1, 1, buildFlatten, nil, false},
 	"Reshape":            {1, 1, buildReshape, nil, false},
 	"Dropout":            {1, 1, buildDropout, nil, false},
+	"Transpose":          {1, 1, buildTranspose, nil, false},
+	"Pad":                {1, 1, buildPad, nil, false},
+	"ConvTranspose":      {2, 3, buildConvTranspose, []int{1, 2}, true},
+	"HardSigmoid":        {1, 1, buildHardSigmoid, nil, false},
+	"HardSwish":          {1, 1, buildHardSwish, nil, false},
 }
 
 // activationOp maps standalone activation ops to their kind, for fusion.

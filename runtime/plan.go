@@ -30,6 +30,8 @@ type Options struct {
 	// the fastest. Without it the choice comes from ops.ChooseConvAlgo's cost
 	// model.
 	Autotune bool
+	// Limits bound the graph and its memory; zero fields take DefaultLimits.
+	Limits Limits
 }
 
 // step is one executed layer: a head node and the nodes fused into it.
@@ -68,6 +70,7 @@ type plan struct {
 	ws       int // floats, filled when kernels are built
 	threads  int
 	nodeAlgo map[string]ops.ConvAlgo
+	limits   Limits
 }
 
 func nodeErr(n *Node, err error) error {
@@ -83,6 +86,10 @@ func newPlan(m *Model, opts Options) (*plan, error) {
 	}
 	if len(m.Inputs) == 0 || len(m.Outputs) == 0 {
 		return nil, fmt.Errorf("%w: the graph needs at least one input and one output", ErrBadModel)
+	}
+	lim := opts.Limits.withDefaults()
+	if err := checkGraphLimits(m, lim); err != nil {
+		return nil, err
 	}
 	addValue := func(v *value) (int, error) {
 		if v.name == "" {
@@ -130,6 +137,9 @@ func newPlan(m *Model, opts Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDepth(order, lim); err != nil {
+		return nil, err
+	}
 	if _, err := ops.ParseConvAlgo(string(opts.Algo)); err != nil {
 		return nil, err
 	}
@@ -163,6 +173,10 @@ func newPlan(m *Model, opts Options) (*plan, error) {
 		p.outputs = append(p.outputs, id)
 	}
 	p.planBuffers()
+	if over(int64(p.arena)*4, lim.MaxActivationBytes) {
+		return nil, fmt.Errorf("%w: activations need %d bytes at peak, the limit is %d", ErrLimit, int64(p.arena)*4, lim.MaxActivationBytes)
+	}
+	p.limits = lim
 	return p, nil
 }
 
@@ -412,6 +426,10 @@ func (p *plan) addStep(grp []*Node, opts Options) error {
 		size, err := ops.NumElements(shape)
 		if err != nil {
 			return nodeErr(head, err)
+		}
+		if over(int64(size), opts.Limits.withDefaults().MaxTensorElements) {
+			return nodeErr(head, fmt.Errorf("%w: output %s has %d elements, the limit is %d", ErrLimit,
+				ops.FormatShape(shape), size, opts.Limits.withDefaults().MaxTensorElements))
 		}
 		id, err := func() (int, error) {
 			name := last.Outputs[i]

@@ -424,3 +424,44 @@ func TestAutotune(t *testing.T) {
 		t.Errorf("autotuned session: relative error %.3g", rel)
 	}
 }
+
+func TestLimits(t *testing.T) {
+	m := smallNet(t)
+	b, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		lim  runtime.Limits
+		load bool
+		want string
+	}{
+		{"model bytes", runtime.Limits{MaxModelBytes: 100}, true, "bytes"},
+		{"weight elements", runtime.Limits{MaxTensorElements: 50}, true, "elements"},
+		{"nodes", runtime.Limits{MaxNodes: 3}, false, "nodes"},
+		{"depth", runtime.Limits{MaxGraphDepth: 4}, false, "deep"},
+		{"input rank", runtime.Limits{MaxInputRank: 3}, false, "dimensions"},
+		{"value elements", runtime.Limits{MaxTensorElements: 400}, false, "elements"},
+		{"activation bytes", runtime.Limits{MaxActivationBytes: 1000}, false, "bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.load {
+				_, err = runtime.LoadWithLimits(b, tc.lim)
+			} else {
+				_, err = runtime.NewSession(m, runtime.Options{Limits: tc.lim})
+			}
+			if !errors.Is(err, runtime.ErrLimit) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want a limit error about %s", err, tc.want)
+			}
+		})
+	}
+	// Negative means unlimited; defaults admit the model.
+	if _, err := runtime.NewSession(m, runtime.Options{Limits: runtime.Limits{MaxNodes: -1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runtime.LoadWithLimits(b, runtime.Limits{}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -44,6 +44,10 @@ func NewSession(m *Model, opts Options) (*Session, error) {
 		}
 		s.kernels[i] = k
 		p.ws = max(p.ws, k.ws)
+		if over(int64(p.arena+p.ws)*4, p.limits.MaxActivationBytes) {
+			return nil, nodeErr(st.node, fmt.Errorf("%w: activations and workspace need %d bytes, the limit is %d",
+				ErrLimit, int64(p.arena+p.ws)*4, p.limits.MaxActivationBytes))
+		}
 	}
 	return s, nil
 }

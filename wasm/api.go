@@ -153,7 +153,7 @@ func load(args []js.Value) (map[string]any, error) {
 			return nil, err
 		}
 	}
-	m, err := wrt.Load(b)
+	m, err := wrt.LoadWithLimits(b, wrt.Limits{})
 	if err != nil {
 		return nil, err
 	}

@@ -50,7 +50,7 @@ func loadModel(arg string, cfg zoo.Config) (*runtime.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", arg, err)
 	}
-	m, err := runtime.Load(b)
+	m, err := runtime.LoadWithLimits(b, runtime.Limits{})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", arg, err)
 	}

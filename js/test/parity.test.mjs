@@ -41,7 +41,8 @@ async function compare(fixture, seed, opts = {}, extra = []) {
       assert.ok(g.data.every(Number.isFinite), `output ${name} is finite`);
       assert.ok(g.data.some((v) => v !== 0), `output ${name} is not all zeros`);
       const i = firstBitDifference(g.data, w.data);
-      assert.equal(i, -1, `output ${name}[${i}]: JS ${g.data[i]} != CLI ${w.data[i]}`);
+      assert.equal(i, -1, `output ${name}[${i}]: JS ${g.data[i]} != CLI ${w.data[i]} ` +
+        '(if the Go code changed, rebuild both with `make build wasm`: bin/wasmnn and js/dist/wasmnn.wasm must come from the same source)');
     }
     return ms;
   } finally {

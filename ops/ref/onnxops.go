@@ -2,8 +2,8 @@ package ref
 
 import "math"
 
-// unravel returns the coordinates of flat index i in shape.
-func unravel(i int, shape []int) []int {
+// coords returns the coordinates of flat index i in shape.
+func coords(i int, shape []int) []int {
 	c := make([]int, len(shape))
 	for ax := len(shape) - 1; ax >= 0; ax-- {
 		if shape[ax] > 0 {
@@ -14,8 +14,8 @@ func unravel(i int, shape []int) []int {
 	return c
 }
 
-// ravel returns the flat index of coordinates c in shape.
-func ravel(c, shape []int) int {
+// flatIndex returns the flat index of coordinates c in shape.
+func flatIndex(c, shape []int) int {
 	i := 0
 	for ax, d := range shape {
 		i = i*d + c[ax]
@@ -74,7 +74,7 @@ func Binary(a []float64, as []int, b []float64, bs []int, f func(x, y float64) f
 		return idx
 	}
 	for i := range y {
-		c := unravel(i, out)
+		c := coords(i, out)
 		y[i] = f(a[pick(c, as)], b[pick(c, bs)])
 	}
 	return y, out
@@ -89,12 +89,12 @@ func Transpose(x []float64, xs []int, perm []int) ([]float64, []int) {
 	}
 	y := make([]float64, len(x))
 	for i := range y {
-		c := unravel(i, out)
+		c := coords(i, out)
 		src := make([]int, len(xs))
 		for j, p := range perm {
 			src[p] = c[j]
 		}
-		y[i] = x[ravel(src, xs)]
+		y[i] = x[flatIndex(src, xs)]
 	}
 	return y, out
 }
@@ -109,7 +109,7 @@ func Pad(x []float64, xs []int, pads []int, mode string, value float64) ([]float
 	}
 	y := make([]float64, size(out))
 	for i := range y {
-		c := unravel(i, out)
+		c := coords(i, out)
 		src := make([]int, r)
 		inside := true
 		for ax := range c {
@@ -134,7 +134,7 @@ func Pad(x []float64, xs []int, pads []int, mode string, value float64) ([]float
 			src[ax] = v
 		}
 		if inside {
-			y[i] = x[ravel(src, xs)]
+			y[i] = x[flatIndex(src, xs)]
 		} else {
 			y[i] = value
 		}
@@ -164,15 +164,15 @@ func ConvTranspose(x []float64, xs []int, w []float64, ws []int, b []float64, a 
 	y := make([]float64, size(out))
 	for i := range y {
 		if b != nil {
-			y[i] = b[unravel(i, out)[1]]
+			y[i] = b[coords(i, out)[1]]
 		}
 	}
 	for i := range x {
-		cx := unravel(i, xs)
+		cx := coords(i, xs)
 		n, c := cx[0], cx[1]
 		grp := c / cg
 		for j := 0; j < size(ws)/ws[0]; j++ {
-			cw := unravel(j, ws[1:]) // [m, k...]
+			cw := coords(j, ws[1:]) // [m, k...]
 			oc := []int{n, grp*mg + cw[0]}
 			ok := true
 			for ax := 0; ax < rank; ax++ {
@@ -184,7 +184,7 @@ func ConvTranspose(x []float64, xs []int, w []float64, ws []int, b []float64, a 
 				oc = append(oc, o)
 			}
 			if ok {
-				y[ravel(oc, out)] += x[i] * w[c*(size(ws)/ws[0])+j]
+				y[flatIndex(oc, out)] += x[i] * w[c*(size(ws)/ws[0])+j]
 			}
 		}
 	}

@@ -103,10 +103,8 @@ func (e *Evaluation) String() string {
 	for _, l := range e.Labels {
 		w = max(w, len(l)+1)
 	}
-	fmt.Fprintf(&b, "%*s", w+6, "predicted →")
-	b.WriteString("\n")
-	fmt.Fprintf(&b, "%-*s", w+1, "true")
-	for _, l := range e.Labels {
+	fmt.Fprintf(&b, "%*s", 2*w+1, "true\\pred "+e.Labels[0])
+	for _, l := range e.Labels[1:] {
 		fmt.Fprintf(&b, "%*s", w, l)
 	}
 	fmt.Fprintf(&b, "%9s\n", "recall")
