@@ -122,12 +122,12 @@ export interface RGBAImage {
 
 /**
  * Anything classify() takes. In Node only the RGBAImage form works; in browsers
- * also images, canvases, ImageBitmaps and video frames, which are drawn on a canvas.
+ * also images, canvases, ImageBitmaps and video frames, which are drawn on a canvas
+ * (scaled down to at most 1024 pixels on the longer side). RGBAImage pixels are used as given.
  */
 export type ImageLike =
   | RGBAImage
   | GlobalInstance<'HTMLImageElement'>
-  | GlobalInstance<'SVGImageElement'>
   | GlobalInstance<'HTMLCanvasElement'>
   | GlobalInstance<'HTMLVideoElement'>
   | GlobalInstance<'OffscreenCanvas'>

