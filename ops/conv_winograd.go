@@ -196,6 +196,10 @@ func xformGemmPos(ap []float32, mp, k, r0, r1 int, v []float32, tb, nt int, y []
 		kcb := min(gemmKC, k-k0)
 		ablk := ap[k0*mp : k0*mp+mp*kcb]
 		vblk := v[k0*tb : k0*tb+kcb*tb]
+		if gemmKernel != nil {
+			gemmKernel(ablk[r0*kcb:r1*kcb], vblk[:ntp*kcb], y[:(r1-r0-1)*tb+ntp], kcb, r1-r0, ntp, tb, k0 > 0, nil)
+			continue
+		}
 		for jj := 0; jj < ntp; jj += gemmNR {
 			bp := vblk[jj*kcb : (jj+gemmNR)*kcb]
 			for i := r0; i < r1; i += gemmMR {

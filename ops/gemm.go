@@ -88,6 +88,30 @@ func (p GemmParams) check() {
 	}
 }
 
+// GemmKernel is a replacement for the micro-kernel sweep over one packed
+// block of the GEMM (and of the Winograd and FFT transform GEMMs), installed
+// by SetGemmKernel. For each of the m×n elements (i, j) of C, c[i*ldc+j], it
+// must start from C's value when load is set and from 0 otherwise, add the
+// kc products a(i, kk)·b(kk, j) in increasing kk, each rounded to float32
+// before it is added, then add bias[i] if bias is not nil, and store the
+// sum; nothing else of c may change. a holds ceil(m/2) packed A panels of
+// kc*2 values (element (r, kk) of panel p at p*2*kc+kk*2+r; the second row of
+// a last, odd panel is padding), b holds n/4 packed B panels of kc*4 values
+// (element (kk, l) of panel q at q*4*kc+kk*4+l), n is a multiple of 4. The
+// slices are exactly as long as the data they hold (c: (m-1)*ldc+n values,
+// bias: m). Following these rules keeps results bit-identical to the pure-Go
+// kernels.
+type GemmKernel func(a, b, c []float32, kc, m, n, ldc int, load bool, bias []float32)
+
+// gemmKernel is the installed GemmKernel, nil for the pure-Go kernels.
+var gemmKernel GemmKernel
+
+// SetGemmKernel installs k for every later GEMM block whose C has unit
+// column stride (nil restores the pure-Go kernels). The wasm build uses it to
+// route blocks to generated WebAssembly SIMD code. Call it at startup, before
+// any kernel runs: it is not synchronized.
+func SetGemmKernel(k GemmKernel) { gemmKernel = k }
+
 // gemmSlotLen is the per-goroutine scratch of gemmBlock for a product with
 // the given K and N: one packed B block, plus one im2col row when withRow.
 func gemmSlotLen(k, n int, withRow bool) int {
@@ -284,7 +308,16 @@ func gemmBlock(ap []float32, m, k int, src *bSource, c []float32, rsC, csC, i0, 
 		if k0+kcb == k {
 			bias = ep.bias
 		}
-		for jj := 0; jj < nfull; jj += gemmNR {
+		jStart := 0
+		if gemmKernel != nil && csC == 1 && nfull > 0 {
+			var bs []float32
+			if bias != nil {
+				bs = bias[i0:i1]
+			}
+			gemmKernel(ablk[i0*kcb:iEnd*kcb], buf[:nfull*kcb], c[i0*rsC+j0:(i1-1)*rsC+j0+nfull], kcb, i1-i0, nfull, rsC, load, bs)
+			jStart = nfull
+		}
+		for jj := jStart; jj < nfull; jj += gemmNR {
 			bp := buf[jj*kcb : (jj+gemmNR)*kcb]
 			for i := i0; i < iEnd; i += gemmMR {
 				var t [gemmMR * gemmNR]float32

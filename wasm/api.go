@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"syscall/js"
 	"time"
@@ -164,6 +165,10 @@ func load(args []js.Value) (map[string]any, error) {
 	id := nextID
 	nextID++
 	models[id] = newModel(m, sess)
+	// The file bytes and the planner's garbage are large for big models:
+	// collect them now rather than when the heap doubles.
+	b = nil
+	runtime.GC()
 	inf, _ := json.Marshal(info{Inputs: sess.Inputs(), Outputs: sess.Outputs(), Meta: metaJSON{Name: m.Meta.Name,
 		Description: m.Meta.Description, Labels: m.Meta.Labels, Preprocess: m.Meta.Preprocess, Extra: m.Meta.Extra}})
 	return map[string]any{"id": id, "info": string(inf)}, nil
@@ -322,6 +327,9 @@ func dispose(args []js.Value) (map[string]any, error) {
 		return nil, err
 	}
 	delete(models, args[0].Int())
+	// Give the model's memory back to the heap now, so the next load reuses
+	// it instead of growing the linear memory (which never shrinks).
+	runtime.GC()
 	return nil, nil
 }
 

@@ -10,7 +10,7 @@
 //	classify(id, rgba: Uint8Array, width, height, topK) -> {result: string /* JSON */} | {error}
 //	summary(id, options: string) -> {result: string /* JSON */} | {error}
 //	dispose(id) -> {} | {error}
-//	memory() -> {bytes, models}
+//	memory() -> {models}
 //
 // Tensor data crosses the boundary as the bytes of little-endian float32
 // values, copied once in each direction. Every call recovers from panics, so

@@ -204,30 +204,30 @@ func (f *fn) op(b ...byte) *fn { f.code.Write(b); return f }
 func (f *fn) imm(v uint64) *fn { f.code.Write(uleb(v)); return f }
 
 // Variables and constants.
-func (f *fn) get(l local) *fn       { return f.op(0x20).imm(uint64(l)) }
-func (f *fn) set(l local) *fn       { return f.op(0x21).imm(uint64(l)) }
-func (f *fn) tee(l local) *fn       { return f.op(0x22).imm(uint64(l)) }
-func (f *fn) i32(v int32) *fn       { f.op(0x41); f.code.Write(sleb(int64(v))); return f }
-func (f *fn) call(g *fn) *fn        { return f.op(0x10).imm(uint64(g.index)) }
-func (f *fn) drop() *fn             { return f.op(0x1a) }
-func (f *fn) selectOp() *fn         { return f.op(0x1b) }
-func (f *fn) ret() *fn              { return f.op(0x0f) }
-func (f *fn) v128Zero() *fn         { f.simd(0x0c); f.code.Write(make([]byte, 16)); return f }
-func (f *fn) f32(v float32) *fn     { return f.op(0x43).op(f32bytes(v)...) }
-func (f *fn) i32Add() *fn           { return f.op(0x6a) }
-func (f *fn) i32Sub() *fn           { return f.op(0x6b) }
-func (f *fn) i32Mul() *fn           { return f.op(0x6c) }
-func (f *fn) i32And() *fn           { return f.op(0x71) }
-func (f *fn) i32Shl() *fn           { return f.op(0x74) }
-func (f *fn) i32ShrU() *fn          { return f.op(0x76) }
-func (f *fn) i32Eqz() *fn           { return f.op(0x45) }
-func (f *fn) i32Eq() *fn            { return f.op(0x46) }
-func (f *fn) i32Ne() *fn            { return f.op(0x47) }
-func (f *fn) i32LtS() *fn           { return f.op(0x48) }
-func (f *fn) i32GtS() *fn           { return f.op(0x4a) }
-func (f *fn) i32LeS() *fn           { return f.op(0x4c) }
-func (f *fn) i32GeS() *fn           { return f.op(0x4e) }
-func (f *fn) i32LtU() *fn           { return f.op(0x49) }
+func (f *fn) get(l local) *fn   { return f.op(0x20).imm(uint64(l)) }
+func (f *fn) set(l local) *fn   { return f.op(0x21).imm(uint64(l)) }
+func (f *fn) tee(l local) *fn   { return f.op(0x22).imm(uint64(l)) }
+func (f *fn) i32(v int32) *fn   { f.op(0x41); f.code.Write(sleb(int64(v))); return f }
+func (f *fn) call(g *fn) *fn    { return f.op(0x10).imm(uint64(g.index)) }
+func (f *fn) drop() *fn         { return f.op(0x1a) }
+func (f *fn) selectOp() *fn     { return f.op(0x1b) }
+func (f *fn) ret() *fn          { return f.op(0x0f) }
+func (f *fn) v128Zero() *fn     { f.simd(0x0c); f.code.Write(make([]byte, 16)); return f }
+func (f *fn) f32(v float32) *fn { return f.op(0x43).op(f32bytes(v)...) }
+func (f *fn) i32Add() *fn       { return f.op(0x6a) }
+func (f *fn) i32Sub() *fn       { return f.op(0x6b) }
+func (f *fn) i32Mul() *fn       { return f.op(0x6c) }
+func (f *fn) i32And() *fn       { return f.op(0x71) }
+func (f *fn) i32Shl() *fn       { return f.op(0x74) }
+func (f *fn) i32ShrU() *fn      { return f.op(0x76) }
+func (f *fn) i32Eqz() *fn       { return f.op(0x45) }
+func (f *fn) i32Eq() *fn        { return f.op(0x46) }
+func (f *fn) i32Ne() *fn        { return f.op(0x47) }
+func (f *fn) i32LtS() *fn       { return f.op(0x48) }
+func (f *fn) i32GtS() *fn       { return f.op(0x4a) }
+func (f *fn) i32LeS() *fn       { return f.op(0x4c) }
+func (f *fn) i32GeS() *fn       { return f.op(0x4e) }
+func (f *fn) i32LtU() *fn       { return f.op(0x49) }
 func (f *fn) addTo(l local, v int32) *fn {
 	return f.get(l).i32(v).i32Add().set(l)
 }
@@ -253,18 +253,18 @@ func (f *fn) brIf(d int) *fn { return f.op(0x0d).imm(uint64(d)) }
 // Memory. Offsets are byte offsets added to the address on the stack;
 // alignment hints are those of 4-byte aligned data.
 func (f *fn) memarg(align, off uint32) *fn { return f.imm(uint64(align)).imm(uint64(off)) }
-func (f *fn) f32Load(off uint32) *fn      { return f.op(0x2a).memarg(2, off) }
-func (f *fn) f32Store(off uint32) *fn     { return f.op(0x38).memarg(2, off) }
+func (f *fn) f32Load(off uint32) *fn       { return f.op(0x2a).memarg(2, off) }
+func (f *fn) f32Store(off uint32) *fn      { return f.op(0x38).memarg(2, off) }
 
 // SIMD instructions: prefix 0xfd and an unsigned LEB128 opcode.
 func (f *fn) simd(op uint32) *fn { return f.op(0xfd).imm(uint64(op)) }
 
-func (f *fn) v128Load(off uint32) *fn       { return f.simd(0x00).memarg(2, off) }
+func (f *fn) v128Load(off uint32) *fn        { return f.simd(0x00).memarg(2, off) }
 func (f *fn) v128Load32Splat(off uint32) *fn { return f.simd(0x09).memarg(2, off) }
-func (f *fn) v128Store(off uint32) *fn      { return f.simd(0x0b).memarg(2, off) }
-func (f *fn) f32x4Splat() *fn               { return f.simd(0x13) }
-func (f *fn) f32x4Add() *fn                 { return f.simd(0xe4) }
-func (f *fn) f32x4Sub() *fn                 { return f.simd(0xe5) }
-func (f *fn) f32x4Mul() *fn                 { return f.simd(0xe6) }
-func (f *fn) f32x4Pmin() *fn                { return f.simd(0xea) }
-func (f *fn) f32x4Pmax() *fn                { return f.simd(0xeb) }
+func (f *fn) v128Store(off uint32) *fn       { return f.simd(0x0b).memarg(2, off) }
+func (f *fn) f32x4Splat() *fn                { return f.simd(0x13) }
+func (f *fn) f32x4Add() *fn                  { return f.simd(0xe4) }
+func (f *fn) f32x4Sub() *fn                  { return f.simd(0xe5) }
+func (f *fn) f32x4Mul() *fn                  { return f.simd(0xe6) }
+func (f *fn) f32x4Pmin() *fn                 { return f.simd(0xea) }
+func (f *fn) f32x4Pmax() *fn                 { return f.simd(0xeb) }

@@ -77,11 +77,14 @@ type Meta struct {
 // the canvas: the background is the model's "no ink" value), then each value v
 // in [0, 255] becomes (v*Scale - Mean[c]) / Std[c]. Layout is "NCHW".
 type Preprocess struct {
-	Width, Height               int
-	ContentWidth, ContentHeight int // 0 means equal to Width/Height
-	Channels                    int
-	Invert                      bool
-	Scale                       float32 // 0 means 1/255
-	Mean, Std                   []float32
-	Layout                      string
+	Width         int       `json:"width"`
+	Height        int       `json:"height"`
+	ContentWidth  int       `json:"contentWidth,omitempty"`  // 0 means equal to Width
+	ContentHeight int       `json:"contentHeight,omitempty"` // 0 means equal to Height
+	Channels      int       `json:"channels"`
+	Invert        bool      `json:"invert,omitempty"`
+	Scale         float32   `json:"scale,omitempty"` // 0 means 1/255
+	Mean          []float32 `json:"mean,omitempty"`
+	Std           []float32 `json:"std,omitempty"`
+	Layout        string    `json:"layout,omitempty"`
 }

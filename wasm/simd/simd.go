@@ -1,0 +1,105 @@
+// Package simd generates wasmnn's WebAssembly SIMD kernel module,
+// wasmnn-simd.wasm, and embeds the committed copy.
+//
+// Go's compiler emits no WebAssembly SIMD instructions, so the hot loops of
+// the wasm build are generated here, instruction by instruction, by a small
+// binary encoder (enc.go) and kernel generators (gemm.go), and run as a second
+// module that shares the Go module's linear memory:
+//
+//   - the kernel module imports the Go module's memory as (ImportModule,
+//     ImportMemory), that is ("go", "mem"): Go's GOOS=js modules export
+//     their memory as "mem";
+//   - the Go module (package main of ../) declares the kernels with
+//     //go:wasmimport wasmnn_simd <name>, so the host must provide the
+//     HostModule ("wasmnn_simd") functions when it instantiates the Go
+//     module: trampolines that forward to the kernel instance created right
+//     after it (before the Go program runs), plus "available", which
+//     returns 1 if the kernels are there and 0 to make the Go side keep its
+//     pure-Go kernels.
+//
+// The kernels (exports of the module, all parameters i32, no results):
+//
+//	gemm(a, b, c, kc, m, n, ldc, flags, bias)
+//
+// gemm sweeps the register tiles of one packed block of ops' GEMM; GemmRef is
+// its pure-Go twin and documents the arguments. Results are bit-identical to
+// ops' pure-Go kernels: every sum is taken in the same order with separately
+// rounded products (f32x4.mul then f32x4.add, never fused).
+//
+// Run `go generate ./wasm/simd` after changing a generator: it rewrites
+// wasmnn-simd.wasm (embedded by Module), and TestCommittedModule fails while
+// the committed file differs from Build's output.
+package simd
+
+import (
+	_ "embed"
+)
+
+//go:generate go run ./gen -o wasmnn-simd.wasm
+
+// Import and export names shared by the module, the Go module and the hosts.
+const (
+	// ImportModule and ImportMemory name the memory the kernel module
+	// imports: the Go module's exported memory.
+	ImportModule = "go"
+	ImportMemory = "mem"
+	// HostModule is the import module of the Go module's kernel imports.
+	HostModule = "wasmnn_simd"
+)
+
+// Kernels lists the kernel module's exported functions with their parameter
+// counts (all i32, no results). The Go module imports each from HostModule
+// under the same name, besides "available" () -> i32.
+var Kernels = []struct {
+	Name   string
+	Params int
+}{
+	{"gemm", 9},
+}
+
+//go:embed wasmnn-simd.wasm
+var committed []byte
+
+// Module returns the committed kernel module (wasmnn-simd.wasm). The slice
+// is shared: do not modify it.
+func Module() []byte { return committed }
+
+// Build generates the kernel module.
+func Build() []byte { return buildWith(gemmTileP, gemmTileQ, gemmUnroll) }
+
+// buildWith generates the module with a GEMM register tile of p A panels by
+// q B panels and the K loop unrolled unroll times (a power of 2).
+func buildWith(p, q, unroll int) []byte {
+	m := &module{memModule: ImportModule, memName: ImportMemory}
+	addGemm(m, p, q, unroll)
+	return m.encode()
+}
+
+// GemmRef is the pure-Go twin of the gemm kernel, on float32 slices instead
+// of addresses: a holds ceil(m/2) packed A panels of kc*2 values (element
+// (r, kk) of panel i at i*2*kc + kk*2 + r), b holds n/4 packed B panels of
+// kc*4 values (element (kk, l) of panel j at j*4*kc + kk*4 + l), and C's
+// element (i, j) is c[i*ldc+j]. For each of the m×n elements, starting from
+// C's value when flags has GemmFlagLoad and from 0 otherwise, it adds the kc
+// products of A's row i and B's column j in increasing kk, each rounded to
+// float32, then bias[i] if bias is not nil. Rows past m of the last A panel
+// are ignored. n must be a multiple of 4.
+func GemmRef(a, b, c []float32, kc, m, n, ldc, flags int, bias []float32) {
+	for i := 0; i < m; i++ {
+		pa := i/2*2*kc + i%2
+		for j := 0; j < n; j++ {
+			pb := j/4*4*kc + j%4
+			var s float32
+			if flags&GemmFlagLoad != 0 {
+				s = c[i*ldc+j]
+			}
+			for kk := 0; kk < kc; kk++ {
+				s += float32(a[pa+2*kk] * b[pb+4*kk])
+			}
+			if bias != nil {
+				s += bias[i]
+			}
+			c[i*ldc+j] = s
+		}
+	}
+}
