@@ -4,17 +4,20 @@ GOROOT  := $(shell $(GO) env GOROOT)
 ADDR    ?= 127.0.0.1:8080
 DIST    := js/dist
 WASM    := $(DIST)/wasmnn.wasm
+GOSRC   := $(shell find ops runtime wasm internal cmd -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 
-.PHONY: all build wasm test test-go bench demo clean vet
+.PHONY: all build wasm test vet test-go test-node test-browser bench fuzz demo demo-files clean
 
 all: build wasm
 
-build:
-	$(GO) build -o bin/wasmnn ./cmd/wasmnn
+build: bin/wasmnn
 
-wasm: $(WASM) $(DIST)/wasm_exec.js
+bin/wasmnn: $(GOSRC)
+	$(GO) build -o $@ ./cmd/wasmnn
 
-$(WASM): $(shell find ops runtime wasm -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+wasm: $(WASM) $(DIST)/wasm_exec.js js/wasmnn.global.js
+
+$(WASM): $(GOSRC)
 	@mkdir -p $(DIST)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
 
@@ -22,19 +25,35 @@ $(DIST)/wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
 	@mkdir -p $(DIST)
 	cp $< $@
 
+js/wasmnn.global.js: js/wasmnn.js js/build-global.mjs
+	cd js && node build-global.mjs
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-test-go: wasm
+test-go: wasm node_modules/.package-lock.json
 	WASMNN_WASM=$(CURDIR)/$(WASM) $(GO) test -count=1 -timeout 20m ./...
 
-test: vet test-go
+test-node: build wasm
+	cd js && node --test test/
 
-bench: build
-	$(GO) test -run '^$$' -bench . -benchtime=5x ./ops/
+test: vet test-go test-node
 
-demo: build
+bench: build wasm
+	./bin/wasmnn bench --wasm $(WASM) --json bench/results.json
+
+# demo-files lays out what the pages load: demo/lib/ mirrors js/ (wasmnn.js,
+# wasmnn.global.js and dist/ with the wasm and wasm_exec.js).
+demo-files: wasm
+	@mkdir -p demo/lib/dist
+	cp js/wasmnn.js js/wasmnn.global.js js/wasmnn.d.ts demo/lib/
+	cp $(DIST)/wasmnn.wasm $(DIST)/wasm_exec.js demo/lib/dist/
+
+demo: build demo-files
 	./bin/wasmnn serve --addr $(ADDR) --dir demo
 
 clean:

@@ -14,6 +14,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/wasmnn/wasmnn/wasm/simd"
 )
 
 // readyName is the global function the guest calls once its exports are set.
@@ -26,6 +28,7 @@ type config struct {
 	env            map[string]string
 	cacheDir       string
 	workers        int
+	noSIMD         bool
 }
 
 // Option configures New.
@@ -63,6 +66,11 @@ func WithCompilationCacheDir(dir string) Option { return func(c *config) { c.cac
 
 // WithCompilationWorkers lets wazero compile with n goroutines (default 1).
 func WithCompilationWorkers(n int) Option { return func(c *config) { c.workers = n } }
+
+// WithSIMD(false) keeps the guest on its pure-Go kernels. By default New
+// instantiates wasmnn's WebAssembly SIMD kernel module (wasm/simd) against
+// the guest's memory and routes the guest's "wasmnn_simd" imports to it.
+func WithSIMD(on bool) Option { return func(c *config) { c.noSIMD = !on } }
 
 // ExitError reports that the Go program in the guest has exited (returned
 // from main, called os.Exit, or panicked: the Go runtime exits with code 2).
@@ -106,6 +114,9 @@ type Host struct {
 	dead error // set once the guest exited or crashed
 
 	getspFn   api.Function
+	simdMod   api.Module     // the SIMD kernel instance, nil when off
+	simdFns   []api.Function // its kernels, in the order of simd.Kernels
+	simdCalls uint64
 	spStack   [1]uint64
 	resumeFns []api.Function // one handle per nesting level
 	depth     int            // active run/resume calls
@@ -173,6 +184,10 @@ func getEngine(ctx context.Context, dir string) (*engine, error) {
 	if err := instantiateGojs(ctx, rt); err != nil {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("host: gojs imports: %w", err)
+	}
+	if err := instantiateSIMDImports(ctx, rt); err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("host: wasmnn_simd imports: %w", err)
 	}
 	e := &engine{rt: rt, compiled: map[[sha256.Size]byte]wazero.CompiledModule{}}
 	engines[dir] = e
@@ -255,6 +270,12 @@ func New(ctx context.Context, wasm []byte, opts ...Option) (*Host, error) {
 	if h.mem == nil {
 		h.Close(ctx)
 		return nil, errors.New("host: module has no memory")
+	}
+	if !cfg.noSIMD {
+		if err := h.instantiateSIMD(ctx); err != nil {
+			h.Close(ctx)
+			return nil, err
+		}
 	}
 	argc, argv, err := h.writeArgs()
 	if err != nil {
@@ -452,12 +473,87 @@ func (h *Host) Close(ctx context.Context) error {
 		return nil
 	}
 	h.closed = true
+	if h.simdMod != nil {
+		h.simdMod.Close(ctx)
+	}
 	err := h.mod.Close(ctx)
 	hosts.Delete(h.mod)
 	h.values, h.refCounts, h.ids, h.idPool = nil, nil, nil, nil
 	h.timers, h.micro = map[int32]*timer{}, nil
 	return err
 }
+
+// instantiateSIMDImports defines the "wasmnn_simd" host module: available,
+// and one trampoline per kernel that forwards to the calling guest's kernel
+// instance.
+func instantiateSIMDImports(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(simd.HostModule)
+	b.NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+			stack[0] = 0
+			if hostOf(mod).simdMod != nil {
+				stack[0] = 1
+			}
+		}), nil, []api.ValueType{api.ValueTypeI32}).
+		Export("available")
+	for i, k := range simd.Kernels {
+		params := make([]api.ValueType, k.Params)
+		for j := range params {
+			params[j] = api.ValueTypeI32
+		}
+		b.NewFunctionBuilder().
+			WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+				h := hostOf(mod)
+				if h.simdMod == nil {
+					panic(fmt.Errorf("host: the guest called SIMD kernel %s, but SIMD is off", k.Name))
+				}
+				h.simdCalls++
+				if err := h.simdFns[i].CallWithStack(ctx, stack); err != nil {
+					panic(fmt.Errorf("host: SIMD kernel %s: %w", k.Name, err))
+				}
+			}), params, nil).
+			Export(k.Name)
+	}
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+// instantiateSIMD instantiates the kernel module against the guest's memory.
+func (h *Host) instantiateSIMD(ctx context.Context) error {
+	cm, err := h.eng.compile(ctx, simd.Module(), h.cfg.workers)
+	if err != nil {
+		return fmt.Errorf("host: SIMD kernels: %w", err)
+	}
+	rctx := experimental.WithImportResolver(ctx, func(name string) api.Module {
+		if name == simd.ImportModule {
+			return h.mod
+		}
+		return nil
+	})
+	mod, err := h.eng.rt.InstantiateModule(rctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	if err != nil {
+		return fmt.Errorf("host: SIMD kernels: instantiate: %w", err)
+	}
+	h.simdMod = mod
+	for _, k := range simd.Kernels {
+		f := mod.ExportedFunction(k.Name)
+		if f == nil {
+			mod.Close(ctx)
+			h.simdMod = nil
+			return fmt.Errorf("host: SIMD kernels: no export %q", k.Name)
+		}
+		h.simdFns = append(h.simdFns, f)
+	}
+	return nil
+}
+
+// SIMD reports whether the guest got the WebAssembly SIMD kernels (see
+// WithSIMD). Whether it uses them is up to the guest: wasmnn.wasm installs
+// them at startup when they are available.
+func (h *Host) SIMD() bool { return h.simdMod != nil }
+
+// SIMDCalls returns how many SIMD kernel calls the guest has made.
+func (h *Host) SIMDCalls() uint64 { return h.simdCalls }
 
 // Global returns the guest world's globalThis.
 func (h *Host) Global() *Object { return h.global }
