@@ -41,7 +41,11 @@ test-go: wasm node_modules/.package-lock.json
 test-node: build wasm
 	cd js && node --test test/
 
-test: vet test-go test-node
+test-browser: build wasm node_modules/.package-lock.json
+	WASMNN_WASM=$(CURDIR)/$(WASM) node --test --test-concurrency=1 test/browser/*.test.mjs
+	node test/browser/make-heldout.mjs
+
+test: vet test-go test-node test-browser
 
 bench: build wasm
 	./bin/wasmnn bench --wasm $(WASM) --json bench/results.json

@@ -46,6 +46,51 @@ const (
 	AlgoWinograd4 ConvAlgo = "winograd4" // Winograd F(4x4,3x3) (F(4,3) in 1D): same conditions as winograd2
 )
 
+// WinogradKernels replace the arithmetic of the 2D Winograd F(4x4, 3x3)
+// transforms, four tiles at a time (lane l of each group of four values
+// belongs to the l-th tile), installed by SetWinogradKernels. To keep results
+// bit-identical they must compute exactly what the pure-Go transforms do,
+// operation for operation.
+//
+// In4(d, v, n, stride): for each of n groups g (input channels), d holds four
+// 6×6 input patches, element (r, j) of tile l at d[g*144+(r*6+j)*4+l]; the
+// kernel stores the transformed patch Bᵀ x B, position p = i*6+j, at
+// v[p*stride+g*4+l]. len(d) == n*144, len(v) == 35*stride+n*4.
+//
+// Out4(y, stride, ldy, o, n, bias): for each of n groups g (output channels),
+// the 36 products of four tiles are y[p*stride+g*ldy+l]; the kernel computes
+// the 4×4 output tiles Aᵀ m A, adds bias[g] (bias may be nil) and stores
+// them tile-major: element (r, c) of tile l at o[g*64+l*16+r*4+c].
+// len(y) == 35*stride+(n-1)*ldy+4, len(o) == n*64, len(bias) == n if set.
+type WinogradKernels struct {
+	In4  func(d, v []float32, n, stride int)
+	Out4 func(y []float32, stride, ldy int, o []float32, n int, bias []float32)
+}
+
+// winoKernels are the installed WinogradKernels (zero: pure Go).
+var winoKernels WinogradKernels
+
+// SetWinogradKernels installs k for the 2D F(4x4, 3x3) transforms of every
+// Winograd convolution created afterwards (the zero value restores the
+// pure-Go transforms). Both functions must be set, or neither. The wasm build
+// uses it for generated WebAssembly SIMD code. Call it at startup, before
+// any kernel runs: it is not synchronized.
+func SetWinogradKernels(k WinogradKernels) {
+	if (k.In4 == nil) != (k.Out4 == nil) {
+		panic("ops: SetWinogradKernels needs both In4 and Out4, or neither")
+	}
+	winoKernels = k
+}
+
+// wino4Chunk is the number of input channels gathered per In4 call, and
+// wino4Scratch the per-goroutine scratch of the WinogradKernels path: the
+// gathered patches of wino4Chunk channels or the output tiles of gemmMC
+// channels.
+const (
+	wino4Chunk   = 64
+	wino4Scratch = max(wino4Chunk*144, gemmMC*64)
+)
+
 // winogradApplies reports whether the Winograd algorithms handle g: groups
 // 1, rank 1 or 2, stride and dilation 1, and a 3x3 (or 1x3) kernel.
 func winogradApplies(g ConvGeom) bool {
@@ -67,17 +112,18 @@ func winogradApplies(g ConvGeom) bool {
 // unit with the same operations whatever the split, so results do not depend
 // on the thread count.
 type xformGemm struct {
-	npos       int       // transform positions, one GEMM each
-	rows, k    int       // GEMM rows and depth
-	mp         int       // rows rounded up to gemmMR
-	alen       int       // packedALen(rows, k)
-	a          []float32 // npos packed A operands (packA layout), alen apart
-	tiles      int       // tiles over the whole batch
-	tb, rb     int       // tiles per block (multiple of gemmNR), rows per row block (multiple of gemmMR)
-	nblk, nrb  int       // tile blocks, row blocks
-	vLen, yLen int       // V and Y scratch per goroutine
-	extra      int       // transform scratch per goroutine
-	slot       int       // vLen + yLen + extra
+	npos       int             // transform positions, one GEMM each
+	rows, k    int             // GEMM rows and depth
+	mp         int             // rows rounded up to gemmMR
+	alen       int             // packedALen(rows, k)
+	a          []float32       // npos packed A operands (packA layout), alen apart
+	tiles      int             // tiles over the whole batch
+	tb, rb     int             // tiles per block (multiple of gemmNR), rows per row block (multiple of gemmMR)
+	nblk, nrb  int             // tile blocks, row blocks
+	vLen, yLen int             // V and Y scratch per goroutine
+	extra      int             // transform scratch per goroutine
+	slot       int             // vLen + yLen + extra
+	wk         WinogradKernels // transform kernels (2D F(4x4, 3x3) only), set at setup
 }
 
 // xformSlotBudget bounds the V and Y scratch of one goroutine (float32
@@ -165,9 +211,12 @@ func (c *Conv) xformUnits(dst, x, ws []float32, part, lo, hi int) {
 		t0 := blk * e.tb
 		nt := min(e.tb, e.tiles-t0)
 		if blk != cur {
-			if c.algo == AlgoFFT {
+			switch {
+			case c.algo == AlgoFFT:
 				c.fftIn(v, x, t0, nt, extra)
-			} else {
+			case c.wino4Fast(extra):
+				c.winoIn4Fast(v, x, t0, nt, extra)
+			default:
 				c.winoIn(v, x, t0, nt)
 			}
 			cur = blk
@@ -177,9 +226,12 @@ func (c *Conv) xformUnits(dst, x, ws []float32, part, lo, hi int) {
 		for p := 0; p < e.npos; p++ {
 			xformGemmPos(e.a[p*e.alen:(p+1)*e.alen], e.mp, e.k, r0, r1, v[p*vp:(p+1)*vp], e.tb, nt, y[p*yp:(p+1)*yp])
 		}
-		if c.algo == AlgoFFT {
+		switch {
+		case c.algo == AlgoFFT:
 			c.fftOut(dst, y, t0, nt, r0, min(r1, e.rows), extra)
-		} else {
+		case c.wino4Fast(extra):
+			c.winoOut4Fast(dst, y, t0, nt, r0, min(r1, e.rows), extra)
+		default:
 			c.winoOut(dst, y, t0, nt, r0, min(r1, e.rows))
 		}
 	}
@@ -240,7 +292,12 @@ func (c *Conv) winogradSetup(w []float32, m int) {
 	c.wino = wg
 	npos := wg.ah * wg.aw
 	e := &c.xf
-	e.init(npos, g.M, g.C, g.N*wg.th*wg.tw, 0)
+	extra := 0
+	if m == 4 && wg.twoD && winoKernels.In4 != nil {
+		extra = wino4Scratch
+		e.wk = winoKernels
+	}
+	e.init(npos, g.M, g.C, g.N*wg.th*wg.tw, extra)
 	gm := winoG2
 	if m == 4 {
 		gm = winoG4
@@ -308,6 +365,105 @@ func (c *Conv) winoTile(t int) (n, iy0, ix0 int) {
 	per := wg.th * wg.tw
 	n, t = t/per, t%per
 	return n, t/wg.tw*wg.mh - c.g.PadHead.H, t%wg.tw*wg.m - c.g.PadHead.W
+}
+
+// wino4Fast reports whether the Winograd convolution runs its transforms
+// with the installed WinogradKernels (with the scratch set up for them).
+func (c *Conv) wino4Fast(extra []float32) bool {
+	return c.algo != AlgoFFT && c.xf.wk.In4 != nil && len(extra) >= wino4Scratch
+}
+
+// winoIn4Fast is winoIn for 2D F(4x4, 3x3) with WinogradKernels.In4: it
+// gathers the patches of four tiles (zero for tiles past nt) lane-interleaved
+// into d, up to wino4Chunk channels of one K block at a time, and lets In4
+// transform and store them.
+func (c *Conv) winoIn4Fast(v, x []float32, t0, nt int, d []float32) {
+	g := &c.g
+	e := &c.xf
+	plane := g.In.H * g.In.W
+	inW, inH := g.In.W, g.In.H
+	vp := e.k * e.tb
+	for tt0 := 0; tt0 < nt; tt0 += gemmNR {
+		var img, iy0, ix0 [4]int
+		lanes := min(4, nt-tt0)
+		for l := 0; l < lanes; l++ {
+			img[l], iy0[l], ix0[l] = c.winoTile(t0 + tt0 + l)
+		}
+		for ci0 := 0; ci0 < g.C; {
+			nc := min(wino4Chunk, g.C-ci0, (ci0/gemmKC+1)*gemmKC-ci0)
+			for cc := 0; cc < nc; cc++ {
+				dd := d[cc*144 : (cc+1)*144]
+				for l := 0; l < 4; l++ {
+					if l >= lanes {
+						for q := 0; q < 36; q++ {
+							dd[q*4+l] = 0
+						}
+						continue
+					}
+					xc := x[(img[l]*g.C+ci0+cc)*plane : (img[l]*g.C+ci0+cc+1)*plane]
+					inside := ix0[l] >= 0 && ix0[l]+6 <= inW
+					for r := 0; r < 6; r++ {
+						row := dd[r*24+l : r*24+l+21]
+						iy := iy0[l] + r
+						if iy < 0 || iy >= inH {
+							row[0], row[4], row[8], row[12], row[16], row[20] = 0, 0, 0, 0, 0, 0
+							continue
+						}
+						xr := xc[iy*inW : (iy+1)*inW]
+						if inside {
+							s := xr[ix0[l] : ix0[l]+6]
+							row[0], row[4], row[8], row[12], row[16], row[20] = s[0], s[1], s[2], s[3], s[4], s[5]
+							continue
+						}
+						for j := 0; j < 6; j++ {
+							if ix := ix0[l] + j; ix >= 0 && ix < inW {
+								row[4*j] = xr[ix]
+							} else {
+								row[4*j] = 0
+							}
+						}
+					}
+				}
+			}
+			off := e.vOff(ci0, tt0)
+			e.wk.In4(d[:nc*144], v[off:off+35*vp+nc*4], nc, vp)
+			ci0 += nc
+		}
+	}
+}
+
+// winoOut4Fast is winoOut for 2D F(4x4, 3x3) with WinogradKernels.Out4,
+// which inverse-transforms four tiles of all rows [r0, r1) and adds the bias;
+// the tiles are then copied into dst and the activation applied.
+func (c *Conv) winoOut4Fast(dst, y []float32, t0, nt, r0, r1 int, o []float32) {
+	g := &c.g
+	e := &c.xf
+	wg := &c.wino
+	oplane := g.Out.H * g.Out.W
+	yp := e.rb * e.tb
+	rows := r1 - r0
+	var bias []float32
+	if c.bias != nil {
+		bias = c.bias[r0:r1]
+	}
+	o = o[:rows*64]
+	for tt0 := 0; tt0 < nt; tt0 += gemmNR {
+		e.wk.Out4(y[tt0:tt0+35*yp+(rows-1)*e.tb+4], yp, e.tb, o, rows, bias)
+		for l := 0; l < 4 && tt0+l < nt; l++ {
+			n, t := (t0+tt0+l)/(wg.th*wg.tw), (t0+tt0+l)%(wg.th*wg.tw)
+			oy0, ox0 := t/wg.tw*4, t%wg.tw*4
+			nr, cols := min(4, g.Out.H-oy0), min(4, g.Out.W-ox0)
+			for mo := r0; mo < r1; mo++ {
+				src := o[(mo-r0)*64+l*16 : (mo-r0)*64+l*16+16]
+				out := dst[(n*g.M+mo)*oplane:]
+				for r := 0; r < nr; r++ {
+					seg := out[(oy0+r)*g.Out.W+ox0 : (oy0+r)*g.Out.W+ox0+cols]
+					copy(seg, src[r*4:r*4+cols])
+					c.act.Apply(seg)
+				}
+			}
+		}
+	}
 }
 
 // winoIn transforms the input patches of tiles [t0, t0+nt) into V (all

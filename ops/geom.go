@@ -343,6 +343,11 @@ func NewPoolGeom(in []int, p PoolParams) (PoolGeom, error) {
 		}
 		*tails[i] = tail
 	}
+	// Bounding the window's taps keeps per-window counts (average pooling's
+	// divisor) and FLOPs from overflowing.
+	if _, err := NumElements(g.Kernel.slice(rank)); err != nil {
+		return g, fmt.Errorf("%w: pool input %s: kernel %v has more than %d taps", ErrShape, FormatShape(in), p.Kernel, MaxElements)
+	}
 	if _, err := NumElements(g.OutShape()); err != nil {
 		return g, err
 	}

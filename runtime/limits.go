@@ -19,7 +19,7 @@ type Limits struct {
 	MaxNodes           int   // nodes in the graph
 	MaxGraphDepth      int   // longest chain of nodes from an input to an output
 	MaxInputRank       int   // dimensions of a graph input
-	MaxActivationBytes int64 // activation arena plus kernel workspace of a session
+	MaxActivationBytes int64 // activation arena plus kernel workspace of a session; also the graph inputs together
 }
 
 // DefaultLimits are safe for a browser tab: they admit every zoo model at
@@ -86,6 +86,7 @@ func checkGraphLimits(m *Model, lim Limits) error {
 	if over(len(m.Nodes), lim.MaxNodes) {
 		return fmt.Errorf("%w: the graph has %d nodes, the limit is %d", ErrLimit, len(m.Nodes), lim.MaxNodes)
 	}
+	total := int64(0)
 	for _, in := range m.Inputs {
 		if over(len(in.Shape), lim.MaxInputRank) {
 			return fmt.Errorf("%w: input %q has %d dimensions, the limit is %d", ErrLimit, in.Name, len(in.Shape), lim.MaxInputRank)
@@ -97,6 +98,19 @@ func checkGraphLimits(m *Model, lim Limits) error {
 		if over(int64(n), lim.MaxTensorElements) {
 			return fmt.Errorf("%w: input %q %s has %d elements, the limit is %d", ErrLimit, in.Name, ops.FormatShape(in.Shape), n, lim.MaxTensorElements)
 		}
+		// Hosts hold a buffer per input: together they count as activations.
+		total += 4 * int64(n)
+		if over(total, lim.MaxActivationBytes) {
+			return fmt.Errorf("%w: the graph's inputs need %d bytes or more, the activation limit is %d", ErrLimit, total, lim.MaxActivationBytes)
+		}
+	}
+	// Hosts hold a buffer per listed output, too: each may be listed once.
+	listed := make(map[string]bool, len(m.Outputs))
+	for _, name := range m.Outputs {
+		if listed[name] {
+			return fmt.Errorf("%w: output %q is listed twice", ErrBadModel, name)
+		}
+		listed[name] = true
 	}
 	return nil
 }

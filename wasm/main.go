@@ -17,6 +17,12 @@
 // an error never ends the program: it comes back as {error: message} and the
 // next call works. When the object is ready the module calls
 // globalThis.__wasmnnReady() if it exists.
+//
+// The module imports its WebAssembly SIMD kernels from "wasmnn_simd"
+// (simd_js.go, package wasm/simd): hosts must provide those imports and, when
+// SIMD is available, instantiate wasmnn-simd.wasm against this module's
+// memory before running it. The //go:wasmexport wasmnn_simd reports whether
+// the kernels are in use.
 package main
 
 import (

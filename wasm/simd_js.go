@@ -29,12 +29,27 @@ func simdAvailable() int32
 //go:wasmimport wasmnn_simd gemm
 func simdGemm(a, b, c, kc, m, n, ldc, flags, bias uint32)
 
+// simdWino4In is the kernel module's wino4_in (see ops.WinogradKernels):
+// addresses of the gathered patches and of V, the number of channel groups
+// and V's position stride in floats.
+//
+//go:wasmimport wasmnn_simd wino4_in
+func simdWino4In(d, v, n, stride uint32)
+
+// simdWino4Out is the kernel module's wino4_out: address of Y, its position
+// stride and row stride in floats, the output address, the number of rows
+// and the bias address (0: none).
+//
+//go:wasmimport wasmnn_simd wino4_out
+func simdWino4Out(y, stride, ldy, o, n, bias uint32)
+
 // simdOn reports whether the SIMD kernels are installed.
 var simdOn bool
 
 func init() {
 	if simdAvailable() != 0 {
 		ops.SetGemmKernel(gemmSIMD)
+		ops.SetWinogradKernels(ops.WinogradKernels{In4: wino4InSIMD, Out4: wino4OutSIMD})
 		simdOn = true
 	}
 }
@@ -63,6 +78,38 @@ func gemmSIMD(a, b, c []float32, kc, m, n, ldc int, load bool, bias []float32) {
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
 	runtime.KeepAlive(c)
+	runtime.KeepAlive(bias)
+}
+
+// wino4InSIMD is WinogradKernels.In4 on the generated kernel.
+func wino4InSIMD(d, v []float32, n, stride int) {
+	if n <= 0 {
+		return
+	}
+	if stride < 0 || len(d) < n*144 || len(v) < 35*stride+n*4 {
+		panic(fmt.Sprintf("wasmnn: SIMD wino4_in: bad arguments n %d stride %d, len(d) %d len(v) %d", n, stride, len(d), len(v)))
+	}
+	simdWino4In(addr(d), addr(v), uint32(n), uint32(stride))
+	runtime.KeepAlive(d)
+	runtime.KeepAlive(v)
+}
+
+// wino4OutSIMD is WinogradKernels.Out4 on the generated kernel.
+func wino4OutSIMD(y []float32, stride, ldy int, o []float32, n int, bias []float32) {
+	if n <= 0 {
+		return
+	}
+	if stride < 0 || ldy < 0 || len(y) < 35*stride+(n-1)*ldy+4 || len(o) < n*64 || bias != nil && len(bias) < n {
+		panic(fmt.Sprintf("wasmnn: SIMD wino4_out: bad arguments stride %d ldy %d n %d, len(y) %d len(o) %d len(bias) %d",
+			stride, ldy, n, len(y), len(o), len(bias)))
+	}
+	var pbias uint32
+	if bias != nil {
+		pbias = addr(bias)
+	}
+	simdWino4Out(addr(y), uint32(stride), uint32(ldy), addr(o), uint32(n), pbias)
+	runtime.KeepAlive(y)
+	runtime.KeepAlive(o)
 	runtime.KeepAlive(bias)
 }
 

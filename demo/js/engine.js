@@ -22,14 +22,15 @@ function start() {
       if (IN_WORKER && typeof globalThis.Go !== 'function') {
         // A module worker cannot importScripts; Go's wasm_exec.js is a plain
         // script that sets globalThis.Go, so importing it works as well.
+        const url = new URL('dist/wasm_exec.js', LIB).href;
         try {
-          await import(new URL('wasm_exec.js', LIB).href);
+          await import(url);
         } catch (e) {
-          throw new Error(`could not load ${new URL('wasm_exec.js', LIB).href} (${e.message}); ` +
-            'the demo needs lib/ (make demo builds it)');
+          throw new Error(`could not load ${url} (${e.message}); the demo needs lib/ (make demo-files builds it)`);
         }
       }
-      await wasmnn.init({ wasmURL: new URL('wasmnn.wasm', LIB).href });
+      // lib/ mirrors the js/ package: wasmnn.js finds dist/wasmnn.wasm itself.
+      await wasmnn.init();
     })();
     starting.catch(() => { starting = null; });
   }
@@ -104,7 +105,8 @@ function describeModel(m) {
 function rawDescribe(res) {
   const info = JSON.parse(res.info);
   const summary = JSON.parse(check(raw().summary(res.id, ''), 'summary').result);
-  return { id: res.id, inputs: info.inputs, outputs: info.outputs, meta: info.meta || {}, summary };
+  const vi = (list) => (list || []).map((v) => ({ name: v.name, dims: v.shape }));
+  return { id: res.id, inputs: vi(info.inputs), outputs: vi(info.outputs), meta: info.meta || {}, summary };
 }
 
 function options(algo) {

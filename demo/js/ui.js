@@ -27,6 +27,8 @@ export function showMessage(kind, title, detail) {
 }
 
 export function showError(title, err) {
+  const b = document.querySelector('#backend');
+  if (b && b.dataset.ready !== '1') b.replaceChildren(el('span', { class: 'pill', text: 'wasm: not running' }));
   return showMessage('error', title, err ? String((err && err.message) || err) : '');
 }
 

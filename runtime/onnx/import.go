@@ -91,7 +91,8 @@ type importer struct {
 	vals        map[string]*val
 	unavailable map[string]string // ONNX outputs wasmnn does not compute, with the reason
 	m           *runtime.Model
-	used        map[string]bool // runtime value and node names
+	used        map[string]bool // runtime value names
+	usedNodes   map[string]bool // runtime node names
 	report      *Report
 }
 
@@ -107,7 +108,7 @@ func Import(b []byte, opts Options) (*runtime.Model, *Report, error) {
 
 // ImportModel converts a decoded ONNX model; see Import.
 func ImportModel(pm *Model, opts Options) (*runtime.Model, *Report, error) {
-	im := &importer{opts: opts, vals: map[string]*val{}, unavailable: map[string]string{}, used: map[string]bool{},
+	im := &importer{opts: opts, vals: map[string]*val{}, unavailable: map[string]string{}, used: map[string]bool{}, usedNodes: map[string]bool{},
 		m:      &runtime.Model{Weights: map[string]*ops.Tensor{}, WeightDType: "f32"},
 		report: &Report{}}
 	if opts.Batch < 0 || opts.Batch > 1<<16 {
@@ -143,6 +144,9 @@ func ImportModel(pm *Model, opts Options) (*runtime.Model, *Report, error) {
 	im.setMeta(pm)
 	if !opts.NoOptimize {
 		im.report.Fused = append(im.report.Fused, Optimize(im.m)...)
+	}
+	if len(im.report.Fused) > 0 {
+		im.m.Meta.Extra["onnx_fused"] = strings.Join(im.report.Fused, "; ")
 	}
 	im.report.Removed = append(im.report.Removed, removeDead(im.m)...)
 	im.report.Nodes, im.report.Weights = len(im.m.Nodes), len(im.m.Weights)
@@ -393,16 +397,19 @@ func sortGraph(g *Graph, known map[string]*val) ([]*Node, error) {
 	return out, nil
 }
 
-// fresh returns base, or base with a suffix, unused as a runtime name.
-func (im *importer) fresh(base string) string {
+// fresh returns base, or base with a suffix, unused as a runtime value
+// name, and reserves it.
+func (im *importer) fresh(base string) string { return freshName(im.used, base) }
+
+func freshName(used map[string]bool, base string) string {
 	if base == "" {
 		base = "value"
 	}
 	name := base
-	for i := 1; im.used[name]; i++ {
+	for i := 1; used[name]; i++ {
 		name = fmt.Sprintf("%s_%d", base, i)
 	}
-	im.used[name] = true
+	used[name] = true
 	return name
 }
 
@@ -424,7 +431,7 @@ func (im *importer) materialize(v *val) string {
 // emit appends a runtime node with one output and returns the output's
 // name.
 func (im *importer) emit(name, op string, inputs []string, attrs map[string]any, out string) string {
-	node := &runtime.Node{Name: im.fresh(name), Op: op, Inputs: inputs, Outputs: []string{out}, Attrs: attrs}
+	node := &runtime.Node{Name: freshName(im.usedNodes, name), Op: op, Inputs: inputs, Outputs: []string{out}, Attrs: attrs}
 	if len(attrs) == 0 {
 		node.Attrs = nil
 	}
@@ -463,19 +470,17 @@ func (im *importer) convertNode(n *Node) error {
 	if len(n.Outputs) == 0 {
 		return c.errorf("%w: has no outputs", ErrMalformed)
 	}
-	allConst := true
-	for _, v := range c.in {
-		if v != nil && v.c == nil {
-			allConst = false
-		}
-	}
 	if err := h.fn(c); err != nil {
 		return c.wrap(err)
 	}
 	if c.a.err != nil {
 		return c.wrap(c.a.err)
 	}
-	if allConst && len(c.in) > 0 || n.OpType == "Constant" || n.OpType == "Shape" || n.OpType == "Size" {
+	folded := len(c.outs) > 0
+	for _, v := range c.outs {
+		folded = folded && v != nil && v.c != nil
+	}
+	if folded {
 		im.report.Folded = append(im.report.Folded, c.label())
 	}
 	for i, out := range n.Outputs {
@@ -507,10 +512,6 @@ func (im *importer) bindOutputs(g *Graph) error {
 	for _, n := range im.m.Nodes {
 		producer[n.Outputs[0]] = n
 	}
-	isInput := map[string]bool{}
-	for _, in := range im.m.Inputs {
-		isInput[in.Name] = true
-	}
 	bound := map[string]bool{}
 	for _, o := range g.Outputs {
 		if why, ok := im.unavailable[o.Name]; ok {
@@ -524,7 +525,7 @@ func (im *importer) bindOutputs(g *Graph) error {
 			return fmt.Errorf("%w: graph output %q is listed twice", ErrMalformed, o.Name)
 		}
 		bound[o.Name] = true
-		if v.c != nil && v.name == "" {
+		if v.c != nil {
 			return fmt.Errorf("%w: graph output %q is a constant (it does not depend on the inputs)", ErrUnsupported, o.Name)
 		}
 		switch {
@@ -558,7 +559,6 @@ func (im *importer) bindOutputs(g *Graph) error {
 			src := im.materialize(v)
 			im.used[o.Name] = true
 			im.emit(o.Name, "Reshape", []string{src}, map[string]any{"shape": ints64(v.shape)}, o.Name)
-			_ = isInput
 		}
 		im.m.Outputs = append(im.m.Outputs, o.Name)
 	}

@@ -19,10 +19,10 @@ var handlers map[string]handler
 func init() {
 	handlers = map[string]handler{
 		// Layers with weights.
-		"Conv":          {2, lowerConv},
-		"ConvTranspose": {2, lowerConvTranspose},
-		"Gemm":          {2, lowerGemm},
-		"MatMul":        {2, lowerMatMul},
+		"Conv":               {2, lowerConv},
+		"ConvTranspose":      {2, lowerConvTranspose},
+		"Gemm":               {2, lowerGemm},
+		"MatMul":             {2, lowerMatMul},
 		"BatchNormalization": {5, lowerBatchNorm},
 		// Pooling and normalisation.
 		"MaxPool":           {1, lowerPool(ops.PoolMax)},

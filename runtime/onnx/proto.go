@@ -844,6 +844,9 @@ func (t *Tensor) encode() []byte {
 	if t.RawData != nil || t.hasRaw {
 		b = appendMsg(b, 9, t.RawData)
 	}
+	if t.external {
+		b = appendVarint(b, 14, 1) // data_location = EXTERNAL
+	}
 	return b
 }
 

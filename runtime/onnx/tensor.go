@@ -65,7 +65,7 @@ func (k *konst) at(j int) float64 {
 	return float64(k.f[j])
 }
 
-func intKonst(v []int64) *konst   { return &konst{isInt: true, i: v} }
+func intKonst(v []int64) *konst     { return &konst{isInt: true, i: v} }
 func floatKonst(v []float32) *konst { return &konst{f: v} }
 
 // shapeOf converts ONNX dims to a shape, checking sizes.

@@ -46,13 +46,18 @@ export function site() {
   need(BIN, 'run `make build` (or set WASMNN_BIN)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmnn-demo-'));
   fs.cpSync(path.join(ROOT, 'demo'), dir, { recursive: true, filter: (src) => path.relative(path.join(ROOT, 'demo'), src) !== 'lib' });
+  // lib/ mirrors the js/ package, as `make demo-files` lays it out.
   const lib = path.join(dir, 'lib');
-  fs.mkdirSync(lib);
-  fs.copyFileSync(WASM, path.join(lib, 'wasmnn.wasm'));
-  fs.copyFileSync(wasmExec(), path.join(lib, 'wasm_exec.js'));
-  for (const f of fs.readdirSync(path.join(ROOT, 'js'))) {
-    if (f.endsWith('.js')) fs.copyFileSync(path.join(ROOT, 'js', f), path.join(lib, f));
+  fs.mkdirSync(path.join(lib, 'dist'), { recursive: true });
+  // Everything next to the wasm module (js/dist: the module, wasm_exec.js and
+  // any helper modules the loader fetches from there).
+  const distDir = path.dirname(WASM);
+  for (const f of fs.readdirSync(distDir)) {
+    if (fs.statSync(path.join(distDir, f)).isFile()) fs.copyFileSync(path.join(distDir, f), path.join(lib, 'dist', f));
   }
+  fs.copyFileSync(WASM, path.join(lib, 'dist', 'wasmnn.wasm'));
+  if (!fs.existsSync(path.join(lib, 'dist', 'wasm_exec.js'))) fs.copyFileSync(wasmExec(), path.join(lib, 'dist', 'wasm_exec.js'));
+  for (const f of ['wasmnn.js', 'wasmnn.global.js']) fs.copyFileSync(path.join(ROOT, 'js', f), path.join(lib, f));
   if (process.env.WASMNN_LENET) {
     fs.mkdirSync(path.join(dir, 'models'), { recursive: true });
     fs.copyFileSync(process.env.WASMNN_LENET, path.join(dir, 'models', 'lenet5.wnn'));

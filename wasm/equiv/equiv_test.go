@@ -86,9 +86,15 @@ func randInputs(seed uint64, infos []runtime.ValueInfo) map[string]*ops.Tensor {
 	return in
 }
 
-// compare runs m natively (with threads) and in the guest and requires
-// identical outputs.
+// compare runs m natively (with threads) and in the shared guest (SIMD
+// kernels on) and requires identical outputs.
 func compare(t *testing.T, m *runtime.Model, algo ops.ConvAlgo, threads int, seed uint64) {
+	t.Helper()
+	compareOn(t, guest(t), m, algo, threads, seed)
+}
+
+// compareOn is compare in the guest h.
+func compareOn(t *testing.T, h *host.Host, m *runtime.Model, algo ops.ConvAlgo, threads int, seed uint64) {
 	t.Helper()
 	sess, err := runtime.NewSession(m, runtime.Options{Algo: algo, Threads: threads})
 	if err != nil {
@@ -103,7 +109,6 @@ func compare(t *testing.T, m *runtime.Model, algo ops.ConvAlgo, threads int, see
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := guest(t)
 	gm, err := h.Load(b, host.LoadOptions{Algo: string(algo)})
 	if err != nil {
 		t.Fatal(err)
@@ -287,6 +292,74 @@ func TestZooBitIdentical(t *testing.T) {
 			}
 			compare(t, m, ops.AlgoAuto, 2, uint64(i))
 		})
+	}
+}
+
+// simdInUse asks the guest whether it installed the SIMD kernels.
+func simdInUse(t *testing.T, h *host.Host) bool {
+	t.Helper()
+	res, err := h.ExportedFunction("wasmnn_simd").Call(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res[0] == 1
+}
+
+// TestSIMDInUse checks that the shared guest runs the SIMD kernels (so the
+// bit-identity tests above cover them): the guest says so, and models run
+// with the GEMM-based algorithms call them and match the native build.
+func TestSIMDInUse(t *testing.T) {
+	h := guest(t)
+	if !h.SIMD() || !simdInUse(t, h) {
+		t.Fatalf("SIMD kernels: host %v, guest %v; want both on", h.SIMD(), simdInUse(t, h))
+	}
+	for _, tc := range []struct {
+		model string
+		algo  ops.ConvAlgo
+	}{{"lenet5", ops.AlgoIm2col}, {"resnet18", ops.AlgoWinograd4}, {"resnet18", ops.AlgoWinograd2}} {
+		t.Run(tc.model+"/"+string(tc.algo), func(t *testing.T) {
+			m, err := zoo.Build(tc.model, zoo.Config{Seed: 5, InputSize: reduced[tc.model]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := h.SIMDCalls()
+			compare(t, m, tc.algo, 1, 5)
+			if h.SIMDCalls() == before {
+				t.Fatal("the run made no SIMD kernel call")
+			}
+		})
+	}
+}
+
+// TestZooNoSIMD runs zoo models in a guest whose SIMD kernels are forced off
+// (the fallback where WebAssembly SIMD is missing): outputs must still be
+// bit-identical and no kernel may be called.
+func TestZooNoSIMD(t *testing.T) {
+	h, err := host.New(context.Background(), wasmBytes, host.WithCompilationCacheDir(cacheDir), host.WithSIMD(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(context.Background())
+	if h.SIMD() || simdInUse(t, h) {
+		t.Fatalf("SIMD kernels: host %v, guest %v; want both off", h.SIMD(), simdInUse(t, h))
+	}
+	for i, name := range zoo.Names() {
+		if name == "alexnet" || name == "vgg16" || name == "resnet34" || name == "resnet50" {
+			continue // the slow ones; their layers are covered by the others
+		}
+		t.Run(name, func(t *testing.T) {
+			m, err := zoo.Build(name, zoo.Config{Seed: uint64(i + 1), InputSize: reduced[name]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareOn(t, h, m, ops.AlgoAuto, 2, uint64(i))
+			if name == "resnet18" {
+				compareOn(t, h, m, ops.AlgoWinograd4, 1, uint64(i))
+			}
+		})
+	}
+	if n := h.SIMDCalls(); n != 0 {
+		t.Fatalf("the guest made %d SIMD kernel calls with SIMD off", n)
 	}
 }
 

@@ -45,6 +45,17 @@
 // 2), the call in progress and every later one fail with that error instead
 // of hanging.
 //
+// # SIMD kernels
+//
+// wasmnn.wasm imports its WebAssembly SIMD kernels from the module
+// "wasmnn_simd" (see package wasm/simd). New defines those imports for every
+// guest and, unless WithSIMD(false) is given, instantiates the kernel module
+// (simd.Module) against the guest's memory right after the guest and before
+// its main runs, so the guest finds them available at startup; with
+// WithSIMD(false) the guest keeps its pure-Go kernels. Results are
+// bit-identical either way. Host.SIMD and Host.SIMDCalls report what
+// happened.
+//
 // # Concurrency
 //
 // A Host and its Objects are not safe for concurrent use: drive each Host

@@ -268,3 +268,7 @@ func (f *fn) f32x4Sub() *fn                  { return f.simd(0xe5) }
 func (f *fn) f32x4Mul() *fn                  { return f.simd(0xe6) }
 func (f *fn) f32x4Pmin() *fn                 { return f.simd(0xea) }
 func (f *fn) f32x4Pmax() *fn                 { return f.simd(0xeb) }
+
+// i8x16Shuffle picks 16 bytes from the two operands (0-15 the first, 16-31
+// the second).
+func (f *fn) i8x16Shuffle(lanes [16]byte) *fn { f.simd(0x0d); return f.op(lanes[:]...) }

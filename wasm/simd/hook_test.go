@@ -26,6 +26,27 @@ func refKernel(t *testing.T, calls *int) ops.GemmKernel {
 	}
 }
 
+// refWino is Wino4InRef and Wino4OutRef as ops.WinogradKernels that also
+// check the slice lengths ops.WinogradKernels documents, and count calls.
+func refWino(t *testing.T, calls *int) ops.WinogradKernels {
+	return ops.WinogradKernels{
+		In4: func(d, v []float32, n, stride int) {
+			*calls++
+			if len(d) != n*144 || len(v) != 35*stride+n*4 {
+				t.Fatalf("In4 called with n %d stride %d: len(d) %d len(v) %d", n, stride, len(d), len(v))
+			}
+			Wino4InRef(d, v, n, stride)
+		},
+		Out4: func(y []float32, stride, ldy int, o []float32, n int, bias []float32) {
+			*calls++
+			if len(y) != 35*stride+(n-1)*ldy+4 || len(o) != n*64 || bias != nil && len(bias) != n {
+				t.Fatalf("Out4 called with stride %d ldy %d n %d: len(y) %d len(o) %d len(bias) %d", stride, ldy, n, len(y), len(o), len(bias))
+			}
+			Wino4OutRef(y, stride, ldy, o, n, bias)
+		},
+	}
+}
+
 // withKernel runs f with k installed.
 func withKernel(k ops.GemmKernel, f func()) {
 	ops.SetGemmKernel(k)
@@ -112,6 +133,8 @@ func TestHookConv(t *testing.T) {
 		{in: []int{1, 9, 13, 11}, w: []int{10, 9, 3, 3}, pad: 1, algo: ops.AlgoWinograd2},
 		{in: []int{2, 9, 13, 11}, w: []int{11, 9, 3, 3}, pad: 1, algo: ops.AlgoWinograd4, act: ops.Activation{Kind: ops.ActReLU}},
 		{in: []int{1, 260, 6, 6}, w: []int{8, 260, 3, 3}, pad: 1, algo: ops.AlgoWinograd4},
+		{in: []int{3, 70, 9, 15}, w: []int{130, 70, 3, 3}, pad: 0, algo: ops.AlgoWinograd4, act: ops.ReLU6},
+		{in: []int{1, 3, 4, 4}, w: []int{5, 3, 3, 3}, pad: 2, algo: ops.AlgoWinograd4},
 		{in: []int{1, 4, 20, 20}, w: []int{6, 4, 5, 5}, pad: 2, algo: ops.AlgoFFT},
 	}
 	for _, tc := range cases {
@@ -136,10 +159,25 @@ func TestHookConv(t *testing.T) {
 			want := make([]float32, out)
 			c.Forward(want, x, ws, 1)
 			got := make([]float32, out)
-			calls := 0
+			calls, wcalls := 0, 0
 			withKernel(refKernel(t, &calls), func() { c.Forward(got, x, ws, 2) })
 			if calls == 0 {
 				t.Fatal("the kernel was never called")
+			}
+			sameBits(t, got, want)
+			// The same conv created with the Winograd kernels installed
+			// (they take effect at creation).
+			ops.SetWinogradKernels(refWino(t, &wcalls))
+			cw, err := ops.NewConv(g, w, bias, tc.act, tc.algo)
+			ops.SetWinogradKernels(ops.WinogradKernels{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws = make([]float32, cw.WorkspaceLen())
+			clear(got)
+			withKernel(refKernel(t, &calls), func() { cw.Forward(got, x, ws, 2) })
+			if tc.algo == ops.AlgoWinograd4 && wcalls == 0 {
+				t.Fatal("the Winograd kernels were never called")
 			}
 			sameBits(t, got, want)
 			// A float64 direct convolution as the independent reference

@@ -55,6 +55,8 @@ var Kernels = []struct {
 	Params int
 }{
 	{"gemm", 9},
+	{"wino4_in", 4},
+	{"wino4_out", 6},
 }
 
 //go:embed wasmnn-simd.wasm
@@ -72,6 +74,8 @@ func Build() []byte { return buildWith(gemmTileP, gemmTileQ, gemmUnroll) }
 func buildWith(p, q, unroll int) []byte {
 	m := &module{memModule: ImportModule, memName: ImportMemory}
 	addGemm(m, p, q, unroll)
+	addWino4In(m)
+	addWino4Out(m)
 	return m.encode()
 }
 

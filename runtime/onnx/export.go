@@ -1,0 +1,403 @@
+package onnx
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/wasmnn/wasmnn/runtime"
+)
+
+// ExportOpset is the default-domain opset Export writes (19 when a model
+// needs AveragePool dilations, which opset 19 introduced).
+const ExportOpset = 17
+
+// Export writes m as a standard ONNX model. The model is checked first
+// (runtime.Summarize), so that any .wnn the runtime runs can be exported
+// and nothing else is. Dense becomes Gemm, fused activations become their
+// own nodes after the layer, and the metadata (labels, preprocessing) is
+// kept in metadata_props so that Import restores it.
+func Export(m *runtime.Model) ([]byte, error) {
+	pm, err := ExportModel(m)
+	if err != nil {
+		return nil, err
+	}
+	return pm.Encode(), nil
+}
+
+// exporter holds the state of one export.
+type exporter struct {
+	g     *Graph
+	names map[string]bool
+	opset int64
+}
+
+// ExportModel converts m to a decoded ONNX model; see Export.
+func ExportModel(m *runtime.Model) (*Model, error) {
+	sum, err := runtime.Summarize(m, runtime.Options{})
+	if err != nil {
+		return nil, err
+	}
+	e := &exporter{g: &Graph{Name: m.Meta.Name}, names: map[string]bool{}, opset: ExportOpset}
+	if e.g.Name == "" {
+		e.g.Name = "wasmnn"
+	}
+	for _, in := range m.Inputs {
+		e.names[in.Name] = true
+	}
+	for name := range m.Weights {
+		e.names[name] = true
+	}
+	for _, n := range m.Nodes {
+		e.names[n.Name] = true
+		for _, o := range n.Outputs {
+			e.names[o] = true
+		}
+	}
+	for _, in := range sum.Inputs {
+		e.g.Inputs = append(e.g.Inputs, tensorInfo(in.Name, in.Shape))
+	}
+	for _, out := range sum.Outputs {
+		e.g.Outputs = append(e.g.Outputs, tensorInfo(out.Name, out.Shape))
+	}
+	wnames := make([]string, 0, len(m.Weights))
+	for name := range m.Weights {
+		wnames = append(wnames, name)
+	}
+	sort.Strings(wnames)
+	for _, name := range wnames {
+		w := m.Weights[name]
+		e.g.Initializers = append(e.g.Initializers, floatTensor(name, w.Shape, w.Data))
+	}
+	for _, n := range m.Nodes {
+		if err := e.node(m, n); err != nil {
+			return nil, fmt.Errorf("node %q (%s): %w", n.Name, n.Op, err)
+		}
+	}
+	irVersion := int64(8)
+	if e.opset >= 19 {
+		irVersion = 9
+	}
+	pm := &Model{IRVersion: irVersion, Opsets: []OpsetID{{Domain: "", Version: e.opset}}, ProducerName: "wasmnn",
+		ProducerVersion: "1", Graph: e.g, DocString: m.Meta.Description}
+	if len(m.Meta.Labels) > 0 {
+		b, _ := json.Marshal(m.Meta.Labels)
+		pm.Metadata = append(pm.Metadata, KeyValue{metaLabels, string(b)})
+	}
+	if m.Meta.Preprocess != nil {
+		b, _ := json.Marshal(m.Meta.Preprocess)
+		pm.Metadata = append(pm.Metadata, KeyValue{metaPreprocess, string(b)})
+	}
+	if m.Meta.Description != "" {
+		pm.Metadata = append(pm.Metadata, KeyValue{metaDescription, m.Meta.Description})
+	}
+	if m.Meta.Name != "" {
+		pm.Metadata = append(pm.Metadata, KeyValue{metaName, m.Meta.Name})
+	}
+	keys := make([]string, 0, len(m.Meta.Extra))
+	for k := range m.Meta.Extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		pm.Metadata = append(pm.Metadata, KeyValue{metaExtraPrefix + k, m.Meta.Extra[k]})
+	}
+	return pm, nil
+}
+
+func tensorInfo(name string, shape []int) *ValueInfo {
+	vi := &ValueInfo{Name: name, ElemType: TypeFloat, HasShape: true}
+	for _, d := range shape {
+		vi.Shape = append(vi.Shape, Dim{Value: int64(d), HasValue: true})
+	}
+	return vi
+}
+
+func (e *exporter) fresh(base string) string {
+	name := base
+	for i := 1; e.names[name]; i++ {
+		name = fmt.Sprintf("%s_%d", base, i)
+	}
+	e.names[name] = true
+	return name
+}
+
+func (e *exporter) add(name, op string, inputs, outputs []string, attrs ...*Attr) {
+	var list []*Attr
+	for _, a := range attrs {
+		if a != nil {
+			list = append(list, a)
+		}
+	}
+	e.g.Nodes = append(e.g.Nodes, &Node{Name: name, OpType: op, Inputs: inputs, Outputs: outputs, Attrs: list})
+}
+
+// constInt adds an int64 initializer and returns its name.
+func (e *exporter) constInt(base string, shape []int, v []int64) string {
+	name := e.fresh(base)
+	e.g.Initializers = append(e.g.Initializers, intTensor(name, shape, v))
+	return name
+}
+
+// constFloat adds a float scalar initializer and returns its name.
+func (e *exporter) constFloat(base string, v float32) string {
+	name := e.fresh(base)
+	e.g.Initializers = append(e.g.Initializers, floatTensor(name, []int{}, []float32{v}))
+	return name
+}
+
+func attrInt(name string, v int64) *Attr { return &Attr{Name: name, Type: AttrInt, I: v} }
+func attrFloat(name string, v float32) *Attr {
+	return &Attr{Name: name, Type: AttrFloat, F: v}
+}
+func attrStr(name, v string) *Attr { return &Attr{Name: name, Type: AttrString, S: []byte(v)} }
+func attrInts(name string, v []int64) *Attr {
+	return &Attr{Name: name, Type: AttrInts, Ints: append([]int64{}, v...)}
+}
+
+// Reading runtime attributes, which are int64, float64, string, []int64 or
+// []float64 after decoding, or Go ints and float32s in built models.
+
+func getInt(a map[string]any, name string) (int64, bool) {
+	switch x := a[name].(type) {
+	case int64:
+		return x, true
+	case int:
+		return int64(x), true
+	case float64:
+		return int64(x), true
+	case float32:
+		return int64(x), true
+	}
+	return 0, false
+}
+
+func getFloat(a map[string]any, name string) (float32, bool) {
+	switch x := a[name].(type) {
+	case float64:
+		return float32(x), true
+	case float32:
+		return x, true
+	case int64:
+		return float32(x), true
+	case int:
+		return float32(x), true
+	}
+	return 0, false
+}
+
+func getInts(a map[string]any, name string) ([]int64, bool) {
+	switch x := a[name].(type) {
+	case []int64:
+		return x, true
+	case []int:
+		return ints64(x), true
+	case []float64:
+		out := make([]int64, len(x))
+		for i, v := range x {
+			out[i] = int64(v)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// intsAttr copies a list attribute if present.
+func intsAttr(a map[string]any, name string) *Attr {
+	if v, ok := getInts(a, name); ok {
+		return attrInts(name, v)
+	}
+	return nil
+}
+
+func autoPadAttr(a map[string]any) *Attr {
+	s, _ := a["auto_pad"].(string)
+	switch strings.ToLower(s) {
+	case "same", "same_upper":
+		return attrStr("auto_pad", "SAME_UPPER")
+	case "same_lower":
+		return attrStr("auto_pad", "SAME_LOWER")
+	case "valid":
+		return attrStr("auto_pad", "VALID")
+	}
+	return nil
+}
+
+// node writes one runtime node as ONNX nodes.
+func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
+	a := n.Attrs
+	out := n.Outputs[0]
+	// A fused activation becomes its own node reading the layer's result.
+	act, _ := a["activation"].(string)
+	layerOut := out
+	if act != "" {
+		layerOut = e.fresh(out + "/preact")
+	}
+	outs := []string{layerOut}
+	weightShape := func(i int) []int {
+		if i < len(n.Inputs) {
+			if w := m.Weights[n.Inputs[i]]; w != nil {
+				return w.Shape
+			}
+		}
+		return nil
+	}
+	switch n.Op {
+	case "Conv", "ConvTranspose":
+		ws := weightShape(1)
+		if len(ws) < 3 {
+			return fmt.Errorf("weights %v", ws)
+		}
+		g, ok := getInt(a, "group")
+		if !ok {
+			g = 1
+		}
+		attrs := []*Attr{attrInts("kernel_shape", ints64(ws[2:])), intsAttr(a, "strides"), intsAttr(a, "dilations"),
+			intsAttr(a, "pads"), autoPadAttr(a), attrInt("group", g)}
+		if n.Op == "ConvTranspose" {
+			attrs = append(attrs, intsAttr(a, "output_padding"), intsAttr(a, "output_shape"))
+		}
+		e.add(n.Name, n.Op, n.Inputs, outs, attrs...)
+	case "MaxPool", "AveragePool":
+		attrs := []*Attr{intsAttr(a, "kernel_shape"), intsAttr(a, "strides"), intsAttr(a, "pads"), autoPadAttr(a)}
+		if v, ok := getInt(a, "ceil_mode"); ok && v != 0 {
+			attrs = append(attrs, attrInt("ceil_mode", 1))
+		}
+		if d, ok := getInts(a, "dilations"); ok {
+			dilated := false
+			for _, x := range d {
+				dilated = dilated || x != 1
+			}
+			if dilated || n.Op == "MaxPool" {
+				attrs = append(attrs, attrInts("dilations", d))
+			}
+			if dilated && n.Op == "AveragePool" {
+				e.opset = max(e.opset, 19)
+			}
+		}
+		if v, ok := getInt(a, "count_include_pad"); ok && v != 0 && n.Op == "AveragePool" {
+			attrs = append(attrs, attrInt("count_include_pad", 1))
+		}
+		e.add(n.Name, n.Op, n.Inputs, outs, attrs...)
+	case "GlobalAveragePool", "GlobalMaxPool", "Relu", "Sigmoid", "Tanh", "HardSwish", "Add", "Sub", "Mul", "Div":
+		e.add(n.Name, n.Op, n.Inputs, outs)
+	case "Dense":
+		tr, ok := getInt(a, "transposed")
+		if !ok {
+			tr = 1
+		}
+		e.add(n.Name, "Gemm", n.Inputs, outs, attrInt("transB", tr))
+	case "LeakyRelu":
+		alpha, ok := getFloat(a, "alpha")
+		if !ok {
+			alpha = 0.01
+		}
+		e.add(n.Name, n.Op, n.Inputs, outs, attrFloat("alpha", alpha))
+	case "HardSigmoid":
+		alpha, ok := getFloat(a, "alpha")
+		if !ok {
+			alpha = 0.2
+		}
+		beta, ok := getFloat(a, "beta")
+		if !ok {
+			beta = 0.5
+		}
+		e.add(n.Name, n.Op, n.Inputs, outs, attrFloat("alpha", alpha), attrFloat("beta", beta))
+	case "Clip":
+		lo, hasLo := getFloat(a, "min")
+		hi, hasHi := getFloat(a, "max")
+		e.clip(n.Name, n.Inputs[0], layerOut, lo, hasLo, hi, hasHi)
+	case "Softmax":
+		axis, ok := getInt(a, "axis")
+		if !ok {
+			axis = -1
+		}
+		e.add(n.Name, n.Op, n.Inputs, outs, attrInt("axis", axis))
+	case "BatchNormalization":
+		eps, ok := getFloat(a, "epsilon")
+		if !ok {
+			eps = 1e-5
+		}
+		e.add(n.Name, n.Op, n.Inputs, outs, attrFloat("epsilon", eps))
+	case "LRN":
+		size, _ := getInt(a, "size")
+		attrs := []*Attr{attrInt("size", size)}
+		for name, def := range map[string]float32{"alpha": 1e-4, "beta": 0.75, "bias": 1} {
+			v, ok := getFloat(a, name)
+			if !ok {
+				v = def
+			}
+			attrs = append(attrs, attrFloat(name, v))
+		}
+		sort.Slice(attrs, func(i, j int) bool { return attrs[i].Name < attrs[j].Name })
+		e.add(n.Name, n.Op, n.Inputs, outs, attrs...)
+	case "Concat", "Flatten":
+		axis, ok := getInt(a, "axis")
+		if !ok {
+			axis = 1
+		}
+		e.add(n.Name, n.Op, n.Inputs, outs, attrInt("axis", axis))
+	case "Reshape":
+		shape, _ := getInts(a, "shape")
+		e.add(n.Name, n.Op, []string{n.Inputs[0], e.constInt(n.Name+"/shape", []int{len(shape)}, shape)}, outs)
+	case "Dropout":
+		e.add(n.Name, "Identity", n.Inputs, outs)
+	case "Transpose":
+		e.add(n.Name, n.Op, n.Inputs, outs, intsAttr(a, "perm"))
+	case "Pad":
+		pads, _ := getInts(a, "pads")
+		mode, _ := a["mode"].(string)
+		if mode == "" {
+			mode = "constant"
+		}
+		inputs := []string{n.Inputs[0], e.constInt(n.Name+"/pads", []int{len(pads)}, pads)}
+		if v, ok := getFloat(a, "value"); ok && v != 0 && mode == "constant" {
+			inputs = append(inputs, e.constFloat(n.Name+"/value", v))
+		}
+		e.add(n.Name, n.Op, inputs, outs, attrStr("mode", mode))
+	default:
+		return fmt.Errorf("%w: no ONNX mapping for op %s", ErrUnsupported, n.Op)
+	}
+	if act == "" {
+		return nil
+	}
+	name := n.Name + "/" + act
+	alpha, hasAlpha := getFloat(a, "alpha")
+	switch act {
+	case "relu":
+		e.add(name, "Relu", []string{layerOut}, []string{out})
+	case "sigmoid":
+		e.add(name, "Sigmoid", []string{layerOut}, []string{out})
+	case "tanh":
+		e.add(name, "Tanh", []string{layerOut}, []string{out})
+	case "leakyrelu":
+		if !hasAlpha {
+			alpha = 0.01
+		}
+		e.add(name, "LeakyRelu", []string{layerOut}, []string{out}, attrFloat("alpha", alpha))
+	case "clip":
+		beta, hasBeta := getFloat(a, "beta")
+		e.clip(name, layerOut, out, alpha, hasAlpha, beta, hasBeta)
+	default:
+		return fmt.Errorf("%w: fused activation %q", ErrUnsupported, act)
+	}
+	return nil
+}
+
+// clip writes a Clip node (opset 11+: bounds are inputs; infinite bounds
+// are left out).
+func (e *exporter) clip(name, in, out string, lo float32, hasLo bool, hi float32, hasHi bool) {
+	inputs := []string{in, "", ""}
+	if hasLo && !math.IsInf(float64(lo), -1) {
+		inputs[1] = e.constFloat(name+"/min", lo)
+	}
+	if hasHi && !math.IsInf(float64(hi), 1) {
+		inputs[2] = e.constFloat(name+"/max", hi)
+	}
+	for len(inputs) > 1 && inputs[len(inputs)-1] == "" {
+		inputs = inputs[:len(inputs)-1]
+	}
+	e.add(name, "Clip", inputs, []string{out})
+}
