@@ -15,13 +15,17 @@ build: bin/wasmnn
 bin/wasmnn: $(GOSRC)
 	$(GO) build -o $@ ./cmd/wasmnn
 
-wasm: $(WASM) $(DIST)/wasm_exec.js js/wasmnn.global.js
+wasm: $(WASM) $(DIST)/wasm_exec.js $(DIST)/wasmnn-simd.wasm js/wasmnn.global.js
 
 $(WASM): $(GOSRC)
 	@mkdir -p $(DIST)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
 
 $(DIST)/wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
+	@mkdir -p $(DIST)
+	cp $< $@
+
+$(DIST)/wasmnn-simd.wasm: wasm/simd/wasmnn-simd.wasm
 	@mkdir -p $(DIST)
 	cp $< $@
 
@@ -55,7 +59,7 @@ bench: build wasm
 demo-files: wasm
 	@mkdir -p demo/lib/dist
 	cp js/wasmnn.js js/wasmnn.global.js js/wasmnn.d.ts demo/lib/
-	cp $(DIST)/wasmnn.wasm $(DIST)/wasm_exec.js demo/lib/dist/
+	cp $(DIST)/wasmnn.wasm $(DIST)/wasmnn-simd.wasm $(DIST)/wasm_exec.js demo/lib/dist/
 
 demo: build demo-files
 	./bin/wasmnn serve --addr $(ADDR) --dir demo

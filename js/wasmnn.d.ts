@@ -179,9 +179,17 @@ export interface InitOptions {
    * In Node also a file path. Fixed by the first init: a different value later rejects.
    */
   wasmURL?: string | GlobalInstance<'URL'>;
+  /**
+   * false forces the pure-Go kernels even where WebAssembly SIMD is available
+   * (default: use dist/wasmnn-simd.wasm when the engine supports SIMD).
+   * Fixed by the first init.
+   */
+  simd?: boolean;
 }
 
 export interface LoadOptions extends InitOptions {
+  /** Time every applicable conv algorithm of each layer once at load and keep the fastest. */
+  autotune?: boolean;
   /** Called as the model downloads; total is undefined when unknown. */
   onProgress?: (loaded: number, total: number | undefined) => void;
   /** The convolution algorithm for every layer: 'auto' (default), 'direct', 'im2col', 'winograd', 'fft', ... */
@@ -203,7 +211,10 @@ export interface BackendInfo {
   /** Whether the wasm module has started. */
   readonly initialized: boolean;
   /** Whether the module uses WebAssembly SIMD (not yet). */
+  /** Whether the WebAssembly SIMD kernels (dist/wasmnn-simd.wasm) are in use. */
   readonly simd: boolean;
+  /** Why the SIMD kernels are not in use ('' when they are, or before init). */
+  readonly simdReason: string;
   /** Threads the module computes with (1). */
   readonly threads: number;
   /** Size of the wasm binary in bytes (0 before init). */

@@ -136,9 +136,15 @@ async function loadScript(url) {
       s.onerror = () => reject(new Error(`could not load ${url}`));
       (document.head || document.documentElement).appendChild(s);
     });
-  } else if (typeof importScripts === 'function') {
-    importScripts(url); // classic worker
   } else {
+    if (typeof importScripts === 'function') {
+      try {
+        importScripts(url); // classic worker
+        return;
+      } catch (e) {
+        // a module worker has importScripts but it throws: import instead
+      }
+    }
     await import(/* webpackIgnore: true */ /* @vite-ignore */ url); // module worker
   }
 }
@@ -225,17 +231,54 @@ async function compile(url) {
   }
 }
 
-async function start(urlPromise) {
+// SIMD_PROBE is the smallest module using a 128-bit SIMD instruction
+// (v128.const): WebAssembly.validate accepts it only where SIMD is supported.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0,
+  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11]);
+
+// compileKernels compiles the SIMD kernel module (dist/wasmnn-simd.wasm next
+// to wasmnn.wasm) when the engine supports SIMD; it returns {module} or
+// {reason} saying why the pure-Go kernels will run instead.
+async function compileKernels(wasmURL, wanted) {
+  if (!wanted) return { reason: 'disabled by the simd: false option' };
+  if (!WebAssembly.validate(SIMD_PROBE)) return { reason: 'this WebAssembly engine has no SIMD' };
+  try {
+    return { module: (await compile(new URL('wasmnn-simd.wasm', wasmURL).href)).module };
+  } catch (e) {
+    return { reason: `could not load wasmnn-simd.wasm next to wasmnn.wasm: ${e.message}` };
+  }
+}
+
+async function start(urlPromise, simdWanted) {
   const url = await urlPromise;
-  const { module, bytes } = await compile(url);
+  const [{ module, bytes }, kernels] = await Promise.all([compile(url), compileKernels(url, simdWanted)]);
   await ensureGo(url);
   const go = new globalThis.Go();
+  // The Go module imports its SIMD kernels from "wasmnn_simd". The kernel
+  // module imports the Go module's memory, so it can only be instantiated
+  // after it: the imports forward to it once it exists, and available()
+  // tells Go's init whether to use them (else the pure-Go kernels run).
+  let kern = null;
+  go.importObject.wasmnn_simd = {
+    available: () => (kern ? 1 : 0),
+    gemm: (a, b, c, d, e, f, g, h, i) => kern.gemm(a, b, c, d, e, f, g, h, i),
+    wino4_in: (a, b, c, d) => kern.wino4_in(a, b, c, d),
+    wino4_out: (a, b, c, d, e, f) => kern.wino4_out(a, b, c, d, e, f),
+  };
   let instance;
   try {
     instance = await WebAssembly.instantiate(module, go.importObject);
   } catch (e) {
     throw new Error(`wasmnn: the wasm module from ${url} does not fit this wasm_exec.js (${e.message}); ` +
       'both must come from the same Go release (make wasm copies them to js/dist)');
+  }
+  state.simdReason = kernels.reason || '';
+  if (kernels.module) {
+    try {
+      kern = (await WebAssembly.instantiate(kernels.module, { go: { mem: instance.exports.mem } })).exports;
+    } catch (e) {
+      state.simdReason = `the SIMD kernels did not instantiate: ${e.message}`;
+    }
   }
   // The Go program's main runs synchronously inside go.run until it blocks;
   // it calls __wasmnnReady once globalThis.__wasmnn is set.
@@ -267,7 +310,10 @@ async function start(urlPromise) {
  * returns the same promise; a different wasmURL after the first call rejects.
  */
 async function init(options) {
-  const opts = checkOptions(options, ['wasmURL'], 'wasmnn.init');
+  const opts = checkOptions(options, ['wasmURL', 'simd'], 'wasmnn.init');
+  if (opts.simd !== undefined && typeof opts.simd !== 'boolean') {
+    throw new TypeError(`wasmnn.init: simd must be a boolean, got ${describe(opts.simd)}`);
+  }
   if (state.starting) {
     if (opts.wasmURL !== undefined) {
       const [have, want] = await Promise.all([state.wasmURL, resolveURL(opts.wasmURL, 'wasmnn.init: wasmURL')]);
@@ -281,7 +327,7 @@ async function init(options) {
   const urlPromise = opts.wasmURL !== undefined
     ? resolveURL(opts.wasmURL, 'wasmnn.init: wasmURL')
     : Promise.resolve().then(defaultWasmURL);
-  const starting = start(urlPromise);
+  const starting = start(urlPromise, opts.simd !== false);
   state.starting = starting;
   state.wasmURL = urlPromise;
   urlPromise.catch(() => {});
@@ -323,7 +369,8 @@ function check(res, where) {
 }
 
 /**
- * backendInfo describes the wasm backend: {initialized, simd, threads,
+ * backendInfo describes the wasm backend: {initialized, simd (the SIMD
+ * kernels are in use), simdReason (why not, when they are not), threads,
  * wasmBytes, memoryBytes, models, version}.
  */
 function backendInfo() {
@@ -337,7 +384,8 @@ function backendInfo() {
   }
   return {
     initialized: Boolean(state.api),
-    simd: false,
+    simd: Boolean(inst && typeof inst.exports.wasmnn_simd === 'function' && inst.exports.wasmnn_simd() === 1),
+    simdReason: state.simdReason || '',
     threads: 1,
     wasmBytes: state.wasmBytes,
     memoryBytes: inst ? inst.exports.mem.buffer.byteLength : 0,
@@ -804,7 +852,7 @@ async function modelBytes(source, onProgress) {
  */
 async function load(source, options) {
   const where = 'wasmnn.load';
-  const opts = checkOptions(options, ['wasmURL', 'onProgress', 'algo', 'layerAlgos'], where);
+  const opts = checkOptions(options, ['wasmURL', 'simd', 'onProgress', 'algo', 'layerAlgos', 'autotune'], where);
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
     throw new TypeError(`${where}: onProgress must be a function, got ${describe(opts.onProgress)}`);
   }
@@ -819,11 +867,17 @@ async function load(source, options) {
       if (typeof v !== 'string') throw new TypeError(`${where}: layerAlgos.${k} must be a string, got ${describe(v)}`);
     }
   }
-  const started = init(opts.wasmURL === undefined ? undefined : { wasmURL: opts.wasmURL });
+  if (opts.autotune !== undefined && typeof opts.autotune !== 'boolean') {
+    throw new TypeError(`${where}: autotune must be a boolean, got ${describe(opts.autotune)}`);
+  }
+  const initOpts = {};
+  if (opts.wasmURL !== undefined) initOpts.wasmURL = opts.wasmURL;
+  if (opts.simd !== undefined) initOpts.simd = opts.simd;
+  const started = init(initOpts);
   started.catch(() => {}); // awaited below; avoid an unhandled rejection while the model downloads
   const bytes = await modelBytes(source, opts.onProgress);
   await started;
-  const json = JSON.stringify({ algo: opts.algo || '', layerAlgos: opts.layerAlgos || {} });
+  const json = JSON.stringify({ algo: opts.algo || '', layerAlgos: opts.layerAlgos || {}, autotune: Boolean(opts.autotune) });
   return call((api) => {
     const res = check(api.load(bytes, json), where);
     return new Model(MODEL_TOKEN, res.id, JSON.parse(res.info));

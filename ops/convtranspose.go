@@ -172,11 +172,11 @@ func ConvTranspose(g ConvTransposeGeom, dst, x, w, bias []float32, act Activatio
 	})
 }
 
-// taps returns, for output coordinate o of an axis, the first kernel tap k
-// whose input position (o + head - k*d)/s is integral and within [0, n),
-// and the step between such taps; ok is false if there is none.
-func transposeTaps(o, head, n, k, s, d int) (k0, step int, ok bool) {
-	// Need (o + head - k*d) % s == 0 and 0 <= (o+head-k*d)/s < n.
+// transposeTaps returns, for output coordinate o of an axis, the first
+// kernel tap whose input position (o + head - tap*d)/s is a non-negative
+// integer, and the step between such taps; ok is false if there is none.
+// Callers skip positions past the input's end.
+func transposeTaps(o, head, k, s, d int) (k0, step int, ok bool) {
 	for kk := 0; kk < k; kk++ {
 		v := o + head - kk*d
 		if v < 0 {
@@ -201,18 +201,18 @@ func gcd(a, b int) int {
 // kernel wc to the output plane.
 func (g *ConvTransposeGeom) accumPlane(plane, xc, wc []float32) {
 	for od := 0; od < g.Out.D; od++ {
-		kd0, sd, okd := transposeTaps(od, g.PadHead.D, g.In.D, g.Kernel.D, g.Stride.D, g.Dilate.D)
+		kd0, sd, okd := transposeTaps(od, g.PadHead.D, g.Kernel.D, g.Stride.D, g.Dilate.D)
 		if !okd {
 			continue
 		}
 		for oh := 0; oh < g.Out.H; oh++ {
-			kh0, sh, okh := transposeTaps(oh, g.PadHead.H, g.In.H, g.Kernel.H, g.Stride.H, g.Dilate.H)
+			kh0, sh, okh := transposeTaps(oh, g.PadHead.H, g.Kernel.H, g.Stride.H, g.Dilate.H)
 			if !okh {
 				continue
 			}
 			row := plane[(od*g.Out.H+oh)*g.Out.W : (od*g.Out.H+oh+1)*g.Out.W]
 			for ow := range row {
-				kw0, sw, okw := transposeTaps(ow, g.PadHead.W, g.In.W, g.Kernel.W, g.Stride.W, g.Dilate.W)
+				kw0, sw, okw := transposeTaps(ow, g.PadHead.W, g.Kernel.W, g.Stride.W, g.Dilate.W)
 				if !okw {
 					continue
 				}

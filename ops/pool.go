@@ -61,10 +61,18 @@ func poolPlane(g *PoolGeom, dst, x []float32) {
 				sw := ow*s.W - ph.W
 				w0, w1 := tapRange(sw, k.W, dl.W, in.W)
 				if isMax {
-					m := float32(math.Inf(-1))
+					m := negInf32
 					for jd := d0; jd < d1; jd++ {
 						for jh := h0; jh < h1; jh++ {
 							row := x[(sd+jd*dl.D)*hw+(sh+jh*dl.H)*in.W:]
+							if dl.W == 1 {
+								// One slice per window row: no index arithmetic
+								// or bounds check per tap (it matters in wasm).
+								for _, v := range row[sw+w0 : sw+w1] {
+									m = fmax32(m, v)
+								}
+								continue
+							}
 							for jw := w0; jw < w1; jw++ {
 								m = fmax32(m, row[sw+jw*dl.W])
 							}
@@ -76,6 +84,12 @@ func poolPlane(g *PoolGeom, dst, x []float32) {
 					for jd := d0; jd < d1; jd++ {
 						for jh := h0; jh < h1; jh++ {
 							row := x[(sd+jd*dl.D)*hw+(sh+jh*dl.H)*in.W:]
+							if dl.W == 1 {
+								for _, v := range row[sw+w0 : sw+w1] {
+									sum += float64(v)
+								}
+								continue
+							}
 							for jw := w0; jw < w1; jw++ {
 								sum += float64(row[sw+jw*dl.W])
 							}
@@ -128,6 +142,8 @@ func GlobalPool(kind PoolKind, dst, x []float32, n, c, spatial int) {
 func GlobalPoolFLOPs(n, c, spatial int) int64 {
 	return int64(n) * int64(c) * int64(spatial)
 }
+
+var negInf32 = float32(math.Inf(-1))
 
 // fmax32 returns max(m, v) with the semantics of Go's builtin max (a NaN
 // wins, +0 is above -0) using comparisons only: Go's wasm backend lowers the

@@ -9,11 +9,23 @@
 #   scripts/fuzz.sh FuzzLoad FuzzRun     # only these targets
 #
 # The wasm targets (wasm/fuzz) use WASMNN_WASM if set, else build the module.
+#
+# FUZZMINIMIZETIME (default 100x) bounds how long go test minimises each new
+# interesting input: with the default of 60s, minimising one large input can
+# take a target's whole FUZZTIME and the run fuzzes nothing.
 set -u
 cd "$(dirname "$0")/.."
 FUZZTIME=${FUZZTIME:-30s}
+FUZZMINIMIZETIME=${FUZZMINIMIZETIME:-100x}
 GO=${GO:-go}
 LOG=${FUZZLOG:-$(mktemp -d)}
+mkdir -p "$LOG"
+
+if [ -z "${WASMNN_WASM:-}" ]; then
+	GOOS=js GOARCH=wasm $GO build -trimpath -o "$LOG/wasmnn.wasm" ./wasm || exit 1
+	WASMNN_WASM=$LOG/wasmnn.wasm
+	export WASMNN_WASM
+fi
 
 # package target
 TARGETS='
@@ -35,7 +47,8 @@ printf '%s\n' "$TARGETS" | while read -r pkg target; do
 		[ $found -eq 0 ] && continue
 	fi
 	out="$LOG/$target.log"
-	$GO test "$pkg" -run "^$target\$" -fuzz "^$target\$" -fuzztime "$FUZZTIME" -parallel 1 >"$out" 2>&1
+	$GO test "$pkg" -run "^$target\$" -fuzz "^$target\$" -fuzztime "$FUZZTIME" \
+		-fuzzminimizetime "$FUZZMINIMIZETIME" -parallel 1 >"$out" 2>&1
 	rc=$?
 	# The last progress line has the totals: "fuzz: elapsed: 30s, execs: N (r/sec), new interesting: K (total: T)".
 	last=$(grep 'fuzz: elapsed' "$out" | tail -n 1)

@@ -146,7 +146,10 @@ func foldGather(c *nodeCtx) error {
 	ind := idx.c.ints()
 	outer, inner := product(data.shape[:axis]), product(data.shape[axis+1:])
 	out := append(append(append([]int(nil), data.shape[:axis]...), idx.shape...), data.shape[axis+1:]...)
-	n := outer * len(ind) * inner
+	n, err := ops.NumElements(out)
+	if err != nil || n > maxFoldElements {
+		return fmt.Errorf("%w: Gather result %s is too large to fold", ErrUnsupported, ops.FormatShape(out))
+	}
 	res := &konst{isInt: data.c.isInt}
 	if res.isInt {
 		res.i = make([]int64, 0, n)
@@ -293,6 +296,9 @@ func broadcastSource(out, in []int) []int {
 }
 
 func foldBinary(kind ops.BinaryKind, a, b *val, g ops.BroadcastGeom) (*konst, error) {
+	if g.Size() > maxFoldElements {
+		return nil, fmt.Errorf("%w: constant of shape %s is too large to fold", ErrUnsupported, ops.FormatShape(g.Out))
+	}
 	if !a.c.isInt || !b.c.isInt {
 		out := make([]float32, g.Size())
 		ops.Binary(kind, g, out, a.c.floats(), b.c.floats(), ops.Activation{})
@@ -403,6 +409,8 @@ func foldEqual(c *nodeCtx) error {
 	return nil
 }
 
+// broadcastShapes returns the broadcast of shapes, which must be small
+// enough to fold.
 func broadcastShapes(shapes ...[]int) ([]int, error) {
 	out := []int{}
 	for _, s := range shapes {
@@ -411,6 +419,9 @@ func broadcastShapes(shapes ...[]int) ([]int, error) {
 			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 		out = g.Out
+	}
+	if product(out) > maxFoldElements {
+		return nil, fmt.Errorf("%w: constant of shape %s is too large to fold", ErrUnsupported, ops.FormatShape(out))
 	}
 	return out, nil
 }
@@ -514,7 +525,7 @@ func foldRange(c *nodeCtx) error {
 		if isInt {
 			res.i = append(res.i, vs[0].c.i[0]+int64(i)*vs[2].c.i[0])
 		} else {
-			res.f = append(res.f, float32(start+float64(i)*delta))
+			res.f = append(res.f, float32(start+float64(float64(i)*delta)))
 		}
 	}
 	c.constant([]int{int(n)}, res)

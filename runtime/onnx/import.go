@@ -424,7 +424,8 @@ func (im *importer) materialize(v *val) string {
 		base = "const"
 	}
 	v.name = im.fresh(base)
-	im.m.Weights[v.name] = &ops.Tensor{Shape: append([]int(nil), v.shape...), Data: append([]float32(nil), v.c.floats()...)}
+	// Constant data is never modified after decoding, so weights share it.
+	im.m.Weights[v.name] = &ops.Tensor{Shape: append([]int(nil), v.shape...), Data: v.c.floats()}
 	return v.name
 }
 

@@ -44,6 +44,18 @@ func TestImportErrors(t *testing.T) {
 			m.Graph.Initializers[1] = &Tensor{Name: "B", Dims: []int64{3}, DataType: TypeFloat, FloatData: []float32{1, 2}}
 			return m.Encode()
 		}, ErrMalformed, []string{`tensor "B"`, "float_data holds 2"}},
+		{"huge-shape-little-data", func() []byte {
+			m := smallModel()
+			m.Graph.Initializers[1] = &Tensor{Name: "B", Dims: []int64{1 << 30}, DataType: TypeFloat, FloatData: []float32{1, 2}}
+			return m.Encode()
+		}, ErrMalformed, []string{`tensor "B"`, "1073741824 values"}},
+		{"huge-constant-of-shape", func() []byte {
+			c := single("cos", 13, "ConstantOfShape", []opIn{ints("shape", 1<<14, 1<<14)})
+			c.nodes = append(c.nodes, &Node{Name: "add", OpType: "Add", Inputs: []string{"x", "y"}, Outputs: []string{"z"}})
+			c.inputs = append(c.inputs, x(2))
+			c.outputs = []string{"z"}
+			return c.model().Encode()
+		}, ErrUnsupported, []string{"ConstantOfShape"}},
 		{"negative-dim", func() []byte {
 			m := smallModel()
 			m.Graph.Initializers[1].Dims = []int64{-3}

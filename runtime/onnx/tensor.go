@@ -119,19 +119,39 @@ func (t *Tensor) decodeData() ([]int, *konst, error) {
 		return nil, nil, fmt.Errorf("%w: %s has data type %s", ErrUnsupported, what, typeName(t.DataType))
 	}
 	isFloat := t.DataType == TypeFloat || t.DataType == TypeFloat16 || t.DataType == TypeDouble || t.DataType == 16
+	mismatch := func(field string, got int) error {
+		return fmt.Errorf("%w: %s: shape %s of %s needs %d values, %s holds %d", ErrMalformed, what, ops.FormatShape(shape), typeName(t.DataType), n, field, got)
+	}
+	// Check the amount of data before allocating for the shape.
+	var have int
+	var field string
+	switch {
+	case t.hasRaw:
+		if len(t.RawData) != n*size {
+			return nil, nil, fmt.Errorf("%w: %s: shape %s of %s needs %d bytes of raw_data, got %d", ErrMalformed, what, ops.FormatShape(shape), typeName(t.DataType), n*size, len(t.RawData))
+		}
+		have = n
+	case t.DataType == TypeFloat:
+		have, field = len(t.FloatData), "float_data"
+	case t.DataType == TypeDouble:
+		have, field = len(t.DoubleData), "double_data"
+	case t.DataType == TypeInt64:
+		have, field = len(t.Int64Data), "int64_data"
+	case t.DataType == TypeUint32 || t.DataType == TypeUint64:
+		have, field = len(t.Uint64Data), "uint64_data"
+	default:
+		have, field = len(t.Int32Data), "int32_data"
+	}
+	if have != n {
+		return nil, nil, mismatch(field, have)
+	}
 	k := &konst{isInt: !isFloat}
 	if k.isInt {
 		k.i = make([]int64, n)
 	} else {
 		k.f = make([]float32, n)
 	}
-	mismatch := func(field string, got int) error {
-		return fmt.Errorf("%w: %s: shape %s of %s needs %d values, %s holds %d", ErrMalformed, what, ops.FormatShape(shape), typeName(t.DataType), n, field, got)
-	}
 	if t.hasRaw {
-		if len(t.RawData) != n*size {
-			return nil, nil, fmt.Errorf("%w: %s: shape %s of %s needs %d bytes of raw_data, got %d", ErrMalformed, what, ops.FormatShape(shape), typeName(t.DataType), n*size, len(t.RawData))
-		}
 		r := t.RawData
 		le := binary.LittleEndian
 		for j := 0; j < n; j++ {
@@ -166,33 +186,18 @@ func (t *Tensor) decodeData() ([]int, *konst, error) {
 	}
 	switch t.DataType {
 	case TypeFloat:
-		if len(t.FloatData) != n {
-			return nil, nil, mismatch("float_data", len(t.FloatData))
-		}
 		copy(k.f, t.FloatData)
 	case TypeDouble:
-		if len(t.DoubleData) != n {
-			return nil, nil, mismatch("double_data", len(t.DoubleData))
-		}
 		for j, v := range t.DoubleData {
 			k.f[j] = float32(v)
 		}
 	case TypeInt64:
-		if len(t.Int64Data) != n {
-			return nil, nil, mismatch("int64_data", len(t.Int64Data))
-		}
 		copy(k.i, t.Int64Data)
 	case TypeUint32, TypeUint64:
-		if len(t.Uint64Data) != n {
-			return nil, nil, mismatch("uint64_data", len(t.Uint64Data))
-		}
 		for j, v := range t.Uint64Data {
 			k.i[j] = int64(v)
 		}
 	default: // types stored in int32_data
-		if len(t.Int32Data) != n {
-			return nil, nil, mismatch("int32_data", len(t.Int32Data))
-		}
 		for j, v := range t.Int32Data {
 			switch t.DataType {
 			case TypeFloat16:

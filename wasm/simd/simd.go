@@ -20,9 +20,14 @@
 // The kernels (exports of the module, all parameters i32, no results):
 //
 //	gemm(a, b, c, kc, m, n, ldc, flags, bias)
+//	wino4_in(d, v, n, stride)
+//	wino4_out(y, stride, ldy, o, n, bias)
 //
-// gemm sweeps the register tiles of one packed block of ops' GEMM; GemmRef is
-// its pure-Go twin and documents the arguments. Results are bit-identical to
+// gemm sweeps the 6x8 register tiles of one packed block of ops' GEMM
+// (ops.GemmKernel); wino4_in and wino4_out are the 2D Winograd F(4x4, 3x3)
+// input and output transforms, four tiles per vector (ops.WinogradKernels).
+// GemmRef, Wino4InRef and Wino4OutRef are their pure-Go twins and document
+// the arguments (pointers are byte addresses, sizes and strides in floats). Results are bit-identical to
 // ops' pure-Go kernels: every sum is taken in the same order with separately
 // rounded products (f32x4.mul then f32x4.add, never fused).
 //
