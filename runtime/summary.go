@@ -36,6 +36,9 @@ type Summary struct {
 	TotalFLOPs          int64          `json:"total_flops"`
 	PeakActivationBytes int64          `json:"peak_activation_bytes"`
 	WeightBytes         int64          `json:"weight_bytes"`
+	// FusedAtConversion lists what an importer (wasmnn convert) already
+	// fused or folded, from the model's "onnx_fused" metadata.
+	FusedAtConversion string `json:"fused_at_conversion,omitempty"`
 }
 
 // Summary describes the session's layers as planned: shapes, parameters,
@@ -54,7 +57,8 @@ func Summarize(m *Model, opts Options) (Summary, error) {
 
 func (p *plan) summary() Summary {
 	s := &Session{plan: p}
-	sum := Summary{Name: p.model.Meta.Name, Inputs: s.Inputs(), Outputs: s.Outputs(), PeakActivationBytes: s.PeakActivationBytes()}
+	sum := Summary{Name: p.model.Meta.Name, Inputs: s.Inputs(), Outputs: s.Outputs(), PeakActivationBytes: s.PeakActivationBytes(),
+		FusedAtConversion: p.model.Meta.Extra["onnx_fused"]}
 	for _, st := range p.steps {
 		ls := LayerSummary{Name: st.node.Name, Op: st.node.Op, Params: st.params, MACs: st.layer.macs,
 			FLOPs: st.layer.flops, Algo: st.layer.algo,
@@ -95,6 +99,9 @@ func (sum Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "total\t\t\t%s\t%s\t%s\t\t\t\n", group(sum.TotalParams), group(sum.TotalMACs), group(sum.TotalFLOPs))
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if sum.FusedAtConversion != "" {
+		fmt.Fprintf(w, "fused when converted: %s\n", sum.FusedAtConversion)
 	}
 	_, err := fmt.Fprintf(w, "params %s (%.2f M), MACs %.3f G, FLOPs %.3f G, peak activations %.2f MiB, weights %.2f MiB\n",
 		group(sum.TotalParams), float64(sum.TotalParams)/1e6, float64(sum.TotalMACs)/1e9, float64(sum.TotalFLOPs)/1e9,

@@ -16,14 +16,15 @@ import (
 	"github.com/wasmnn/wasmnn/internal/serve"
 	"github.com/wasmnn/wasmnn/ops"
 	"github.com/wasmnn/wasmnn/runtime"
+	"github.com/wasmnn/wasmnn/runtime/onnx"
 	"github.com/wasmnn/wasmnn/runtime/zoo"
 )
 
 // maxModelBytes bounds the size of a model file the CLI reads.
 const maxModelBytes = 2 << 30
 
-// loadModel reads a .wnn file, or builds a zoo architecture when arg names
-// one and no such file exists.
+// loadModel reads a .wnn file (or an .onnx file, converted on the fly), or
+// builds a zoo architecture when arg names one and no such file exists.
 func loadModel(arg string, cfg zoo.Config) (*runtime.Model, error) {
 	if _, err := os.Stat(arg); err != nil && !strings.ContainsAny(arg, `/\.`) {
 		if _, zerr := zoo.Get(arg); zerr == nil {
@@ -49,6 +50,13 @@ func loadModel(arg string, cfg zoo.Config) (*runtime.Model, error) {
 	b, err := io.ReadAll(io.LimitReader(f, maxModelBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", arg, err)
+	}
+	if strings.HasSuffix(strings.ToLower(arg), ".onnx") {
+		m, _, err := onnx.Import(b, onnx.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", arg, err)
+		}
+		return m, nil
 	}
 	m, err := runtime.LoadWithLimits(b, runtime.Limits{})
 	if err != nil {

@@ -174,3 +174,17 @@ func TestZooList(t *testing.T) {
 		}
 	}
 }
+
+func TestSummaryReadsONNX(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lenet5.onnx")
+	if code, _, stderr := wasmnn("export", "lenet5", "-o", path); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	code, out, stderr := wasmnn("summary", path)
+	if code != 0 {
+		t.Fatalf("summary of an .onnx file: %s", stderr)
+	}
+	if !strings.Contains(out, "61,706") || !strings.Contains(out, "fused when converted") {
+		t.Errorf("summary:\n%s", out)
+	}
+}
