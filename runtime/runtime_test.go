@@ -465,3 +465,48 @@ func TestLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestBroadcastAndShapeOps checks the ops added for ONNX against the float64
+// reference interpreter: broadcasting arithmetic with weights on either side,
+// Transpose, Pad and the hard activations.
+func TestBroadcastAndShapeOps(t *testing.T) {
+	b := runtime.NewBuilder("onnxish", 3)
+	x := b.Input("x", 2, 3, 4, 5)
+	model, err := b.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	model.Weights["scale"] = randTensor(rng, 1, 3, 1, 1)
+	model.Weights["row"] = randTensor(rng, 5)
+	model.Nodes = append(model.Nodes,
+		&runtime.Node{Name: "mul", Op: "Mul", Inputs: []string{x, "scale"}, Outputs: []string{"mul"}},
+		&runtime.Node{Name: "sub", Op: "Sub", Inputs: []string{"row", "mul"}, Outputs: []string{"sub"}},
+		&runtime.Node{Name: "div", Op: "Div", Inputs: []string{"sub", "scale"}, Outputs: []string{"div"}, Attrs: map[string]any{"activation": "relu"}},
+		&runtime.Node{Name: "tr", Op: "Transpose", Inputs: []string{"div"}, Outputs: []string{"tr"}, Attrs: map[string]any{"perm": []int64{0, 3, 1, 2}}},
+		&runtime.Node{Name: "pad", Op: "Pad", Inputs: []string{"tr"}, Outputs: []string{"pad"}, Attrs: map[string]any{"pads": []int64{0, 0, 1, 2, 0, 1, 0, 1}, "mode": "reflect"}},
+		&runtime.Node{Name: "hs", Op: "HardSwish", Inputs: []string{"pad"}, Outputs: []string{"hs"}},
+		&runtime.Node{Name: "hsig", Op: "HardSigmoid", Inputs: []string{"hs"}, Outputs: []string{"hsig"}, Attrs: map[string]any{"alpha": 0.3, "beta": 0.4}},
+		&runtime.Node{Name: "add", Op: "Add", Inputs: []string{"hsig", "hs"}, Outputs: []string{"add"}},
+	)
+	model.Outputs = []string{"add"}
+	sess, err := runtime.NewSession(model, runtime.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := randTensor(rng, 2, 3, 4, 5)
+	got, err := sess.Run(context.Background(), map[string]*ops.Tensor{"x": in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := reftest.Eval(model, map[string][]float64{"x": toF64(in.Data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ops.EqualShapes(got["add"].Shape, []int{2, 6, 4, 7}) { // transposed to [2 5 3 4], then padded
+		t.Fatalf("output shape %v", got["add"].Shape)
+	}
+	if rel := relErr(got["add"].Data, want["add"]); rel > 1e-6 {
+		t.Errorf("relative error %.3g", rel)
+	}
+}

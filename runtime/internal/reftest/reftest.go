@@ -260,8 +260,36 @@ func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]flo
 	case "LRN":
 		return ref.LRN(x, xs[0], xs[1], product(xs[2:]), attrInt(a, "size", 1), attrFloat(a, "alpha", 1e-4),
 			attrFloat(a, "beta", 0.75), attrFloat(a, "bias", 1)), xs, nil
-	case "Add":
-		return applyAct(ref.Add(x, vals[n.Inputs[1]])), xs, nil
+	case "Add", "Sub", "Mul", "Div":
+		f := map[string]func(a, b float64) float64{
+			"Add": func(a, b float64) float64 { return a + b },
+			"Sub": func(a, b float64) float64 { return a - b },
+			"Mul": func(a, b float64) float64 { return a * b },
+			"Div": func(a, b float64) float64 { return a / b },
+		}[n.Op]
+		y, ys := ref.Binary(x, xs, vals[n.Inputs[1]], shapes[n.Inputs[1]], f)
+		return applyAct(y), ys, nil
+	case "Transpose":
+		perm := attrInts(a, "perm")
+		if perm == nil {
+			for i := len(xs) - 1; i >= 0; i-- {
+				perm = append(perm, i)
+			}
+		}
+		y, ys := ref.Transpose(x, xs, perm)
+		return y, ys, nil
+	case "Pad":
+		mode := attrStr(a, "mode")
+		if mode == "" {
+			mode = "constant"
+		}
+		y, ys := ref.Pad(x, xs, attrInts(a, "pads"), mode, attrFloat(a, "value", 0))
+		return y, ys, nil
+	case "HardSigmoid":
+		al, be := attrFloat(a, "alpha", 0.2), attrFloat(a, "beta", 0.5)
+		return ref.Map(x, func(v float64) float64 { return ref.HardSigmoid(v, al, be) }), xs, nil
+	case "HardSwish":
+		return ref.Map(x, ref.HardSwish), xs, nil
 	case "Concat":
 		axis := attrInt(a, "axis", 1)
 		var srcs [][]float64
