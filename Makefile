@@ -42,8 +42,11 @@ vet:
 test-go: wasm node_modules/.package-lock.json
 	WASMNN_WASM=$(CURDIR)/$(WASM) $(GO) test -count=1 -timeout 20m ./...
 
-test-node: build wasm
-	cd js && node --test test/
+js/node_modules/.package-lock.json: js/package.json js/package-lock.json
+	cd js && npm ci --no-audit --no-fund
+
+test-node: build wasm js/node_modules/.package-lock.json
+	cd js && npm run --silent typecheck && node --test test/
 
 test-browser: build wasm node_modules/.package-lock.json
 	WASMNN_WASM=$(CURDIR)/$(WASM) node --test --test-concurrency=1 test/browser/*.test.mjs
