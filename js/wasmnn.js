@@ -258,13 +258,15 @@ async function start(urlPromise, simdWanted) {
   // module imports the Go module's memory, so it can only be instantiated
   // after it: the imports forward to it once it exists, and available()
   // tells Go's init whether to use them (else the pure-Go kernels run).
+  // Every kernel the Go module imports (simd.Kernels in Go) is forwarded by
+  // name, so adding a kernel needs no change here.
   let kern = null;
-  go.importObject.wasmnn_simd = {
-    available: () => (kern ? 1 : 0),
-    gemm: (a, b, c, d, e, f, g, h, i) => kern.gemm(a, b, c, d, e, f, g, h, i),
-    wino4_in: (a, b, c, d) => kern.wino4_in(a, b, c, d),
-    wino4_out: (a, b, c, d, e, f) => kern.wino4_out(a, b, c, d, e, f),
-  };
+  go.importObject.wasmnn_simd = { available: () => (kern ? 1 : 0) };
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.module !== 'wasmnn_simd' || imp.kind !== 'function' || imp.name === 'available') continue;
+    const name = imp.name;
+    go.importObject.wasmnn_simd[name] = (...args) => kern[name](...args);
+  }
   let instance;
   try {
     instance = await WebAssembly.instantiate(module, go.importObject);

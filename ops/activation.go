@@ -1,6 +1,9 @@
 package ops
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // ActKind names an elementwise activation.
 type ActKind uint8
@@ -46,31 +49,34 @@ type Activation struct {
 var ReLU6 = Activation{Kind: ActClip, Alpha: 0, Beta: 6}
 
 // Apply applies the activation to buf in place.
+//
+// ReLU, LeakyReLU and Clip choose between bit patterns with integer selects
+// instead of branches (Go's compiler turns "if c { u = w }" on integers into
+// a conditional move, or a wasm select, but not on floats): on real data the
+// sign of each value is unpredictable, and the mispredicted branches made
+// ReLU cost ten times a plain copy in the wasm build. The results are those
+// of the comparisons written out: x < 0 picks the other value, so -0 and NaN
+// pass ReLU unchanged.
 func (a Activation) Apply(buf []float32) {
 	switch a.Kind {
 	case ActNone:
 	case ActReLU:
 		for i, v := range buf {
-			if v < 0 {
-				buf[i] = 0
-			}
+			buf[i] = relu32(v)
 		}
 	case ActLeakyReLU:
+		alpha := a.Alpha
 		for i, v := range buf {
+			u, w := math.Float32bits(v), math.Float32bits(float32(v*alpha))
 			if v < 0 {
-				buf[i] = float32(v * a.Alpha)
+				u = w
 			}
+			buf[i] = math.Float32frombits(u)
 		}
 	case ActClip:
 		lo, hi := a.Alpha, a.Beta
 		for i, v := range buf {
-			if v < lo {
-				v = lo
-			}
-			if v > hi {
-				v = hi
-			}
-			buf[i] = v
+			buf[i] = clip32(v, lo, hi)
 		}
 	case ActSigmoid:
 		for i, v := range buf {
@@ -83,6 +89,28 @@ func (a Activation) Apply(buf []float32) {
 	default:
 		panic(fmt.Sprintf("ops: unknown activation kind %d", a.Kind))
 	}
+}
+
+// relu32 returns 0 if v < 0 and v otherwise, without a branch.
+func relu32(v float32) float32 {
+	u := math.Float32bits(v)
+	if v < 0 {
+		u = 0
+	}
+	return math.Float32frombits(u)
+}
+
+// clip32 returns lo if v < lo, else hi if v > hi, else v (NaN passes),
+// without a branch.
+func clip32(v, lo, hi float32) float32 {
+	u := math.Float32bits(v)
+	if v < lo {
+		u = math.Float32bits(lo)
+	}
+	if v > hi {
+		u = math.Float32bits(hi)
+	}
+	return math.Float32frombits(u)
 }
 
 // Scalar applies the activation to one value; it equals Apply on a one-element

@@ -58,9 +58,7 @@ func (g *im2colGeom) row(dst, x []float32, k, j0 int) {
 			} else if sw == 1 {
 				copy(seg[lo:hi], xrow[first+lo:first+hi])
 			} else {
-				for t := lo; t < hi; t++ {
-					seg[t] = xrow[first+t*sw]
-				}
+				gatherStrided(seg[lo:hi], xrow[first+lo*sw:first+(hi-1)*sw+1], sw)
 			}
 		}
 		ow = 0
@@ -132,5 +130,22 @@ func (c *Conv) im2colUnits(dst, x, ws []float32, part, lo, hi int) {
 		i0, j0 := ib*gemmMC, jb*gemmNC
 		gemmBlock(c.packed[grp*alen:(grp+1)*alen], mg, k, &src, dst[coff:coff+mg*ncol], ncol, 1,
 			i0, min(i0+gemmMC, mg), j0, min(j0+gemmNC, ncol), bbuf, row, &ep)
+	}
+}
+
+// gatherStrided sets d[t] = xs[t*s] for every t < len(d). The stride-2 case
+// (conv1 and the downsampling 3x3 layers) moves four values per bounds
+// check, which matters in the wasm build.
+func gatherStrided(d, xs []float32, s int) {
+	if s == 2 {
+		for len(d) >= 4 && len(xs) >= 8 {
+			d4 := (*[4]float32)(d)
+			x8 := (*[8]float32)(xs)
+			d4[0], d4[1], d4[2], d4[3] = x8[0], x8[2], x8[4], x8[6]
+			d, xs = d[4:], xs[8:]
+		}
+	}
+	for t := range d {
+		d[t] = xs[t*s]
 	}
 }

@@ -14,11 +14,7 @@ func Add(dst, a, b []float32, act Activation) {
 	switch act.Kind {
 	case ActReLU:
 		for i, v := range a {
-			s := v + b[i]
-			if s < 0 {
-				s = 0
-			}
-			dst[i] = s
+			dst[i] = relu32(v + b[i])
 		}
 	default:
 		for i, v := range a {

@@ -43,71 +43,204 @@ func tapRange(start, k, d, n int) (lo, hi int) {
 	return lo, hi
 }
 
-// poolPlane pools one [D, H, W] plane.
+// PoolMaxKernel is a replacement for the interior sweep of 2D max pooling,
+// installed by SetPoolMaxKernel. For r < rows and t < n (n a positive
+// multiple of 4) it must set dst[r*dstRow+t] to the maximum, in fmax32's
+// semantics (Go's max: a NaN wins, the last NaN in tap order if there are
+// several; -0 is below +0), folded from -Inf over the window taps
+// x[r*xRow + jh*tapRow + t*sw + jw*dw] in increasing jh < kh, then jw < kw.
+// Every tap lies inside x and every output inside dst. Following these rules
+// keeps results bit-identical to the pure-Go kernel.
+type PoolMaxKernel func(dst, x []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw int)
+
+// poolMaxKernel is the installed PoolMaxKernel, nil for pure Go.
+var poolMaxKernel PoolMaxKernel
+
+// SetPoolMaxKernel installs k for the interior of every later 2D (or 1D)
+// max pooling whose interior rows hold at least 4 outputs (nil restores the
+// pure-Go kernel). The wasm build uses it to route pooling to generated
+// WebAssembly SIMD code. Call it at startup, before any kernel runs: it is not
+// synchronized.
+func SetPoolMaxKernel(k PoolMaxKernel) { poolMaxKernel = k }
+
+// interiorRange returns the outputs [lo, hi) of one axis whose windows
+// (start o*s-pad, k taps d apart) lie entirely inside [0, n); hi <= lo when
+// there are none.
+func interiorRange(out, s, pad, k, d, n int) (lo, hi int) {
+	lo = min(ceilDiv(pad, s), out)
+	last := n - 1 + pad - (k-1)*d // largest window start + pad
+	if last < 0 {
+		return lo, lo
+	}
+	hi = min(last/s+1, out)
+	return lo, max(hi, lo)
+}
+
+// poolChunk is the number of outputs whose float64 sums the interior average
+// pooling keeps on the stack at once.
+const poolChunk = 64
+
+// poolPlane pools one [D, H, W] plane. The outputs whose windows lie entirely
+// inside the input (the interior) run tight loops, one window tap at a time
+// across a row of outputs, with no per-output tap ranges; the border outputs
+// go through poolOne. Each output folds its taps in (jd, jh, jw) order either
+// way, so the result does not depend on the path.
 func poolPlane(g *PoolGeom, dst, x []float32) {
-	in, k, s, dl, ph, pt := g.In, g.Kernel, g.Stride, g.Dilate, g.PadHead, g.PadTail
+	in, k, s, dl, ph := g.In, g.Kernel, g.Stride, g.Dilate, g.PadHead
+	out := g.Out
+	odLo, odHi := interiorRange(out.D, s.D, ph.D, k.D, dl.D, in.D)
+	ohLo, ohHi := interiorRange(out.H, s.H, ph.H, k.H, dl.H, in.H)
+	owLo, owHi := interiorRange(out.W, s.W, ph.W, k.W, dl.W, in.W)
+	nw := owHi - owLo
 	isMax := g.Kind == PoolMax
+	// The SIMD sweep covers the first nv interior columns of the interior
+	// rows of each interior depth slice.
+	nv := 0
+	if isMax && poolMaxKernel != nil && k.D == 1 && ohHi > ohLo {
+		nv = nw &^ 3
+	}
+	if nv > 0 {
+		for od := odLo; od < odHi; od++ {
+			xo := ((od*s.D-ph.D)*in.H+ohLo*s.H-ph.H)*in.W + owLo*s.W - ph.W
+			do := (od*out.H+ohLo)*out.W + owLo
+			rows := ohHi - ohLo
+			poolMaxKernel(dst[do:do+(rows-1)*out.W+nv], x[xo:xo+((rows-1)*s.H+(k.H-1)*dl.H)*in.W+(nv-1)*s.W+(k.W-1)*dl.W+1],
+				nv, rows, out.W, s.H*in.W, k.H, k.W, dl.H*in.W, s.W, dl.W)
+		}
+	}
 	hw := in.H * in.W
-	oi := 0
-	for od := 0; od < g.Out.D; od++ {
-		sd := od*s.D - ph.D
-		d0, d1 := tapRange(sd, k.D, dl.D, in.D)
-		pd0, pd1 := tapRange(sd+ph.D, k.D, dl.D, in.D+ph.D+pt.D)
-		for oh := 0; oh < g.Out.H; oh++ {
-			sh := oh*s.H - ph.H
-			h0, h1 := tapRange(sh, k.H, dl.H, in.H)
-			ph0, ph1 := tapRange(sh+ph.H, k.H, dl.H, in.H+ph.H+pt.H)
-			for ow := 0; ow < g.Out.W; ow++ {
-				sw := ow*s.W - ph.W
-				w0, w1 := tapRange(sw, k.W, dl.W, in.W)
-				if isMax {
-					m := negInf32
-					for jd := d0; jd < d1; jd++ {
-						for jh := h0; jh < h1; jh++ {
-							row := x[(sd+jd*dl.D)*hw+(sh+jh*dl.H)*in.W:]
-							if dl.W == 1 {
-								// One slice per window row: no index arithmetic
-								// or bounds check per tap (it matters in wasm).
-								for _, v := range row[sw+w0 : sw+w1] {
-									m = fmax32(m, v)
-								}
-								continue
-							}
-							for jw := w0; jw < w1; jw++ {
-								m = fmax32(m, row[sw+jw*dl.W])
-							}
-						}
-					}
-					dst[oi] = m
-				} else {
-					sum := 0.0
-					for jd := d0; jd < d1; jd++ {
-						for jh := h0; jh < h1; jh++ {
-							row := x[(sd+jd*dl.D)*hw+(sh+jh*dl.H)*in.W:]
-							if dl.W == 1 {
-								for _, v := range row[sw+w0 : sw+w1] {
-									sum += float64(v)
-								}
-								continue
-							}
-							for jw := w0; jw < w1; jw++ {
-								sum += float64(row[sw+jw*dl.W])
-							}
-						}
-					}
-					var cnt int
-					if g.CountIncludePad {
-						pw0, pw1 := tapRange(sw+ph.W, k.W, dl.W, in.W+ph.W+pt.W)
-						cnt = (pd1 - pd0) * (ph1 - ph0) * (pw1 - pw0)
-					} else {
-						cnt = (d1 - d0) * (h1 - h0) * (w1 - w0)
-					}
-					dst[oi] = float32(sum / float64(cnt))
+	ksize := k.D * k.H * k.W
+	for od := 0; od < out.D; od++ {
+		inD := od >= odLo && od < odHi
+		for oh := 0; oh < out.H; oh++ {
+			oi := (od*out.H + oh) * out.W
+			if !inD || oh < ohLo || oh >= ohHi || nw <= 0 {
+				for ow := 0; ow < out.W; ow++ {
+					dst[oi+ow] = poolOne(g, x, od, oh, ow)
 				}
-				oi++
+				continue
+			}
+			for ow := 0; ow < owLo; ow++ {
+				dst[oi+ow] = poolOne(g, x, od, oh, ow)
+			}
+			for ow := owHi; ow < out.W; ow++ {
+				dst[oi+ow] = poolOne(g, x, od, oh, ow)
+			}
+			// Interior: window tap (jd, jh, jw) of output ow is
+			// x[base + jd*dl.D*hw + jh*dl.H*in.W + jw*dl.W + ow*s.W].
+			base := (od*s.D-ph.D)*hw + (oh*s.H-ph.H)*in.W - ph.W
+			w0 := owLo
+			if inD && oh >= ohLo && oh < ohHi && k.D == 1 {
+				w0 += nv // done by the SIMD sweep
+			}
+			if isMax {
+				poolMaxRow(dst[oi+w0:oi+owHi], x, base+w0*s.W, k, dl, s.W, hw, in.W)
+				continue
+			}
+			for c0 := w0; c0 < owHi; c0 += poolChunk {
+				n := min(poolChunk, owHi-c0)
+				var acc [poolChunk]float64
+				sums := acc[:n]
+				for jd := 0; jd < k.D; jd++ {
+					for jh := 0; jh < k.H; jh++ {
+						r := base + c0*s.W + jd*dl.D*hw + jh*dl.H*in.W
+						for jw := 0; jw < k.W; jw++ {
+							o := r + jw*dl.W
+							if s.W == 1 {
+								xs := x[o : o+n]
+								for t, v := range xs {
+									sums[t] += float64(v)
+								}
+								continue
+							}
+							xs := x[o : o+(n-1)*s.W+1]
+							for t := range sums {
+								sums[t] += float64(xs[t*s.W])
+							}
+						}
+					}
+				}
+				d := dst[oi+c0 : oi+c0+n]
+				for t, v := range sums {
+					d[t] = float32(v / float64(ksize))
+				}
 			}
 		}
 	}
+}
+
+// poolMaxRow sets each d[t] to the max of its window's taps
+// x[o + jd*dl.D*hw + jh*dl.H*w + jw*dl.W + t*sw], folded in (jd, jh, jw)
+// order from -Inf.
+func poolMaxRow(d, x []float32, o int, k, dl Dims3, sw, hw, w int) {
+	n := len(d)
+	if n == 0 {
+		return
+	}
+	for t := range d {
+		d[t] = negInf32
+	}
+	for jd := 0; jd < k.D; jd++ {
+		for jh := 0; jh < k.H; jh++ {
+			r := o + jd*dl.D*hw + jh*dl.H*w
+			for jw := 0; jw < k.W; jw++ {
+				p := r + jw*dl.W
+				if sw == 1 {
+					xs := x[p : p+n]
+					for t, v := range xs {
+						d[t] = fmax32(d[t], v)
+					}
+					continue
+				}
+				xs := x[p : p+(n-1)*sw+1]
+				for t := range d {
+					d[t] = fmax32(d[t], xs[t*sw])
+				}
+			}
+		}
+	}
+}
+
+// poolOne computes output (od, oh, ow) of one plane from the taps of its
+// window that fall inside the input.
+func poolOne(g *PoolGeom, x []float32, od, oh, ow int) float32 {
+	in, k, s, dl, ph, pt := g.In, g.Kernel, g.Stride, g.Dilate, g.PadHead, g.PadTail
+	hw := in.H * in.W
+	sd, sh, sw := od*s.D-ph.D, oh*s.H-ph.H, ow*s.W-ph.W
+	d0, d1 := tapRange(sd, k.D, dl.D, in.D)
+	h0, h1 := tapRange(sh, k.H, dl.H, in.H)
+	w0, w1 := tapRange(sw, k.W, dl.W, in.W)
+	if g.Kind == PoolMax {
+		m := negInf32
+		for jd := d0; jd < d1; jd++ {
+			for jh := h0; jh < h1; jh++ {
+				row := x[(sd+jd*dl.D)*hw+(sh+jh*dl.H)*in.W:]
+				for jw := w0; jw < w1; jw++ {
+					m = fmax32(m, row[sw+jw*dl.W])
+				}
+			}
+		}
+		return m
+	}
+	sum := 0.0
+	for jd := d0; jd < d1; jd++ {
+		for jh := h0; jh < h1; jh++ {
+			row := x[(sd+jd*dl.D)*hw+(sh+jh*dl.H)*in.W:]
+			for jw := w0; jw < w1; jw++ {
+				sum += float64(row[sw+jw*dl.W])
+			}
+		}
+	}
+	var cnt int
+	if g.CountIncludePad {
+		pd0, pd1 := tapRange(sd+ph.D, k.D, dl.D, in.D+ph.D+pt.D)
+		ph0, ph1 := tapRange(sh+ph.H, k.H, dl.H, in.H+ph.H+pt.H)
+		pw0, pw1 := tapRange(sw+ph.W, k.W, dl.W, in.W+ph.W+pt.W)
+		cnt = (pd1 - pd0) * (ph1 - ph0) * (pw1 - pw0)
+	} else {
+		cnt = (d1 - d0) * (h1 - h0) * (w1 - w0)
+	}
+	return float32(sum / float64(cnt))
 }
 
 // GlobalPool reduces each of the n*c channels of x ([n, c, spatial]) to one
@@ -148,13 +281,21 @@ var negInf32 = float32(math.Inf(-1))
 // fmax32 returns max(m, v) with the semantics of Go's builtin max (a NaN
 // wins, +0 is above -0) using comparisons only: Go's wasm backend lowers the
 // builtin on floats to a runtime call, which made max pooling 30 times slower
-// there than natively.
+// there than natively. It picks between bit patterns with integer selects
+// (which Go compiles to conditional moves or wasm selects, unlike float
+// ones), since whether v > m is as unpredictable as the data.
 func fmax32(m, v float32) float32 {
-	if v > m || v != v {
-		return v
+	mb, vb := math.Float32bits(m), math.Float32bits(v)
+	r := mb
+	if v > m {
+		r = vb
 	}
-	if v == 0 && m == 0 && math.Float32bits(m) != 0 {
-		return v
+	if v != v {
+		r = vb
 	}
-	return m
+	// m is -0 and v is ±0.
+	if (mb^0x80000000)|(vb&0x7fffffff) == 0 {
+		r = vb
+	}
+	return math.Float32frombits(r)
 }

@@ -43,6 +43,13 @@ func simdWino4In(d, v, n, stride uint32)
 //go:wasmimport wasmnn_simd wino4_out
 func simdWino4Out(y, stride, ldy, o, n, bias uint32)
 
+// simdMaxPool is the kernel module's maxpool (see simd.MaxPoolRef and
+// ops.PoolMaxKernel): the output and input addresses, then n, rows and the
+// strides in floats.
+//
+//go:wasmimport wasmnn_simd maxpool
+func simdMaxPool(dst, x, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw uint32)
+
 // simdOn reports whether the SIMD kernels are installed.
 var simdOn bool
 
@@ -50,6 +57,7 @@ func init() {
 	if simdAvailable() != 0 {
 		ops.SetGemmKernel(gemmSIMD)
 		ops.SetWinogradKernels(ops.WinogradKernels{In4: wino4InSIMD, Out4: wino4OutSIMD})
+		ops.SetPoolMaxKernel(maxPoolSIMD)
 		simdOn = true
 	}
 }
@@ -111,6 +119,24 @@ func wino4OutSIMD(y []float32, stride, ldy int, o []float32, n int, bias []float
 	runtime.KeepAlive(y)
 	runtime.KeepAlive(o)
 	runtime.KeepAlive(bias)
+}
+
+// maxPoolSIMD is ops.PoolMaxKernel on the generated kernel. It checks that
+// the last output and the last tap lie inside dst and x, since the kernel
+// accesses memory unchecked.
+func maxPoolSIMD(dst, x []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw int) {
+	if n <= 0 || rows <= 0 || kh <= 0 || kw <= 0 {
+		return
+	}
+	if n%4 != 0 || dstRow < n || xRow < 0 || tapRow < 0 || sw < 1 || dw < 1 ||
+		len(dst) < (rows-1)*dstRow+n || len(x) < (rows-1)*xRow+(kh-1)*tapRow+(n-1)*sw+(kw-1)*dw+1 {
+		panic(fmt.Sprintf("wasmnn: SIMD maxpool: bad arguments n %d rows %d dstRow %d xRow %d k %dx%d tapRow %d sw %d dw %d, len(dst) %d len(x) %d",
+			n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw, len(dst), len(x)))
+	}
+	simdMaxPool(addr(dst), addr(x), uint32(n), uint32(rows), uint32(dstRow), uint32(xRow), uint32(kh), uint32(kw),
+		uint32(tapRow), uint32(sw), uint32(dw))
+	runtime.KeepAlive(dst)
+	runtime.KeepAlive(x)
 }
 
 // wasmnnSIMD returns 1 if the SIMD kernels are in use, 0 if the module runs

@@ -32,7 +32,7 @@ type Config struct {
 	Warmup, Reps int
 	Algo         string // conv algorithm for wasmnn runtimes ("" = auto)
 	Wasm         []byte // wasmnn.wasm for the wazero runtime (nil: skip it)
-	Threads      []int  // native thread counts to measure
+	Threads      []int  // native thread counts to measure (negative counts are skipped: {-1} measures no native build)
 	Log          io.Writer
 }
 
@@ -118,7 +118,7 @@ func Run(ctx context.Context, cases []*Case, cfg Config) ([]Result, error) {
 		}
 		seenThreads := map[int]bool{}
 		for _, th := range cfg.Threads {
-			if seenThreads[th] {
+			if seenThreads[th] || th < 0 {
 				continue
 			}
 			seenThreads[th] = true
@@ -188,9 +188,23 @@ func logResult(w io.Writer, r Result) {
 	fmt.Fprintf(w, "%-40s %-10s %10.3f ms %8.2f GFLOP/s  %s\n", r.Case, r.Runtime, r.MedianMS, r.GFLOPS, r.Algo)
 }
 
+// ratioCols are the table's "wasmnn's wasm build / best peer" columns: for
+// each, the first of ours that was measured and the peers it is compared
+// with. A column is shown only when one of its runtimes was measured.
+var ratioCols = []struct {
+	title string
+	ours  []string
+	peers []string
+}{
+	{"wasm / best peer", []string{"node-simd", "node", "wazero"}, []string{"tfjs-wasm", "ort-web"}},
+	{"chromium / best peer", []string{"chromium-simd", "chromium"}, []string{"chromium-tfjs-wasm", "chromium-ort-web"}},
+}
+
 // Table writes a Markdown table: one row per case, one column per runtime
-// (median ms and GFLOP/s), and the ratio of wasmnn's wasm build (the
-// "node" runtime if present, else "wazero") to the fastest peer runtime.
+// (median ms and GFLOP/s), and the ratios of wasmnn's wasm build (in Node:
+// "node-simd" if present, else "node", else "wazero"; in Chromium:
+// "chromium-simd") to the fastest peer runtime measured beside it
+// (TensorFlow.js's and ONNX Runtime Web's wasm backends).
 func Table(w io.Writer, cases []*Case, results []Result) error {
 	byCase := map[string]map[string]Result{}
 	rts := map[string]bool{}
@@ -201,7 +215,20 @@ func Table(w io.Writer, cases []*Case, results []Result) error {
 		byCase[r.Case][r.Runtime] = r
 		rts[r.Runtime] = true
 	}
-	order := []string{"native-1t", "native-2t", "wazero", "node", "node-simd", "tfjs-wasm", "ort-web"}
+	var ratios []int
+	for i, rc := range ratioCols {
+		for _, rt := range rc.ours {
+			if rts[rt] {
+				ratios = append(ratios, i)
+				break
+			}
+		}
+	}
+	if len(ratios) == 0 {
+		ratios = []int{0}
+	}
+	order := []string{"native-1t", "native-2t", "wazero", "node", "node-simd", "tfjs-wasm", "ort-web",
+		"chromium", "chromium-simd", "chromium-tfjs-wasm", "chromium-ort-web"}
 	var cols []string
 	for _, rt := range order {
 		if rts[rt] {
@@ -215,12 +242,14 @@ func Table(w io.Writer, cases []*Case, results []Result) error {
 	for _, c := range cols {
 		fmt.Fprintf(tw, " %s ms (GFLOP/s) |", c)
 	}
-	fmt.Fprintln(tw, " wasm / best peer |")
-	fmt.Fprint(tw, "|---|---:|")
-	for range cols {
+	for _, i := range ratios {
+		fmt.Fprintf(tw, " %s |", ratioCols[i].title)
+	}
+	fmt.Fprint(tw, "\n|---|---:|")
+	for range len(cols) + len(ratios) {
 		fmt.Fprint(tw, "---:|")
 	}
-	fmt.Fprintln(tw, "---:|")
+	fmt.Fprintln(tw)
 	for _, c := range cases {
 		rs := byCase[c.Name]
 		if rs == nil {
@@ -238,24 +267,27 @@ func Table(w io.Writer, cases []*Case, results []Result) error {
 				fmt.Fprintf(tw, " %.2f (%.1f) |", r.MedianMS, r.GFLOPS)
 			}
 		}
-		ours := rs["node-simd"]
-		if ours.MedianMS == 0 {
-			ours = rs["node"]
-		}
-		if ours.MedianMS == 0 {
-			ours = rs["wazero"]
-		}
-		best := 0.0
-		for _, peer := range []string{"tfjs-wasm", "ort-web"} {
-			if r, ok := rs[peer]; ok && r.Error == "" && r.MedianMS > 0 && (best == 0 || r.MedianMS < best) {
-				best = r.MedianMS
+		for _, i := range ratios {
+			ours := 0.0
+			for _, rt := range ratioCols[i].ours {
+				if r, ok := rs[rt]; ok && r.Error == "" && r.MedianMS > 0 {
+					ours = r.MedianMS
+					break
+				}
+			}
+			best := 0.0
+			for _, peer := range ratioCols[i].peers {
+				if r, ok := rs[peer]; ok && r.Error == "" && r.MedianMS > 0 && (best == 0 || r.MedianMS < best) {
+					best = r.MedianMS
+				}
+			}
+			if ours > 0 && best > 0 {
+				fmt.Fprintf(tw, " %.2fx |", ours/best)
+			} else {
+				fmt.Fprint(tw, " – |")
 			}
 		}
-		if ours.MedianMS > 0 && best > 0 {
-			fmt.Fprintf(tw, " %.2fx |\n", ours.MedianMS/best)
-		} else {
-			fmt.Fprintln(tw, " – |")
-		}
+		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
 }

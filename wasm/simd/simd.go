@@ -22,11 +22,14 @@
 //	gemm(a, b, c, kc, m, n, ldc, flags, bias)
 //	wino4_in(d, v, n, stride)
 //	wino4_out(y, stride, ldy, o, n, bias)
+//	maxpool(dst, x, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw)
 //
 // gemm sweeps the 6x8 register tiles of one packed block of ops' GEMM
 // (ops.GemmKernel); wino4_in and wino4_out are the 2D Winograd F(4x4, 3x3)
-// input and output transforms, four tiles per vector (ops.WinogradKernels).
-// GemmRef, Wino4InRef and Wino4OutRef are their pure-Go twins and document
+// input and output transforms, four tiles per vector (ops.WinogradKernels);
+// maxpool sweeps the interior of 2D max pooling, four outputs per vector
+// (ops.PoolMaxKernel).
+// GemmRef, Wino4InRef, Wino4OutRef and MaxPoolRef are their pure-Go twins and document
 // the arguments (pointers are byte addresses, sizes and strides in floats). Results are bit-identical to
 // ops' pure-Go kernels: every sum is taken in the same order with separately
 // rounded products (f32x4.mul then f32x4.add, never fused).
@@ -62,6 +65,7 @@ var Kernels = []struct {
 	{"gemm", 9},
 	{"wino4_in", 4},
 	{"wino4_out", 6},
+	{"maxpool", 11},
 }
 
 //go:embed wasmnn-simd.wasm
@@ -81,6 +85,7 @@ func buildWith(p, q, unroll int) []byte {
 	addGemm(m, p, q, unroll)
 	addWino4In(m)
 	addWino4Out(m)
+	addMaxPool(m)
 	return m.encode()
 }
 

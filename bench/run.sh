@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# bench/run.sh: `make bench`. Builds wasmnn, writes the benchmark suite,
+# measures it side by side on every runtime, and writes
+#   bench/results.json   all results ([]Result of internal/bench)
+#   bench/table.md       the Markdown table, the algorithm comparison and the targets
+# (bench/suite/ and bench/results-*.json are intermediate files).
+#
+# Runtimes: native Go (1 thread and all threads) and wazero (bin/wasmnn
+# bench), Node (bench/run-node.mjs: wasmnn with and without SIMD,
+# TensorFlow.js and ONNX Runtime Web wasm backends), headless Chromium
+# (bench/run-chromium.mjs: the same with SIMD).
+#
+# Environment:
+#   REPS=7          timed runs per layer case (the median is reported); WARMUP=2 untimed runs first
+#   MODEL_REPS=3    timed runs per whole-model case; MODEL_WARMUP=1
+#   MAX_SECONDS=20  JS runners stop a case after 3 runs once it has taken this long
+#   FILTER=a,b      only the cases whose name contains one of these
+#   CHROMIUM_BENCH=0  skip the Chromium runs
+#   ALGOS=im2col,winograd2,winograd4  algorithms compared on ResNet-18's 3x3 stride-1 layers (empty: skip)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REPS=${REPS:-7}
+WARMUP=${WARMUP:-2}
+MODEL_REPS=${MODEL_REPS:-3}
+MODEL_WARMUP=${MODEL_WARMUP:-1}
+MAX_SECONDS=${MAX_SECONDS:-20}
+FILTER=${FILTER:-}
+CHROMIUM_BENCH=${CHROMIUM_BENCH:-1}
+ALGOS=${ALGOS-im2col,winograd2,winograd4}
+WASM=js/dist/wasmnn.wasm
+SUITE=bench/suite
+OUT=bench
+
+log() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
+start=$(date +%s)
+
+log "build"
+make build wasm
+if [ ! -d node_modules/@tensorflow/tfjs-backend-wasm ] || [ ! -d node_modules/onnxruntime-web ]; then
+	npm ci --no-audit --no-fund
+fi
+
+log "write the suite to $SUITE"
+rm -rf "$SUITE"
+bin/wasmnn bench --write-suite "$SUITE" ${FILTER:+--filter "$FILTER"}
+for f in "$SUITE"/*.wnn; do
+	bin/wasmnn export "$f" -o "${f%.wnn}.onnx" >/dev/null
+done
+# The suite's case names, as comma lists of layers and of whole models.
+names() { node -e '
+	const idx = require(process.argv[1]);
+	console.log(idx.filter((e) => e.group === process.argv[2]).map((e) => e.name).join(","));' "$PWD/$SUITE/index.json" "$1"; }
+LAYERS=$(names layer)
+MODELS=$(names model)
+ALL=$(node -e 'console.log(require(process.argv[1]).map((e) => e.name).join(","))' "$PWD/$SUITE/index.json")
+
+rm -f "$OUT"/results-*.json "$OUT"/results-*.info.json
+merge=()
+if [ -n "$LAYERS" ]; then
+	log "native and wazero: layers"
+	bin/wasmnn bench --wasm "$WASM" --reps "$REPS" --warmup "$WARMUP" --filter "$LAYERS" --json "$OUT/results-go-layers.json" >/dev/stderr
+	merge+=("$OUT/results-go-layers.json")
+fi
+if [ -n "$MODELS" ]; then
+	log "native and wazero: models"
+	bin/wasmnn bench --wasm "$WASM" --reps "$MODEL_REPS" --warmup "$MODEL_WARMUP" --filter "$MODELS" --json "$OUT/results-go-models.json" >/dev/stderr
+	merge+=("$OUT/results-go-models.json")
+fi
+
+jsopts=(--suite "$SUITE" --reps "$REPS" --warmup "$WARMUP" --model-reps "$MODEL_REPS" --model-warmup "$MODEL_WARMUP" --max-seconds "$MAX_SECONDS")
+log "Node: wasmnn (SIMD on and off), tfjs-wasm, ort-web"
+node bench/run-node.mjs "${jsopts[@]}" --out "$OUT/results-node.json"
+merge+=("$OUT/results-node.json")
+
+# tfjs without SIMD, for issue 4's pure-Go target: ResNet-18 and its 3x3 layers only.
+nosimd=$(node -e 'console.log(process.argv[1].split(",").filter((n) => n === "model/resnet18" || n.startsWith("resnet18/3x3")).join(","))' "$ALL")
+if [ -n "$nosimd" ]; then
+	log "Node: tfjs-wasm without SIMD"
+	node bench/run-node.mjs "${jsopts[@]}" --runtimes tfjs-wasm-nosimd --filter "$nosimd" --out "$OUT/results-node-nosimd.json"
+	merge+=("$OUT/results-node-nosimd.json")
+fi
+
+if [ "$CHROMIUM_BENCH" != 0 ]; then
+	log "Chromium: wasmnn (SIMD), tfjs-wasm, ort-web"
+	node bench/run-chromium.mjs "${jsopts[@]}" --out "$OUT/results-chromium.json"
+	merge+=("$OUT/results-chromium.json")
+fi
+
+algo_files=()
+s1=$(node -e 'console.log(process.argv[1].split(",").filter((n) => n.startsWith("resnet18/3x3_")).join(","))' "$ALL")
+if [ -n "$ALGOS" ] && [ -n "$s1" ]; then
+	log "algorithms on ResNet-18's 3x3 stride-1 layers: $ALGOS"
+	node bench/run-node.mjs "${jsopts[@]}" --runtimes node-simd,node --algos "$ALGOS" --filter "$s1" --out "$OUT/results-algo-node.json"
+	algo_files+=("$OUT/results-algo-node.json")
+	for a in ${ALGOS//,/ }; do
+		bin/wasmnn bench --native=false --wasm "$WASM" --algo "$a" --reps "$REPS" --warmup "$WARMUP" --filter "$s1" \
+			--json "$OUT/results-algo-wazero-$a.json" >/dev/stderr
+		algo_files+=("$OUT/results-algo-wazero-$a.json")
+	done
+fi
+node -e '
+	const fs = require("fs");
+	const all = process.argv.slice(2).flatMap((f) => JSON.parse(fs.readFileSync(f, "utf8")) || []);
+	fs.writeFileSync("bench/results-algo.json", JSON.stringify(all, null, 2) + "\n");' "${algo_files[@]}"
+
+log "merge"
+{
+	echo "<!-- written by bench/run.sh on $(date -u +%Y-%m-%dT%H:%MZ): REPS=$REPS MODEL_REPS=$MODEL_REPS -->"
+	bin/wasmnn bench --native=false --filter "$ALL" --merge "$(IFS=,; echo "${merge[*]}")" --json "$OUT/results.json"
+	echo
+	node bench/report.mjs --results "$OUT/results.json" --algo "$OUT/results-algo.json" --simd-wasm js/dist/wasmnn-simd.wasm
+} >"$OUT/table.md"
+cat "$OUT/table.md"
+log "done in $(( $(date +%s) - start )) s: $OUT/results.json, $OUT/table.md"

@@ -1,0 +1,143 @@
+package simd
+
+import "math"
+
+// Max pooling: four outputs of one row per vector, each folding its window
+// taps in order with fmax semantics (Go's max: a NaN wins, -0 is below +0),
+// built from comparisons and a bitselect because f32x4.max returns a
+// canonical NaN instead of the input's and f32x4.pmax ignores a NaN in its
+// second operand.
+
+// SIMD opcodes used by the pooling and activation kernels.
+func (f *fn) f32x4ReplaceLane(l byte) *fn { return f.simd(0x20).op(l) }
+func (f *fn) i32x4Splat() *fn             { return f.simd(0x11) }
+func (f *fn) i32x4Eq() *fn                { return f.simd(0x37) }
+func (f *fn) f32x4Eq() *fn                { return f.simd(0x41) }
+func (f *fn) f32x4Ne() *fn                { return f.simd(0x42) }
+func (f *fn) f32x4Lt() *fn                { return f.simd(0x43) }
+func (f *fn) f32x4Gt() *fn                { return f.simd(0x44) }
+func (f *fn) v128And() *fn                { return f.simd(0x4e) }
+func (f *fn) v128Or() *fn                 { return f.simd(0x50) }
+func (f *fn) v128Bitselect() *fn          { return f.simd(0x52) }
+
+// fmaxInto emits acc = fmax(acc, v) lane by lane: v if v > acc, v is NaN,
+// or acc is -0 and v is ±0; else acc.
+func (f *fn) fmaxInto(acc, v, negZero, zero local) {
+	f.get(v).get(acc)
+	f.get(v).get(acc).f32x4Gt()
+	f.get(v).get(v).f32x4Ne().v128Or()
+	f.get(acc).get(negZero).i32x4Eq().get(v).get(zero).f32x4Eq().v128And().v128Or()
+	f.v128Bitselect().set(acc)
+}
+
+// addMaxPool adds
+//
+//	maxpool(dst, x, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw)
+//
+// (addresses in bytes, everything else in floats; see MaxPoolRef).
+func addMaxPool(m *module) {
+	f := m.newFunc("maxpool", []valType{tI32, tI32, tI32, tI32, tI32, tI32, tI32, tI32, tI32, tI32, tI32}, nil)
+	dst, x, n, rows := f.param(0), f.param(1), f.param(2), f.param(3)
+	dstRow, xRow, kh, kw, tapRow, sw, dw := f.param(4), f.param(5), f.param(6), f.param(7), f.param(8), f.param(9), f.param(10)
+	d, xr, t, ph, p, jh, jw := f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32)
+	s2, s3, step := f.local(tI32), f.local(tI32), f.local(tI32)
+	acc, v, negInf, negZero, zero := f.local(tV128), f.local(tV128), f.local(tV128), f.local(tV128), f.local(tV128)
+	for _, l := range []local{dstRow, xRow, tapRow, sw, dw} {
+		f.get(l).i32(2).i32Shl().set(l)
+	}
+	f.get(sw).i32(1).i32Shl().set(s2)
+	f.get(s2).get(sw).i32Add().set(s3)
+	f.get(sw).i32(2).i32Shl().set(step) // four outputs
+	f.splatConst(negInf, float32(math.Inf(-1)))
+	f.i32(math.MinInt32).i32x4Splat().set(negZero)
+	f.v128Zero().set(zero)
+	// gathers: contiguous (sw 1), every other float (sw 2), any stride.
+	gathers := []func(){
+		func() { f.get(p).v128Load(0).set(v) },
+		func() {
+			f.get(p).v128Load(0).get(p).v128Load(12)
+			f.i8x16Shuffle([16]byte{0, 1, 2, 3, 8, 9, 10, 11, 20, 21, 22, 23, 28, 29, 30, 31}).set(v)
+		},
+		func() {
+			f.get(p).f32Load(0).f32x4Splat()
+			f.get(p).get(sw).i32Add().f32Load(0).f32x4ReplaceLane(1)
+			f.get(p).get(s2).i32Add().f32Load(0).f32x4ReplaceLane(2)
+			f.get(p).get(s3).i32Add().f32Load(0).f32x4ReplaceLane(3)
+			f.set(v)
+		},
+	}
+	nest := func(gather func()) {
+		f.block()
+		f.get(rows).i32(0).i32LeS().brIf(0)
+		f.get(n).i32(0).i32LeS().brIf(0)
+		f.get(kh).i32(0).i32LeS().brIf(0)
+		f.get(kw).i32(0).i32LeS().brIf(0)
+		f.loop() // rows
+		f.get(dst).set(d)
+		f.get(x).set(xr)
+		f.get(n).set(t)
+		f.loop() // groups of four outputs
+		f.get(negInf).set(acc)
+		f.get(xr).set(ph)
+		f.get(kh).set(jh)
+		f.loop() // window rows
+		f.get(ph).set(p)
+		f.get(kw).set(jw)
+		f.loop() // taps of a window row
+		gather()
+		f.fmaxInto(acc, v, negZero, zero)
+		f.addTo2(p, dw)
+		f.get(jw).i32(1).i32Sub().tee(jw).brIf(0)
+		f.end()
+		f.addTo2(ph, tapRow)
+		f.get(jh).i32(1).i32Sub().tee(jh).brIf(0)
+		f.end()
+		f.get(d).get(acc).v128Store(0)
+		f.addTo(d, 16)
+		f.addTo2(xr, step)
+		f.get(t).i32(4).i32Sub().tee(t).i32(0).i32GtS().brIf(0)
+		f.end()
+		f.addTo2(dst, dstRow)
+		f.addTo2(x, xRow)
+		f.get(rows).i32(1).i32Sub().tee(rows).brIf(0)
+		f.end()
+		f.end()
+	}
+	f.get(sw).i32(4).i32Eq().if_()
+	nest(gathers[0])
+	f.else_()
+	f.get(sw).i32(8).i32Eq().if_()
+	nest(gathers[1])
+	f.else_()
+	nest(gathers[2])
+	f.end()
+	f.end()
+	m.export("maxpool", f)
+}
+
+// fmax32 is max(m, v) with Go's semantics (see ops' fmax32).
+func fmax32(m, v float32) float32 {
+	if v > m || v != v || v == 0 && math.Float32bits(m) == 0x80000000 {
+		return v
+	}
+	return m
+}
+
+// MaxPoolRef is the pure-Go twin of the maxpool kernel (ops.PoolMaxKernel),
+// on slices instead of addresses: for r < rows and t < n (n a multiple of
+// 4) it sets dst[r*dstRow+t] to the maximum, folded from -Inf in fmax
+// semantics (Go's max: a NaN wins, -0 is below +0), of the taps
+// x[r*xRow + jh*tapRow + t*sw + jw*dw] for jh < kh, then jw < kw.
+func MaxPoolRef(dst, x []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw int) {
+	for r := 0; r < rows; r++ {
+		for t := 0; t < n; t++ {
+			acc := float32(math.Inf(-1))
+			for jh := 0; jh < kh; jh++ {
+				for jw := 0; jw < kw; jw++ {
+					acc = fmax32(acc, x[r*xRow+jh*tapRow+t*sw+jw*dw])
+				}
+			}
+			dst[r*dstRow+t] = acc
+		}
+	}
+}
