@@ -176,25 +176,29 @@ export async function makeRuntime(kind, libs, opts = {}) {
 }
 
 /**
- * measure runs c warmup times, then reps timed times; it returns
- * {runs (ms), output}. now() is a millisecond clock.
+ * measure runs c untimed at least warmup times and for at least warmupMS
+ * (JIT engines tier hot wasm functions up in the background during the
+ * first runs: a fixed count of warm-up runs is not enough for small cases),
+ * then timed at least reps times, and more (up to 10 * reps) while the timed
+ * runs have taken less than minMS in total. It stops early, keeping at least
+ * 3 timed runs, once the case has taken maxMS. It returns {runs (ms),
+ * output}. now() is a millisecond clock.
  */
-export async function measure(c, { warmup, reps, now, maxMS = Infinity }) {
+export async function measure(c, { warmup, reps, now, warmupMS = 1000, minMS = 300, maxMS = Infinity }) {
   let output;
-  let spent = 0;
-  for (let i = 0; i < warmup; i++) {
-    const t0 = now();
+  const start = now();
+  for (let i = 0; i < warmup || (now() - start < warmupMS && i < 200); i++) {
     output = await c.run();
-    spent += now() - t0;
+    if (i + 1 >= warmup && now() - start > maxMS / 2) break;
   }
   const runs = [];
-  for (let i = 0; i < reps; i++) {
+  let timed = 0;
+  while (runs.length < reps || (timed < minMS && runs.length < 10 * reps)) {
     const t0 = now();
     output = await c.run();
     runs.push(now() - t0);
-    spent += runs[runs.length - 1];
-    // Stop early (keeping at least 3 runs) when a case is very slow.
-    if (runs.length >= 3 && spent > maxMS) break;
+    timed += runs[runs.length - 1];
+    if (runs.length >= 3 && now() - start > maxMS) break;
   }
   return { runs, output };
 }
@@ -245,6 +249,7 @@ export async function benchCase(rt, runtimeName, entry, files, o, now) {
     r.algo = c.algo || '';
     const { runs, output } = await measure(c, {
       warmup: model ? o.modelWarmup : o.warmup, reps: model ? o.modelReps : o.reps, now, maxMS: o.maxSeconds * 1000,
+      warmupMS: o.warmupMS ?? 1000, minMS: o.minMS ?? 300,
     });
     const cf = c.channelsLast ? toChannelsFirst(output, c.outShape).data : output;
     r.median_ms = median(runs);

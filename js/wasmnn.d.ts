@@ -190,6 +190,18 @@ export interface InitOptions {
 export interface LoadOptions extends InitOptions {
   /** Time every applicable conv algorithm of each layer once at load and keep the fastest. */
   autotune?: boolean;
+  /**
+   * Bounds on what the model may ask for (0 or absent: the default, -1: no
+   * limit); exceeding one rejects the load before anything that size is allocated.
+   */
+  limits?: {
+    maxModelBytes?: number;
+    maxTensorElements?: number;
+    maxNodes?: number;
+    maxGraphDepth?: number;
+    maxInputRank?: number;
+    maxActivationBytes?: number;
+  };
   /** Called as the model downloads; total is undefined when unknown. */
   onProgress?: (loaded: number, total: number | undefined) => void;
   /** The convolution algorithm for every layer: 'auto' (default), 'direct', 'im2col', 'winograd', 'fft', ... */

@@ -859,7 +859,7 @@ async function modelBytes(source, onProgress) {
  */
 async function load(source, options) {
   const where = 'wasmnn.load';
-  const opts = checkOptions(options, ['wasmURL', 'simd', 'onProgress', 'algo', 'layerAlgos', 'autotune'], where);
+  const opts = checkOptions(options, ['wasmURL', 'simd', 'onProgress', 'algo', 'layerAlgos', 'autotune', 'limits'], where);
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
     throw new TypeError(`${where}: onProgress must be a function, got ${describe(opts.onProgress)}`);
   }
@@ -877,6 +877,16 @@ async function load(source, options) {
   if (opts.autotune !== undefined && typeof opts.autotune !== 'boolean') {
     throw new TypeError(`${where}: autotune must be a boolean, got ${describe(opts.autotune)}`);
   }
+  const LIMIT_KEYS = ['maxModelBytes', 'maxTensorElements', 'maxNodes', 'maxGraphDepth', 'maxInputRank', 'maxActivationBytes'];
+  if (opts.limits !== undefined) {
+    if (!isPlainObject(opts.limits)) throw new TypeError(`${where}: limits must be an object, got ${describe(opts.limits)}`);
+    checkOptions(opts.limits, LIMIT_KEYS, `${where}: limits`);
+    for (const [k, v] of Object.entries(opts.limits)) {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < -1) {
+        throw new TypeError(`${where}: limits.${k} must be an integer >= -1 (0: default, -1: no limit), got ${describe(v)}`);
+      }
+    }
+  }
   const initOpts = {};
   if (opts.wasmURL !== undefined) initOpts.wasmURL = opts.wasmURL;
   if (opts.simd !== undefined) initOpts.simd = opts.simd;
@@ -884,7 +894,8 @@ async function load(source, options) {
   started.catch(() => {}); // awaited below; avoid an unhandled rejection while the model downloads
   const bytes = await modelBytes(source, opts.onProgress);
   await started;
-  const json = JSON.stringify({ algo: opts.algo || '', layerAlgos: opts.layerAlgos || {}, autotune: Boolean(opts.autotune) });
+  const json = JSON.stringify({ algo: opts.algo || '', layerAlgos: opts.layerAlgos || {}, autotune: Boolean(opts.autotune),
+    limits: opts.limits || null });
   return call((api) => {
     const res = check(api.load(bytes, json), where);
     return new Model(MODEL_TOKEN, res.id, JSON.parse(res.info));

@@ -84,10 +84,30 @@ type loadOptions struct {
 	Algo       string            `json:"algo"`
 	LayerAlgos map[string]string `json:"layerAlgos"`
 	Autotune   bool              `json:"autotune"`
+	Limits     *limitsJSON       `json:"limits"`
+}
+
+// limitsJSON are runtime.Limits as JS passes them (0 = default, -1 = none).
+type limitsJSON struct {
+	MaxModelBytes      int64 `json:"maxModelBytes"`
+	MaxTensorElements  int64 `json:"maxTensorElements"`
+	MaxNodes           int   `json:"maxNodes"`
+	MaxGraphDepth      int   `json:"maxGraphDepth"`
+	MaxInputRank       int   `json:"maxInputRank"`
+	MaxActivationBytes int64 `json:"maxActivationBytes"`
+}
+
+func (o loadOptions) limits() wrt.Limits {
+	if o.Limits == nil {
+		return wrt.Limits{}
+	}
+	l := o.Limits
+	return wrt.Limits{MaxModelBytes: l.MaxModelBytes, MaxTensorElements: l.MaxTensorElements, MaxNodes: l.MaxNodes,
+		MaxGraphDepth: l.MaxGraphDepth, MaxInputRank: l.MaxInputRank, MaxActivationBytes: l.MaxActivationBytes}
 }
 
 func (o loadOptions) runtime() wrt.Options {
-	opts := wrt.Options{Algo: ops.ConvAlgo(o.Algo), Threads: 1, Autotune: o.Autotune}
+	opts := wrt.Options{Algo: ops.ConvAlgo(o.Algo), Threads: 1, Autotune: o.Autotune, Limits: o.limits()}
 	if len(o.LayerAlgos) > 0 {
 		opts.LayerAlgos = map[string]ops.ConvAlgo{}
 		for k, v := range o.LayerAlgos {
@@ -154,7 +174,7 @@ func load(args []js.Value) (map[string]any, error) {
 			return nil, err
 		}
 	}
-	m, err := wrt.LoadWithLimits(b, wrt.Limits{})
+	m, err := wrt.LoadWithLimits(b, o.limits())
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -502,5 +503,32 @@ func TestFromRGBA(t *testing.T) {
 		if _, err := FromRGBA(make([]byte, tc.n), tc.w, tc.h); !errors.Is(err, ErrImage) {
 			t.Errorf("%dx%d with %d bytes: err %v", tc.w, tc.h, tc.n, err)
 		}
+	}
+}
+
+// TestDecodeRefusesBombs feeds a PNG whose header declares 8192x8192 pixels
+// but that holds almost no data (the first 2 KB of a real one): it must be
+// refused without decoding, and so without allocating the image; the whole
+// file (deflate at about 800:1) is still accepted.
+func TestDecodeRefusesBombs(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 8192, 8192)) // all black: compresses extremely well
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("an all-black 8192x8192 PNG is %d bytes", buf.Len())
+	var ms1, ms2 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms1)
+	_, err := Decode(bytes.NewReader(buf.Bytes()[:2048]))
+	runtime.ReadMemStats(&ms2)
+	if !errors.Is(err, ErrImage) || !strings.Contains(err.Error(), "decompression bomb") {
+		t.Fatalf("err = %v", err)
+	}
+	if grew := ms2.TotalAlloc - ms1.TotalAlloc; grew > 8<<20 {
+		t.Errorf("refusing the bomb allocated %d bytes", grew)
+	}
+	if _, err := Decode(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Errorf("the complete image was refused: %v", err)
 	}
 }

@@ -80,7 +80,7 @@ describe('load rejects bad sources and options', () => {
     { name: 'missing file', src: () => `${tmp.dir}/nope.wnn`, err: Error, msg: [/^wasmnn\.load: cannot read the model .*nope\.wnn: ENOENT/] },
     { name: 'a number', src: () => 42, err: TypeError, msg: [/source must be a URL string, URL, ArrayBuffer, Uint8Array or Blob \(or a file path\), got number 42/] },
     { name: 'an empty string', src: () => '', err: TypeError, msg: [/source must be a non-empty string or URL/] },
-    { name: 'unknown option', src: () => modelBytes, opts: { wasmUrl: 'x' }, err: TypeError, msg: [/unknown option "wasmUrl" \(known: wasmURL, simd, onProgress, algo, layerAlgos, autotune\)/] },
+    { name: 'unknown option', src: () => modelBytes, opts: { wasmUrl: 'x' }, err: TypeError, msg: [/unknown option "wasmUrl" \(known: wasmURL, simd, onProgress, algo, layerAlgos, autotune, limits\)/] },
     { name: 'options not an object', src: () => modelBytes, opts: 'fast', err: TypeError, msg: [/options must be an object/] },
     { name: 'bad onProgress', src: () => modelBytes, opts: { onProgress: 1 }, err: TypeError, msg: [/onProgress must be a function/] },
     { name: 'bad algo type', src: () => modelBytes, opts: { algo: 3 }, err: TypeError, msg: [/algo must be a string/] },
@@ -147,4 +147,19 @@ describe('a disposed model', () => {
     assert.equal(firstBitDifference(out.fc3.data, reference), -1);
     await rejectsWith(m.run({ input: x }), Error, /disposed/);
   });
+});
+
+test('limits bound what a model may ask for, and bad limits are argument errors', async () => {
+  const dir = await tempDir();
+  try {
+    const bytes = await readFile(await buildFixture(dir.dir, 'lenet5'));
+    await assert.rejects(wasmnn.load(bytes, { limits: { maxNodes: 3 } }), { name: 'Error', message: /limit exceeded: the graph has \d+ nodes, the limit is 3/ });
+    await assert.rejects(wasmnn.load(bytes, { limits: { maxModelBytes: 100 } }), { name: 'Error', message: /limit exceeded: the model file has \d+ bytes/ });
+    await assert.rejects(wasmnn.load(bytes, { limits: { maxNodez: 3 } }), { name: 'TypeError', message: /unknown option "maxNodez"/ });
+    await assert.rejects(wasmnn.load(bytes, { limits: { maxNodes: 1.5 } }), { name: 'TypeError', message: /limits.maxNodes must be an integer/ });
+    const m = await wasmnn.load(bytes, { limits: { maxNodes: -1, maxModelBytes: 1 << 20 } });
+    await m.dispose();
+  } finally {
+    await dir.cleanup();
+  }
 });

@@ -302,6 +302,9 @@ func (m *Model) Classify(rgba []byte, width, height, topK int) ([]wrt.Prediction
 	return preds, err
 }
 
+// ID returns the model's id inside the guest (ids are not reused).
+func (m *Model) ID() int { return m.id }
+
 // Dispose frees the model inside the guest; later calls fail.
 func (m *Model) Dispose() error {
 	_, err := m.h.callAPI("dispose", m.id)
