@@ -93,39 +93,51 @@ async function main() {
   const srv = await serve(root);
   const info = {};
   const results = [];
+  const suiteURL = '/' + rel.split(path.sep).join('/') + '/';
+  const opts = { reps: o.reps, warmup: o.warmup, modelReps: o.modelReps, modelWarmup: o.modelWarmup, maxSeconds: o.maxSeconds };
+  // One browser per runtime, all open at once; each case is measured on
+  // every runtime in turn, so that a case's figures are taken close together
+  // in time (the machine is shared: its load changes over minutes).
+  const pages = [];
   try {
     for (const name of o.runtimes.split(',').filter(Boolean)) {
       const b = await launch();
+      const p = { name, b, failed: '' };
+      pages.push(p);
       try {
-        const page = await b.ctx.newPage();
-        page.on('pageerror', (e) => console.log(`${name}: page error: ${e.message}`));
-        page.on('console', (m) => { if (m.type() === 'error') console.log(`${name}: console: ${m.text()}`); });
-        await page.goto(srv.url + 'bench/chromium.html');
-        await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
-        info[name] = await page.evaluate((n) => window.benchStart(n), name);
+        p.page = await b.ctx.newPage();
+        p.page.on('pageerror', (e) => console.log(`${name}: page error: ${e.message}`));
+        p.page.on('console', (m) => { if (m.type() === 'error') console.log(`${name}: console: ${m.text()}`); });
+        p.page.on('crash', () => { p.failed = 'the page crashed'; });
+        await p.page.goto(srv.url + 'bench/chromium.html');
+        await p.page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
+        info[name] = await p.page.evaluate((n) => window.benchStart(n), name);
         info[name].chromium = b.ctx.browser() ? b.ctx.browser().version() : '';
-        const suiteURL = '/' + rel.split(path.sep).join('/') + '/';
-        for (const e of cases) {
-          let r;
-          try {
-            r = await page.evaluate(([entry, url, opts]) => window.benchCase(entry, url, opts), [e, suiteURL, {
-              reps: o.reps, warmup: o.warmup, modelReps: o.modelReps, modelWarmup: o.modelWarmup, maxSeconds: o.maxSeconds,
-            }]);
-          } catch (err) {
-            r = { case: e.name, runtime: name, median_ms: 0, gflops: 0, error: String(err.message).split('\n')[0] };
-          }
-          console.log(formatResult(r));
-          results.push(r);
-          if (r.error && /Target (page|closed)|crash/i.test(r.error)) break;
-        }
       } catch (err) {
-        console.log(`${name}: ${err.message}`);
-        info[name] = { ...(info[name] || {}), error: err.message };
-      } finally {
-        await b.close();
+        p.failed = err.message.split('\n')[0];
+        info[name] = { ...(info[name] || {}), error: p.failed };
+        console.log(`${name}: ${p.failed}`);
+      }
+    }
+    for (const e of cases) {
+      for (const p of pages) {
+        let r;
+        if (p.failed) {
+          r = { case: e.name, runtime: p.name, median_ms: 0, gflops: 0, error: p.failed };
+        } else {
+          try {
+            r = await p.page.evaluate(([entry, url, op]) => window.benchCase(entry, url, op), [e, suiteURL, opts]);
+          } catch (err) {
+            r = { case: e.name, runtime: p.name, median_ms: 0, gflops: 0, error: String(err.message).split('\n')[0] };
+            if (/Target (page|closed)|crash/i.test(r.error)) p.failed = r.error;
+          }
+        }
+        console.log(formatResult(r));
+        results.push(r);
       }
     }
   } finally {
+    for (const p of pages) await p.b.close().catch(() => {});
     await srv.stop();
   }
   crossCheck(results, ['chromium-ort-web'], console.log);

@@ -14,7 +14,8 @@
 //
 // Each runtime runs in its own Node process (wasmnn has one instance per
 // process, and separate processes keep the runtimes' heaps and JIT state
-// apart), one after the other. Results are written as the []Result JSON of
+// apart); the parent sends them the cases one at a time, each case to every
+// runtime in turn, so that a case's figures are taken close together in time. Results are written as the []Result JSON of
 // internal/bench (case, runtime, algo, median_ms, gflops, runs_ms, error),
 // plus max_rel_diff: how far the runtime's output is from the reference
 // runtime's (ort-web, else the first one) on the same input.
@@ -26,7 +27,7 @@
 // --algos measures wasmnn (node-simd and node) once per forced conv algorithm
 // instead (the Result's algo says which), for the algorithm comparison.
 
-import { spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -80,44 +81,87 @@ async function loadLibs(kind) {
   }
 }
 
-// child measures every case on one runtime and writes
-// {info, results: [Result + check]} to o.out.
+// child serves one runtime to the parent over IPC: it starts the runtime,
+// answers {ready, info} (or {failed, error}), then measures each case the
+// parent sends ({entry}) and answers with the Result.
 async function child(o) {
   const spec = RUNTIMES[o.child];
-  if (!spec) throw new Error(`unknown runtime ${o.child}`);
-  const index = JSON.parse(fs.readFileSync(path.join(o.suite, 'index.json'), 'utf8'));
-  const cases = selectCases(index, o.filter);
-  const libs = await loadLibs(spec.kind);
-  const opts = { ...spec.opts, algo: o.algo || undefined };
-  if (spec.kind === 'tfjs') opts.wasmPaths = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/';
-  const rt = await makeRuntime(spec.kind, libs, opts);
-  const results = [];
-  for (const e of cases) {
+  let rt;
+  try {
+    if (!spec) throw new Error(`unknown runtime ${o.child}`);
+    const opts = { ...spec.opts, algo: o.algo || undefined };
+    if (spec.kind === 'tfjs') opts.wasmPaths = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/';
+    rt = await makeRuntime(spec.kind, await loadLibs(spec.kind), opts);
+  } catch (err) {
+    process.send({ type: 'failed', error: String(err.message || err) });
+    return;
+  }
+  process.send({ type: 'ready', info: rt.info });
+  process.on('message', async (m) => {
+    if (m.type === 'exit') process.exit(0);
+    const e = m.entry;
     const files = {
       wnn: async () => fs.readFileSync(path.join(o.suite, e.file)),
       onnx: async () => fs.readFileSync(path.join(o.suite, e.file.replace(/\.wnn$/, '.onnx'))),
     };
     const r = await benchCase(rt, o.child, e, files, o, () => performance.now());
-    console.log(formatResult(r));
-    results.push(r);
-  }
-  fs.writeFileSync(o.out, JSON.stringify({ info: rt.info, results }));
+    if (o.algo && !r.error) r.algo = o.algo;
+    process.send({ type: 'result', result: r });
+  });
 }
 
-function runChild(o, rtName, algo, tmp) {
-  const args = [fileURLToPath(import.meta.url), '--child', rtName, '--suite', o.suite, '--out', tmp,
-    '--reps', String(o.reps), '--warmup', String(o.warmup), '--model-reps', String(o.modelReps),
-    '--model-warmup', String(o.modelWarmup), '--max-seconds', String(o.maxSeconds), '--filter', o.filter];
-  if (algo) args.push('--algo', algo);
-  const res = spawnSync(process.execPath, ['--max-old-space-size=8192', ...args], { stdio: 'inherit', cwd: root });
-  if (res.status !== 0 || !fs.existsSync(tmp)) {
-    return { info: { runtime: rtName, error: `exit status ${res.status}` }, results: [] };
+// Worker is one child process serving one runtime (and forced algorithm).
+class Worker {
+  constructor(o, rt, algo) {
+    this.name = rt + (algo ? ` (${algo})` : '');
+    this.rt = rt;
+    this.algo = algo;
+    const args = ['--child', rt, '--suite', o.suite, '--out', '-', '--reps', String(o.reps), '--warmup', String(o.warmup),
+      '--model-reps', String(o.modelReps), '--model-warmup', String(o.modelWarmup), '--max-seconds', String(o.maxSeconds)];
+    if (algo) args.push('--algo', algo);
+    this.proc = fork(fileURLToPath(import.meta.url), args, { cwd: root, execArgv: ['--max-old-space-size=8192'] });
+    this.waiting = null;
+    this.dead = '';
+    this.proc.on('message', (m) => { const w = this.waiting; this.waiting = null; if (w) w(m); });
+    this.proc.on('exit', (code, sig) => {
+      this.dead = `the ${this.name} process exited (${sig || code})`;
+      const w = this.waiting;
+      this.waiting = null;
+      if (w) w({ type: 'dead' });
+    });
   }
-  const out = JSON.parse(fs.readFileSync(tmp, 'utf8'));
-  fs.rmSync(tmp);
-  return out;
+
+  next() {
+    if (this.dead) return Promise.resolve({ type: 'dead' });
+    return new Promise((resolve) => { this.waiting = resolve; });
+  }
+
+  async start() {
+    const m = await this.next();
+    if (m.type === 'ready') return m.info;
+    this.failed = m.error || this.dead;
+    return { runtime: this.rt, error: this.failed };
+  }
+
+  async bench(entry) {
+    const fail = (error) => ({ case: entry.name, runtime: this.rt, algo: this.algo, median_ms: 0, gflops: 0, error });
+    if (this.failed) return fail(this.failed);
+    if (this.dead) return fail(this.dead);
+    const p = this.next();
+    this.proc.send({ type: 'case', entry });
+    const m = await p;
+    return m.type === 'result' ? m.result : fail(this.dead || 'no result');
+  }
+
+  stop() {
+    if (!this.dead) this.proc.send({ type: 'exit' });
+  }
 }
 
+// parent starts one worker per runtime (and algorithm) and measures the
+// cases one by one, each on every runtime in turn, so that the runtimes'
+// figures for a case are taken close together in time (the machine is
+// shared: its load changes over minutes).
 async function parent(o) {
   const runtimes = o.runtimes.split(',').filter(Boolean);
   for (const r of runtimes) if (!RUNTIMES[r]) throw new Error(`unknown runtime ${r} (known: ${Object.keys(RUNTIMES)})`);
@@ -130,17 +174,23 @@ async function parent(o) {
   } else {
     for (const r of runtimes) runs.push([r, '']);
   }
+  const index = JSON.parse(fs.readFileSync(path.join(o.suite, 'index.json'), 'utf8'));
+  const cases = selectCases(index, o.filter);
+  const workers = runs.map(([rt, algo]) => new Worker(o, rt, algo));
   const info = {};
+  for (const w of workers) {
+    info[w.name] = await w.start();
+    if (w.failed) console.log(`${w.name}: ${w.failed}`);
+  }
   let results = [];
-  for (const [rt, algo] of runs) {
-    const tmp = `${o.out}.${rt}${algo ? '-' + algo : ''}.tmp`;
-    const out = runChild(o, rt, algo, tmp);
-    info[rt] = out.info;
-    for (const r of out.results) {
-      if (algo && !r.error) r.algo = algo;
+  for (const e of cases) {
+    for (const w of workers) {
+      const r = await w.bench(e);
+      console.log(formatResult(r));
       results.push(r);
     }
   }
+  for (const w of workers) w.stop();
   // Cross-check: every runtime's output against the reference runtime's.
   crossCheck(results, ['ort-web'], console.log);
   results = results.map(({ check, ...r }) => r);

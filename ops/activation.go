@@ -75,6 +75,19 @@ func (a Activation) Apply(buf []float32) {
 		}
 	case ActClip:
 		lo, hi := a.Alpha, a.Beta
+		if lo > hi {
+			// Every value ends at hi, as with the comparisons in sequence.
+			for i, v := range buf {
+				if v < lo {
+					v = lo
+				}
+				if v > hi {
+					v = hi
+				}
+				buf[i] = v
+			}
+			return
+		}
 		for i, v := range buf {
 			buf[i] = clip32(v, lo, hi)
 		}
@@ -101,7 +114,7 @@ func relu32(v float32) float32 {
 }
 
 // clip32 returns lo if v < lo, else hi if v > hi, else v (NaN passes),
-// without a branch.
+// without a branch; it needs !(lo > hi).
 func clip32(v, lo, hi float32) float32 {
 	u := math.Float32bits(v)
 	if v < lo {
