@@ -57,6 +57,10 @@ test: vet test-go test-node test-browser
 bench: build wasm
 	./bin/wasmnn bench --wasm $(WASM) --json bench/results.json
 
+# fuzz runs every fuzz target for FUZZTIME each (default 30s; see scripts/fuzz.sh).
+fuzz: wasm
+	WASMNN_WASM=$(CURDIR)/$(WASM) sh scripts/fuzz.sh
+
 # demo-files lays out what the pages load: demo/lib/ mirrors js/ (wasmnn.js,
 # wasmnn.global.js and dist/ with the wasm and wasm_exec.js).
 demo-files: wasm
