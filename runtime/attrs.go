@@ -3,6 +3,8 @@ package runtime
 import (
 	"fmt"
 	"math"
+
+	"github.com/wasmnn/wasmnn/ops"
 )
 
 // attrs reads a node's attributes with type checks; the first error sticks
@@ -150,3 +152,44 @@ func (a *attrs) unknown() []string {
 	}
 	return names
 }
+
+// AttrReader reads a node's attributes with the types, defaults and checks
+// that NewSession applies, for packages that interpret nodes themselves (the
+// trainer). The first error sticks and is returned by Err.
+type AttrReader struct{ a *attrs }
+
+// ReadAttrs returns a reader of a node's attributes.
+func ReadAttrs(m map[string]any) *AttrReader { return &AttrReader{newAttrs(m)} }
+
+// Int returns an integer attribute, or def if absent.
+func (r *AttrReader) Int(name string, def int) int {
+	return r.a.intv(name, int64(def), math.MinInt32, math.MaxInt32)
+}
+
+// Float returns a float attribute, or def if absent.
+func (r *AttrReader) Float(name string, def float64) float32 { return r.a.float(name, def) }
+
+// String returns a string attribute, or "" if absent.
+func (r *AttrReader) String(name string) string { return r.a.str(name, "") }
+
+// Ints returns an integer list attribute, or nil if absent; n >= 0 requires
+// exactly n values.
+func (r *AttrReader) Ints(name string, n int) []int {
+	return r.a.ints(name, n, math.MinInt32, math.MaxInt32)
+}
+
+// Window reads strides, dilations, pads and auto_pad for rank spatial axes.
+func (r *AttrReader) Window(rank int) ops.Window { return window(r.a, rank) }
+
+// Act reads an activation's parameters: LeakyReLU's slope (default 0.01)
+// from lo, Clip's bounds (default ±Inf) from lo and hi.
+func (r *AttrReader) Act(kind ops.ActKind, lo, hi string) ops.Activation {
+	return actFromAttrs(kind, r.a, lo, hi)
+}
+
+// Fused reads the fused activation of Conv, Dense and Add ("activation" with
+// "alpha" and "beta").
+func (r *AttrReader) Fused() ops.Activation { return activationAttr(r.a) }
+
+// Err returns the first error met.
+func (r *AttrReader) Err() error { return r.a.err }

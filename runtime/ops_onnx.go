@@ -94,11 +94,9 @@ func buildConvTranspose(n *Node, a *attrs, in []operand, c opContext) (*layer, e
 	if a.err != nil {
 		return nil, a.err
 	}
-	if c.act.Kind != ops.ActNone {
-		if act.Kind != ops.ActNone {
-			return nil, fmt.Errorf("cannot fuse a second activation")
-		}
-		act = c.act
+	act, err := fuseAct(act, c.act)
+	if err != nil {
+		return nil, err
 	}
 	g, err := ops.NewConvTransposeGeom(x.shape, w.shape, p)
 	if err != nil {

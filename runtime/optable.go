@@ -176,11 +176,9 @@ func buildConv(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
 	if a.err != nil {
 		return nil, a.err
 	}
-	if c.act.Kind != ops.ActNone {
-		if act.Kind != ops.ActNone {
-			return nil, fmt.Errorf("cannot fuse a second activation")
-		}
-		act = c.act
+	act, err := fuseAct(act, c.act)
+	if err != nil {
+		return nil, err
 	}
 	g, err := ops.NewConvGeom(x.shape, w.shape, p)
 	if err != nil {
@@ -221,6 +219,18 @@ func buildConv(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
 		l.alternatives = ops.ConvAlgos(g)
 	}
 	return l, nil
+}
+
+// fuseAct combines a layer's own activation attribute with one the planner
+// fused into it; a layer cannot take both.
+func fuseAct(own, fused ops.Activation) (ops.Activation, error) {
+	if fused.Kind == ops.ActNone {
+		return own, nil
+	}
+	if own.Kind != ops.ActNone {
+		return own, fmt.Errorf("cannot fuse a second activation")
+	}
+	return fused, nil
 }
 
 func hasAlgo(list []ops.ConvAlgo, a ops.ConvAlgo) bool {
@@ -288,11 +298,9 @@ func buildDense(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
 	if a.err != nil {
 		return nil, a.err
 	}
-	if c.act.Kind != ops.ActNone {
-		if act.Kind != ops.ActNone {
-			return nil, fmt.Errorf("cannot fuse a second activation")
-		}
-		act = c.act
+	act, err := fuseAct(act, c.act)
+	if err != nil {
+		return nil, err
 	}
 	if len(x.shape) != 2 {
 		return nil, fmt.Errorf("%w: input %s must have rank 2 [batch, features] (add a Flatten)", ErrShape, ops.FormatShape(x.shape))
@@ -435,11 +443,9 @@ func buildAdd(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
 	if a.err != nil {
 		return nil, a.err
 	}
-	if c.act.Kind != ops.ActNone {
-		if act.Kind != ops.ActNone {
-			return nil, fmt.Errorf("cannot fuse a second activation")
-		}
-		act = c.act
+	act, err := fuseAct(act, c.act)
+	if err != nil {
+		return nil, err
 	}
 	if !ops.EqualShapes(in[0].shape, in[1].shape) {
 		return nil, fmt.Errorf("%w: inputs %s and %s must have the same shape", ErrShape,

@@ -215,7 +215,7 @@ func product(s []int) int {
 // buildOp prepares node n given its input shapes and ids, returning the op
 // and its output shape.
 func (t *Trainer) buildOp(n *runtime.Node, shapes [][]int, ids []int, p *pass) (layerOp, []int, error) {
-	a := attrReader{m: n.Attrs}
+	a := runtime.ReadAttrs(n.Attrs)
 	want := func(lo, hi int) error {
 		if len(shapes) < lo || len(shapes) > hi {
 			return fmt.Errorf("%w: has %d inputs, want %d to %d", runtime.ErrBadModel, len(shapes), lo, hi)
@@ -236,7 +236,7 @@ func (t *Trainer) buildOp(n *runtime.Node, shapes [][]int, ids []int, p *pass) (
 		if err = want(2, 3); err == nil {
 			if err = weightAt(1); err == nil {
 				if err = weightAt(2); err == nil {
-					op, out, err = newConvOp(&a, shapes)
+					op, out, err = newConvOp(a, shapes)
 				}
 			}
 		}
@@ -246,7 +246,7 @@ func (t *Trainer) buildOp(n *runtime.Node, shapes [][]int, ids []int, p *pass) (
 			if n.Op == "AveragePool" {
 				kind = ops.PoolAvg
 			}
-			op, out, err = newPoolOp(&a, kind, shapes[0])
+			op, out, err = newPoolOp(a, kind, shapes[0])
 		}
 	case "GlobalAveragePool", "GlobalMaxPool":
 		if err = want(1, 1); err == nil {
@@ -260,25 +260,25 @@ func (t *Trainer) buildOp(n *runtime.Node, shapes [][]int, ids []int, p *pass) (
 		if err = want(2, 3); err == nil {
 			if err = weightAt(1); err == nil {
 				if err = weightAt(2); err == nil {
-					op, out, err = newDenseOp(&a, shapes)
+					op, out, err = newDenseOp(a, shapes)
 				}
 			}
 		}
 	case "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh":
 		if err = want(1, 1); err == nil {
-			op, out, err = newActOp(&a, n.Op, shapes[0])
+			op, out, err = newActOp(a, n.Op, shapes[0])
 		}
 	case "Flatten":
 		if err = want(1, 1); err == nil {
-			op, out, err = newFlattenOp(&a, shapes[0])
+			op, out, err = newFlattenOp(a, shapes[0])
 		}
 	case "Reshape":
 		if err = want(1, 1); err == nil {
-			op, out, err = newReshapeOp(&a, shapes[0])
+			op, out, err = newReshapeOp(a, shapes[0])
 		}
 	case "Dropout":
 		if err = want(1, 1); err == nil {
-			op, out, err = newDropoutOp(&a, shapes[0], t.rngDrop)
+			op, out, err = newDropoutOp(a, shapes[0], t.rngDrop)
 		}
 	case "BatchNormalization":
 		if err = want(5, 5); err == nil {
@@ -290,16 +290,16 @@ func (t *Trainer) buildOp(n *runtime.Node, shapes [][]int, ids []int, p *pass) (
 				for i := range vs {
 					vs[i] = p.values[ids[i+1]].data
 				}
-				op, out, err = newBatchNormOp(&a, shapes, vs, float32(t.bnMomentum))
+				op, out, err = newBatchNormOp(a, shapes, vs, float32(t.bnMomentum))
 			}
 		}
 	case "Add":
 		if err = want(2, 2); err == nil {
-			op, out, err = newAddOp(&a, shapes)
+			op, out, err = newAddOp(a, shapes)
 		}
 	case "Concat":
 		if err = want(1, math.MaxInt); err == nil {
-			op, out, err = newConcatOp(&a, shapes)
+			op, out, err = newConcatOp(a, shapes)
 		}
 	case "Softmax":
 		err = fmt.Errorf("%w: training applies softmax cross-entropy to the output logits: remove the Softmax node", runtime.ErrUnsupportedOp)
@@ -307,7 +307,7 @@ func (t *Trainer) buildOp(n *runtime.Node, shapes [][]int, ids []int, p *pass) (
 		err = fmt.Errorf("%w: the trainer cannot train through %s", runtime.ErrUnsupportedOp, n.Op)
 	}
 	if err == nil {
-		err = a.err
+		err = a.Err()
 	}
 	if err != nil {
 		return nil, nil, err

@@ -55,16 +55,16 @@ type convOp struct {
 	actStage
 }
 
-func newConvOp(a *attrReader, shapes [][]int) (layerOp, []int, error) {
+func newConvOp(a *runtime.AttrReader, shapes [][]int) (layerOp, []int, error) {
 	x, w := shapes[0], shapes[1]
 	rank := len(x) - 2
 	if rank < 1 || rank > 3 {
 		return nil, nil, fmt.Errorf("%w: input %s must have rank 3, 4 or 5", runtime.ErrShape, ops.FormatShape(x))
 	}
-	p := ops.ConvParams{Window: a.window(rank), Groups: a.intv("group", 1)}
-	op := &convOp{actStage: actStage{act: a.fused()}}
-	if a.err != nil {
-		return nil, nil, a.err
+	p := ops.ConvParams{Window: a.Window(rank), Groups: a.Int("group", 1)}
+	op := &convOp{actStage: actStage{act: a.Fused()}}
+	if a.Err() != nil {
+		return nil, nil, a.Err()
 	}
 	g, err := ops.NewConvGeom(x, w, p)
 	if err != nil {
@@ -120,15 +120,15 @@ func (c *convOp) backward(p *pass, s *step) {
 // poolOp is MaxPool or AveragePool.
 type poolOp struct{ g ops.PoolGeom }
 
-func newPoolOp(a *attrReader, kind ops.PoolKind, x []int) (layerOp, []int, error) {
+func newPoolOp(a *runtime.AttrReader, kind ops.PoolKind, x []int) (layerOp, []int, error) {
 	rank := len(x) - 2
 	if rank < 1 || rank > 3 {
 		return nil, nil, fmt.Errorf("%w: input %s must have rank 3, 4 or 5", runtime.ErrShape, ops.FormatShape(x))
 	}
-	pp := ops.PoolParams{Window: a.window(rank), Kind: kind, Kernel: a.ints("kernel_shape", rank),
-		CeilMode: a.intv("ceil_mode", 0) == 1, CountIncludePad: a.intv("count_include_pad", 0) == 1}
-	if a.err != nil {
-		return nil, nil, a.err
+	pp := ops.PoolParams{Window: a.Window(rank), Kind: kind, Kernel: a.Ints("kernel_shape", rank),
+		CeilMode: a.Int("ceil_mode", 0) == 1, CountIncludePad: a.Int("count_include_pad", 0) == 1}
+	if a.Err() != nil {
+		return nil, nil, a.Err()
 	}
 	if pp.Kernel == nil {
 		return nil, nil, fmt.Errorf("attribute kernel_shape is required")
@@ -190,11 +190,11 @@ type denseOp struct {
 	actStage
 }
 
-func newDenseOp(a *attrReader, shapes [][]int) (layerOp, []int, error) {
+func newDenseOp(a *runtime.AttrReader, shapes [][]int) (layerOp, []int, error) {
 	x, w := shapes[0], shapes[1]
-	op := &denseOp{transposed: a.intv("transposed", 1) == 1, actStage: actStage{act: a.fused()}}
-	if a.err != nil {
-		return nil, nil, a.err
+	op := &denseOp{transposed: a.Int("transposed", 1) == 1, actStage: actStage{act: a.Fused()}}
+	if a.Err() != nil {
+		return nil, nil, a.Err()
 	}
 	if len(x) != 2 || len(w) != 2 {
 		return nil, nil, fmt.Errorf("%w: input %s and weights %s must have rank 2", runtime.ErrShape, ops.FormatShape(x), ops.FormatShape(w))
@@ -261,15 +261,15 @@ func (d *denseOp) backward(p *pass, s *step) {
 // actOp is a standalone activation.
 type actOp struct{ act ops.Activation }
 
-func newActOp(a *attrReader, op string, x []int) (layerOp, []int, error) {
+func newActOp(a *runtime.AttrReader, op string, x []int) (layerOp, []int, error) {
 	var act ops.Activation
 	switch op {
 	case "Relu":
 		act = ops.Activation{Kind: ops.ActReLU}
 	case "LeakyRelu":
-		act = a.act(ops.ActLeakyReLU, "alpha", "beta")
+		act = a.Act(ops.ActLeakyReLU, "alpha", "beta")
 	case "Clip":
-		act = a.act(ops.ActClip, "min", "max")
+		act = a.Act(ops.ActClip, "min", "max")
 	case "Sigmoid":
 		act = ops.Activation{Kind: ops.ActSigmoid}
 	case "Tanh":
@@ -298,8 +298,8 @@ func (o *actOp) backward(p *pass, s *step) {
 // gradient.
 type copyOp struct{}
 
-func newFlattenOp(a *attrReader, x []int) (layerOp, []int, error) {
-	axis := a.intv("axis", 1)
+func newFlattenOp(a *runtime.AttrReader, x []int) (layerOp, []int, error) {
+	axis := a.Int("axis", 1)
 	if axis < 0 {
 		axis += len(x)
 	}
@@ -309,10 +309,10 @@ func newFlattenOp(a *attrReader, x []int) (layerOp, []int, error) {
 	return copyOp{}, []int{product(x[:axis]), product(x[axis:])}, nil
 }
 
-func newReshapeOp(a *attrReader, x []int) (layerOp, []int, error) {
-	want := a.ints("shape", -1)
-	if a.err != nil {
-		return nil, nil, a.err
+func newReshapeOp(a *runtime.AttrReader, x []int) (layerOp, []int, error) {
+	want := a.Ints("shape", -1)
+	if a.Err() != nil {
+		return nil, nil, a.Err()
 	}
 	if want == nil {
 		return nil, nil, fmt.Errorf("attribute shape is required")
@@ -366,8 +366,8 @@ type dropoutOp struct {
 	train bool
 }
 
-func newDropoutOp(a *attrReader, x []int, rng *rand.Rand) (layerOp, []int, error) {
-	r := a.float("ratio", 0.5)
+func newDropoutOp(a *runtime.AttrReader, x []int, rng *rand.Rand) (layerOp, []int, error) {
+	r := a.Float("ratio", 0.5)
 	if !(r >= 0 && r < 1) {
 		return nil, nil, fmt.Errorf("attribute ratio %g must be in [0, 1)", r)
 	}
@@ -418,11 +418,11 @@ type batchNormOp struct {
 	train      bool
 }
 
-func newBatchNormOp(a *attrReader, shapes [][]int, params [][]float32, momentum float32) (layerOp, []int, error) {
-	eps := a.float("epsilon", 1e-5)
+func newBatchNormOp(a *runtime.AttrReader, shapes [][]int, params [][]float32, momentum float32) (layerOp, []int, error) {
+	eps := a.Float("epsilon", 1e-5)
 	x := shapes[0]
-	if a.err != nil {
-		return nil, nil, a.err
+	if a.Err() != nil {
+		return nil, nil, a.Err()
 	}
 	if len(x) < 2 {
 		return nil, nil, fmt.Errorf("%w: input %s must have rank >= 2", runtime.ErrShape, ops.FormatShape(x))
@@ -478,8 +478,8 @@ func (o *batchNormOp) backward(p *pass, s *step) {
 // addOp is Add with an optional fused activation.
 type addOp struct{ actStage }
 
-func newAddOp(a *attrReader, shapes [][]int) (layerOp, []int, error) {
-	op := &addOp{actStage{act: a.fused()}}
+func newAddOp(a *runtime.AttrReader, shapes [][]int) (layerOp, []int, error) {
+	op := &addOp{actStage{act: a.Fused()}}
 	if !ops.EqualShapes(shapes[0], shapes[1]) {
 		return nil, nil, fmt.Errorf("%w: inputs %s and %s must have the same shape", runtime.ErrShape,
 			ops.FormatShape(shapes[0]), ops.FormatShape(shapes[1]))
@@ -512,9 +512,9 @@ type concatOp struct {
 	srcs         [][]float32
 }
 
-func newConcatOp(a *attrReader, shapes [][]int) (layerOp, []int, error) {
+func newConcatOp(a *runtime.AttrReader, shapes [][]int) (layerOp, []int, error) {
 	first := shapes[0]
-	axis := a.intv("axis", 1)
+	axis := a.Int("axis", 1)
 	if axis < 0 {
 		axis += len(first)
 	}
