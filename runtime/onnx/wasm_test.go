@@ -3,12 +3,10 @@ package onnx
 import (
 	"context"
 	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 
+	"github.com/wasmnn/wasmnn/internal/wasmtest"
 	"github.com/wasmnn/wasmnn/ops"
 	"github.com/wasmnn/wasmnn/runtime"
 	"github.com/wasmnn/wasmnn/wasm/host"
@@ -20,39 +18,20 @@ var (
 	guestErr  error
 )
 
-// wasmGuest returns a wazero host running the wasm build of wasmnn: the
-// module named by WASMNN_WASM (as make test sets it), or one built into a
-// temporary directory. It returns nil under -short.
+// wasmGuest returns a wazero host running the wasm build of wasmnn (see
+// internal/wasmtest). It returns nil under -short.
 func wasmGuest(t *testing.T) *host.Host {
 	t.Helper()
 	if testing.Short() {
 		return nil
 	}
 	guestOnce.Do(func() {
-		path := os.Getenv("WASMNN_WASM")
-		if path == "" {
-			dir, err := os.MkdirTemp("", "wasmnn-onnx")
-			if err != nil {
-				guestErr = err
-				return
-			}
-			defer os.RemoveAll(dir)
-			path = filepath.Join(dir, "wasmnn.wasm")
-			cmd := exec.Command("go", "build", "-trimpath", "-o", path, "github.com/wasmnn/wasmnn/wasm")
-			cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				guestErr = err
-				t.Logf("%s", out)
-				return
-			}
-		}
-		b, err := os.ReadFile(path)
+		b, err := wasmtest.Module()
 		if err != nil {
 			guestErr = err
 			return
 		}
-		guestHost, guestErr = host.New(context.Background(), b,
-			host.WithCompilationCacheDir(filepath.Join(os.TempDir(), "wasmnn-equiv-cache")))
+		guestHost, guestErr = host.New(context.Background(), b, host.WithCompilationCacheDir(wasmtest.CacheDir()))
 	})
 	if guestErr != nil {
 		t.Fatalf("wasm guest: %v", guestErr)

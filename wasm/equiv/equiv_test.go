@@ -6,13 +6,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"path/filepath"
 	goruntime "runtime"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/wasmnn/wasmnn/internal/wasmtest"
 	"github.com/wasmnn/wasmnn/ops"
 	"github.com/wasmnn/wasmnn/runtime"
 	"github.com/wasmnn/wasmnn/runtime/zoo"
@@ -21,37 +20,16 @@ import (
 
 var (
 	wasmBytes []byte
-	cacheDir  = filepath.Join(os.TempDir(), "wasmnn-equiv-cache")
+	cacheDir  = wasmtest.CacheDir()
 )
 
 func TestMain(m *testing.M) {
-	path := os.Getenv("WASMNN_WASM")
-	tmp := ""
-	if path == "" {
-		var err error
-		tmp, err = os.MkdirTemp("", "wasmnn-equiv")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		path = filepath.Join(tmp, "wasmnn.wasm")
-		cmd := exec.Command("go", "build", "-trimpath", "-o", path, "github.com/wasmnn/wasmnn/wasm")
-		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building wasmnn.wasm: %v\n%s", err, out)
-			os.Exit(1)
-		}
-	}
 	var err error
-	if wasmBytes, err = os.ReadFile(path); err != nil {
-		fmt.Fprintf(os.Stderr, "reading the wasm module (run make wasm, or unset WASMNN_WASM): %v\n", err)
+	if wasmBytes, err = wasmtest.Module(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	code := m.Run()
-	if tmp != "" {
-		os.RemoveAll(tmp)
-	}
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 var (

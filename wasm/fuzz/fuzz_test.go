@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasmnn/wasmnn/internal/wasmtest"
 	"github.com/wasmnn/wasmnn/ops"
 	"github.com/wasmnn/wasmnn/runtime"
 	"github.com/wasmnn/wasmnn/runtime/zoo"
@@ -25,32 +25,12 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	path := os.Getenv("WASMNN_WASM")
-	tmp := ""
-	if path == "" {
-		var err error
-		if tmp, err = os.MkdirTemp("", "wasmnn-fuzz"); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		path = filepath.Join(tmp, "wasmnn.wasm")
-		cmd := exec.Command("go", "build", "-trimpath", "-o", path, "github.com/wasmnn/wasmnn/wasm")
-		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building wasmnn.wasm: %v\n%s", err, out)
-			os.Exit(1)
-		}
-	}
 	var err error
-	if wasmBytes, err = os.ReadFile(path); err != nil {
-		fmt.Fprintf(os.Stderr, "reading the wasm module (run make wasm, or unset WASMNN_WASM): %v\n", err)
+	if wasmBytes, err = wasmtest.Module(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	code := m.Run()
-	if tmp != "" {
-		os.RemoveAll(tmp)
-	}
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 const (
