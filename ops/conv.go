@@ -65,7 +65,7 @@ func ParseConvAlgo(s string) (ConvAlgo, error) {
 // layers with at least 16 input and output channels and 4 output tiles;
 // fft for stride-1 layers with at least 15 kernel taps and 8 input and
 // output channels; direct when the GEMM would be too small to repay packing
-// (fewer than 32 multiply-adds per output, fewer than 8 output channels per
+// (fewer than 16 multiply-adds per output, fewer than 8 output channels per
 // group, or fewer than 4 output positions); im2col otherwise.
 //
 // The rules follow single-thread measurements on amd64 (BenchmarkConv,
@@ -79,6 +79,14 @@ func ParseConvAlgo(s string) (ConvAlgo, error) {
 // samples at 56 with 63 taps (4.5), 16 with 15 taps (3.5) and 7.5 with 7
 // taps (5.6); it beats im2col on large 3x3 layers too (11-18 GFLOP/s) but
 // loses to winograd4 there.
+//
+// In the wasm build with the SIMD kernels (ResNet-18 layers in Node, one
+// thread) the same rule holds for the 3x3 layers: winograd4 runs the
+// 512-512@7 layers in 6.3 ms against 9.9 for im2col and 8.0 for winograd2,
+// 256-256@14 in 4.3 against 9.1 and 8.0. The direct threshold was 32
+// multiply-adds per output until the SIMD GEMM: VGG-16's 3x3 3-64@224
+// (27 per output) takes 110 ms direct and 18 im2col in wasm, against 25 and
+// 28 natively, so im2col now starts at 16.
 func ChooseConvAlgo(g ConvGeom) ConvAlgo {
 	k := g.C / max(g.G, 1) * g.Kernel.prod()
 	switch {
@@ -88,7 +96,7 @@ func ChooseConvAlgo(g ConvGeom) ConvAlgo {
 		return AlgoWinograd4
 	case g.Kernel.prod() >= 15 && g.C >= 8 && g.M >= 8 && fftApplies(g):
 		return AlgoFFT
-	case k < 32 || g.M/max(g.G, 1) < 8 || g.Out.prod() < 4:
+	case k < 16 || g.M/max(g.G, 1) < 8 || g.Out.prod() < 4:
 		return AlgoDirect
 	}
 	return AlgoIm2col

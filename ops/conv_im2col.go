@@ -13,61 +13,79 @@ func newIm2colGeom(g ConvGeom) im2colGeom {
 	return im2colGeom{in: g.In, kernel: g.Kernel, out: g.Out, stride: g.Stride, dilate: g.Dilate, pad: g.PadHead, plane: g.In.prod()}
 }
 
-// row writes columns [j0, j0+len(dst)) of row k of the im2col matrix of the
-// input planes x into dst.
-func (g *im2colGeom) row(dst, x []float32, k, j0 int) {
-	kw := k % g.kernel.W
-	t := k / g.kernel.W
+// pack writes rows [k0, k0+kcb) and columns [j0, j0+ncb) of the im2col
+// matrix of the input planes x into dst in packB's layout (panels of
+// gemmNR columns, the last one zero-padded), straight from x: each row is
+// a run of output rows, each split into the padding (zeros) and the
+// interior, whose taps are a strided run of one input row.
+func (g *im2colGeom) pack(dst, x []float32, k0, kcb, j0, ncb int) {
+	step := kcb * gemmNR
+	ow0 := j0 % g.out.W
+	t := j0 / g.out.W
+	oh0 := t % g.out.H
+	od0 := t / g.out.H
+	kw := k0 % g.kernel.W
+	t = k0 / g.kernel.W
 	kh := t % g.kernel.H
 	t /= g.kernel.H
 	kd := t % g.kernel.D
 	c := t / g.kernel.D
-	xc := x[c*g.plane : (c+1)*g.plane]
-	ow := j0 % g.out.W
-	t = j0 / g.out.W
-	oh := t % g.out.H
-	od := t / g.out.H
-	inW := g.in.W
-	sw := g.stride.W
-	offW := kw*g.dilate.W - g.pad.W // input column of output column 0
-	for len(dst) > 0 {
-		cnt := min(g.out.W-ow, len(dst))
-		seg := dst[:cnt]
-		dst = dst[cnt:]
-		id := od*g.stride.D - g.pad.D + kd*g.dilate.D
-		ih := oh*g.stride.H - g.pad.H + kh*g.dilate.H
-		if id < 0 || id >= g.in.D || ih < 0 || ih >= g.in.H {
-			clear(seg)
-		} else {
-			xrow := xc[(id*g.in.H+ih)*inW : (id*g.in.H+ih+1)*inW]
-			// Output columns ow+t with 0 <= (ow+t)*sw+offW < inW.
-			first := ow*sw + offW
-			lo := 0
-			if first < 0 {
-				lo = min(ceilDiv(-first, sw), cnt)
-			}
-			hi := 0
-			if first < inW {
-				hi = min((inW-1-first)/sw+1, cnt)
-			}
-			hi = max(hi, lo)
-			clear(seg[:lo])
-			clear(seg[hi:])
-			if hi == lo {
-				// No tap of this row falls inside the input.
-			} else if sw == 1 {
-				copy(seg[lo:hi], xrow[first+lo:first+hi])
+	inW, outW, sw := g.in.W, g.out.W, g.stride.W
+	for kk := 0; kk < kcb; kk++ {
+		xc := x[c*g.plane : (c+1)*g.plane]
+		offW := kw*g.dilate.W - g.pad.W // input column of output column 0
+		dh := kh*g.dilate.H - g.pad.H
+		dd := kd*g.dilate.D - g.pad.D
+		ow, oh, od := ow0, oh0, od0
+		for j := 0; j < ncb; {
+			cnt := min(outW-ow, ncb-j)
+			id := od*g.stride.D + dd
+			ih := oh*g.stride.H + dh
+			if id < 0 || id >= g.in.D || ih < 0 || ih >= g.in.H {
+				zeroRun(dst, j, j+cnt, kk, step)
 			} else {
-				gatherStrided(seg[lo:hi], xrow[first+lo*sw:first+(hi-1)*sw+1], sw)
+				xrow := xc[(id*g.in.H+ih)*inW : (id*g.in.H+ih+1)*inW]
+				// Output columns ow+t with 0 <= (ow+t)*sw+offW < inW.
+				first := ow*sw + offW
+				lo := 0
+				if first < 0 {
+					lo = min(ceilDiv(-first, sw), cnt)
+				}
+				hi := 0
+				if first < inW {
+					hi = min((inW-1-first)/sw+1, cnt)
+				}
+				hi = max(hi, lo)
+				if lo > 0 {
+					zeroRun(dst, j, j+lo, kk, step)
+				}
+				if hi > lo {
+					putRun(dst, xrow, first+lo*sw, sw, j+lo, j+hi, kk, step)
+				}
+				if hi < cnt {
+					zeroRun(dst, j+hi, j+cnt, kk, step)
+				}
+			}
+			j += cnt
+			ow = 0
+			oh++
+			if oh == g.out.H {
+				oh = 0
+				od++
 			}
 		}
-		ow = 0
-		oh++
-		if oh == g.out.H {
-			oh = 0
-			od++
+		if kw++; kw == g.kernel.W {
+			kw = 0
+			if kh++; kh == g.kernel.H {
+				kh = 0
+				if kd++; kd == g.kernel.D {
+					kd = 0
+					c++
+				}
+			}
 		}
 	}
+	padPanel(dst, ncb, kcb)
 }
 
 // im2colSetup packs the weights of every group as GEMM A operands and
@@ -86,66 +104,57 @@ func (c *Conv) im2colSetup(w []float32) {
 		packA(c.packed[grp*alen:(grp+1)*alen], w[grp*mg*k:(grp+1)*mg*k], mg, k, k, 1)
 	}
 	c.units = g.N * g.G * gemmUnits(mg, ncol)
-	c.slotLen = gemmSlotLen(k, ncol, !c.pointwise)
+	c.slotLen = gemmSlotLen(k, ncol)
 	c.wsLen = min(MaxThreads, c.units) * c.slotLen
 }
 
 func (c *Conv) forwardIm2col(dst, x, ws []float32, threads int) {
 	if threads <= 1 || c.units == 1 {
-		c.im2colUnits(dst, x, ws, 0, 0, c.units)
+		// One thread: each N block is packed once for all M blocks.
+		mb := ceilDiv(c.g.M/c.g.G, gemmMC)
+		for u := 0; u < c.units; u += mb {
+			c.im2colUnit(dst, x, ws[:c.slotLen], u, true)
+		}
 		return
 	}
-	ParallelFor(c.units, threads, func(part, lo, hi int) { c.im2colUnits(dst, x, ws, part, lo, hi) })
+	ParallelFor(c.units, threads, func(part, lo, hi int) {
+		for u := lo; u < hi; u++ {
+			c.im2colUnit(dst, x, ws[part*c.slotLen:(part+1)*c.slotLen], u, false)
+		}
+	})
 }
 
-// im2colUnits computes work units [lo, hi): unit u is M block u%mb, N block
-// (u/mb)%nb of the GEMM of group (u/mb/nb)%G of image u/mb/nb/G.
-func (c *Conv) im2colUnits(dst, x, ws []float32, part, lo, hi int) {
+// im2colUnit computes work unit u with scratch slot: M block u%mb (every M
+// block when allM), N block (u/mb)%nb of the GEMM of group (u/mb/nb)%G of
+// image u/mb/nb/G.
+func (c *Conv) im2colUnit(dst, x, slot []float32, u int, allM bool) {
 	g := c.g
 	mg, cg := g.M/g.G, g.C/g.G
 	k, ncol := c.gemmK, c.gemmN
 	mb, nb := ceilDiv(mg, gemmMC), ceilDiv(ncol, gemmNC)
 	alen := packedALen(mg, k)
-	slot := ws[part*c.slotLen : (part+1)*c.slotLen]
-	bbuf := slot[:min(gemmKC, k)*min(gemmNC, ncol)]
-	row := slot[len(bbuf):]
 	plane := g.In.prod()
-	for u := lo; u < hi; u++ {
-		ib := u % mb
-		t := u / mb
-		jb := t % nb
-		t /= nb
-		grp := t % g.G
-		n := t / g.G
-		xoff := (n*g.C + grp*cg) * plane
-		src := bSource{b: x[xoff : xoff+cg*plane], rs: plane, cs: 1}
-		if !c.pointwise {
-			src.im = &c.im
-		}
-		ep := gemmEpi{act: c.act}
-		if c.bias != nil {
-			ep.bias = c.bias[grp*mg : (grp+1)*mg]
-		}
-		coff := (n*g.M + grp*mg) * ncol
-		i0, j0 := ib*gemmMC, jb*gemmNC
-		gemmBlock(c.packed[grp*alen:(grp+1)*alen], mg, k, &src, dst[coff:coff+mg*ncol], ncol, 1,
-			i0, min(i0+gemmMC, mg), j0, min(j0+gemmNC, ncol), bbuf, row, &ep)
+	ib := u % mb
+	t := u / mb
+	jb := t % nb
+	t /= nb
+	grp := t % g.G
+	n := t / g.G
+	xoff := (n*g.C + grp*cg) * plane
+	src := bSource{b: x[xoff : xoff+cg*plane], rs: plane, cs: 1}
+	if !c.pointwise {
+		src.im = &c.im
 	}
-}
-
-// gatherStrided sets d[t] = xs[t*s] for every t < len(d). The stride-2 case
-// (conv1 and the downsampling 3x3 layers) moves four values per bounds
-// check, which matters in the wasm build.
-func gatherStrided(d, xs []float32, s int) {
-	if s == 2 {
-		for len(d) >= 4 && len(xs) >= 8 {
-			d4 := (*[4]float32)(d)
-			x8 := (*[8]float32)(xs)
-			d4[0], d4[1], d4[2], d4[3] = x8[0], x8[2], x8[4], x8[6]
-			d, xs = d[4:], xs[8:]
-		}
+	ep := gemmEpi{act: c.act}
+	if c.bias != nil {
+		ep.bias = c.bias[grp*mg : (grp+1)*mg]
 	}
-	for t := range d {
-		d[t] = xs[t*s]
+	coff := (n*g.M + grp*mg) * ncol
+	i0, i1 := ib*gemmMC, min(ib*gemmMC+gemmMC, mg)
+	if allM {
+		i0, i1 = 0, mg
 	}
+	j0 := jb * gemmNC
+	gemmBlock(c.packed[grp*alen:(grp+1)*alen], mg, k, &src, dst[coff:coff+mg*ncol], ncol, 1,
+		i0, i1, j0, min(j0+gemmNC, ncol), slot, &ep)
 }

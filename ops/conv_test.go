@@ -372,6 +372,8 @@ func TestConvChooseAlgo(t *testing.T) {
 		{"1d_63tap", []int{1, 32, 4096}, []int{32, 32, 63}, ConvParams{}, AlgoFFT},
 		{"7x7_s2", []int{1, 3, 224, 224}, []int{64, 3, 7, 7}, ConvParams{Window: Window{Strides: []int{2, 2}}}, AlgoIm2col},
 		{"7x7_rgb", []int{1, 3, 64, 64}, []int{16, 3, 7, 7}, pad2(3), AlgoIm2col},
+		{"3x3_rgb", []int{1, 3, 224, 224}, []int{64, 3, 3, 3}, pad2(1), AlgoIm2col},
+		{"3x3_one_channel", []int{1, 1, 64, 64}, []int{32, 1, 3, 3}, pad2(1), AlgoDirect},
 		{"pointwise", []int{1, 64, 14, 14}, []int{128, 64, 1, 1}, ConvParams{}, AlgoIm2col},
 		{"depthwise", []int{1, 32, 14, 14}, []int{32, 1, 3, 3}, ConvParams{Groups: 32}, AlgoDepthwise},
 	}

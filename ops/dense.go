@@ -6,14 +6,25 @@ import (
 )
 
 // Dense is a prepared fully connected layer y = x·Wᵀ + b followed by an
-// activation. Its weights are packed once, as the A operand of the GEMM
-// yᵀ = W·xᵀ, so that a batch of one streams the weights through an 8x1
-// kernel instead of wasting a padded tile. It is immutable after NewDense.
+// activation. Its weights are packed once, for one of two GEMM layouts that
+// give bit-identical results (every output sums its products in increasing
+// input index, then adds the bias):
+//
+//   - with the pure-Go kernels, as the A operand of yᵀ = W·xᵀ, so that a
+//     batch of one streams the weights through an 8x1 kernel instead of
+//     wasting half of a 2x4 tile;
+//   - with a GemmKernel installed (SetGemmKernel, before NewDense), as the
+//     B operand of y = x·Wᵀ, whose C has unit column stride as the kernel
+//     needs.
+//
+// It is immutable after NewDense.
 type Dense struct {
-	in, out int
-	packed  []float32
-	bias    []float32
-	act     Activation
+	in, out  int
+	packed   []float32
+	rowMajor bool // packed is Wᵀ as B panels (preN columns): y = x·Wᵀ
+	preN     int
+	bias     []float32
+	act      Activation
 }
 
 // NewDense prepares y = x·Wᵀ + b, where with transposed w is [out, in] (as
@@ -38,10 +49,27 @@ func NewDense(w, bias []float32, in, out int, transposed bool, act Activation) (
 	if act.Kind > ActTanh {
 		return nil, fmt.Errorf("%w: activation %v", ErrAlgo, act.Kind)
 	}
-	d := &Dense{in: in, out: out, act: act, packed: make([]float32, packedALen(out, in))}
-	if transposed {
+	d := &Dense{in: in, out: out, act: act}
+	switch {
+	case gemmKernel != nil:
+		// Wᵀ (in × out) as B, element (p, j) at w[j*in+p] (transposed) or
+		// w[p*out+j].
+		d.rowMajor = true
+		d.preN = roundUp(out, gemmNR)
+		d.packed = make([]float32, in*d.preN)
+		src := bSource{b: w, rs: out, cs: 1}
+		if transposed {
+			src.rs, src.cs = 1, in
+		}
+		for k0 := 0; k0 < in; k0 += gemmKC {
+			kcb := min(gemmKC, in-k0)
+			packB(d.packed[k0*d.preN:(k0+kcb)*d.preN], &src, k0, kcb, 0, out)
+		}
+	case transposed:
+		d.packed = make([]float32, packedALen(out, in))
 		packA(d.packed, w, out, in, in, 1)
-	} else {
+	default:
+		d.packed = make([]float32, packedALen(out, in))
 		packA(d.packed, w, out, in, 1, out)
 	}
 	if bias != nil {
@@ -62,7 +90,10 @@ func (d *Dense) WorkspaceLen(batch int) int {
 	if batch < 1 {
 		return 0
 	}
-	return min(MaxThreads, gemmUnits(d.out, batch)) * gemmSlotLen(d.in, batch, false)
+	if d.rowMajor {
+		return packedALen(batch, d.in) + min(MaxThreads, gemmUnits(batch, d.out))*gemmSlotLen(d.in, d.out)
+	}
+	return min(MaxThreads, gemmUnits(d.out, batch)) * gemmSlotLen(d.in, batch)
 }
 
 // FLOPs returns 2·batch·in·out, plus batch·out when there is a bias.
@@ -89,6 +120,10 @@ func (d *Dense) Forward(dst, x, ws []float32, batch, threads int) {
 		panic(fmt.Sprintf("ops: Dense.Forward: x has %d values (need %d), dst %d (need %d), ws %d (need %d)",
 			len(x), batch*d.in, len(dst), batch*d.out, len(ws), d.WorkspaceLen(batch)))
 	}
+	if d.rowMajor {
+		d.forwardRowMajor(dst, x, ws, batch, threads)
+		return
+	}
 	units := gemmUnits(d.out, batch)
 	if threads <= 1 || units == 1 {
 		d.units(dst, x, ws, batch, 0, 0, units)
@@ -100,7 +135,7 @@ func (d *Dense) Forward(dst, x, ws []float32, batch, threads int) {
 // units computes GEMM work units [lo, hi) of yᵀ = W·xᵀ: unit u covers
 // output block u%mb and batch block u/mb.
 func (d *Dense) units(dst, x, ws []float32, batch, part, lo, hi int) {
-	slot := gemmSlotLen(d.in, batch, false)
+	slot := gemmSlotLen(d.in, batch)
 	buf := ws[part*slot : (part+1)*slot]
 	src := bSource{b: x[:batch*d.in], rs: 1, cs: d.in}
 	ep := gemmEpi{bias: d.bias, act: d.act}
@@ -108,6 +143,37 @@ func (d *Dense) units(dst, x, ws []float32, batch, part, lo, hi int) {
 	c := dst[:batch*d.out]
 	for u := lo; u < hi; u++ {
 		i0, j0 := u%mb*gemmMC, u/mb*gemmNC
-		gemmBlock(d.packed, d.out, d.in, &src, c, 1, d.out, i0, min(i0+gemmMC, d.out), j0, min(j0+gemmNC, batch), buf, nil, &ep)
+		gemmBlock(d.packed, d.out, d.in, &src, c, 1, d.out, i0, min(i0+gemmMC, d.out), j0, min(j0+gemmNC, batch), buf, &ep)
 	}
+}
+
+// forwardRowMajor computes y = x·Wᵀ with x packed as A into ws and the
+// prepacked Wᵀ as B; the bias is added per column after the sums.
+func (d *Dense) forwardRowMajor(dst, x, ws []float32, batch, threads int) {
+	pal := packedALen(batch, d.in)
+	ap := ws[:pal]
+	packA(ap, x, batch, d.in, d.in, 1)
+	slots := ws[pal:]
+	units := gemmUnits(batch, d.out)
+	if threads <= 1 || units == 1 {
+		for j0 := 0; j0 < d.out; j0 += gemmNC {
+			d.rowMajorBlock(dst, ap, slots, batch, 0, batch, j0)
+		}
+		return
+	}
+	slot := gemmSlotLen(d.in, d.out)
+	mb := ceilDiv(batch, gemmMC)
+	ParallelFor(units, threads, func(part, lo, hi int) {
+		for u := lo; u < hi; u++ {
+			i0 := u % mb * gemmMC
+			d.rowMajorBlock(dst, ap, slots[part*slot:(part+1)*slot], batch, i0, min(i0+gemmMC, batch), u/mb*gemmNC)
+		}
+	})
+}
+
+// rowMajorBlock computes rows [i0, i1) and the N block at j0 of y = x·Wᵀ.
+func (d *Dense) rowMajorBlock(dst, ap, slot []float32, batch, i0, i1, j0 int) {
+	src := bSource{pre: d.packed, preN: d.preN}
+	ep := gemmEpi{colBias: d.bias, act: d.act}
+	gemmBlock(ap, batch, d.in, &src, dst[:batch*d.out], d.out, 1, i0, i1, j0, min(j0+gemmNC, d.out), slot, &ep)
 }

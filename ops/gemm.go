@@ -1,6 +1,9 @@
 package ops
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // GEMM blocking. The micro-kernel keeps a 2x4 tile of C in 8 local float32
 // variables: with Go's scalar SSE code generation on amd64 (16 XMM
@@ -112,14 +115,50 @@ var gemmKernel GemmKernel
 // any kernel runs: it is not synchronized.
 func SetGemmKernel(k GemmKernel) { gemmKernel = k }
 
-// gemmSlotLen is the per-goroutine scratch of gemmBlock for a product with
-// the given K and N: one packed B block, plus one im2col row when withRow.
-func gemmSlotLen(k, n int, withRow bool) int {
-	l := min(gemmKC, k) * min(gemmNC, n)
-	if withRow {
-		l += min(gemmNC, n)
+// ClipKernel is a replacement for the ReLU and Clip activations over a
+// strided block, installed by SetClipKernel. For r < rows and j < cols it
+// must replace v = c[r*ldc+j] by lo if v < lo, then by hi if v > hi (both
+// tests on the original v; a NaN passes), with lo <= hi or either of them
+// NaN; ReLU is lo = +0, hi = +Inf. c holds exactly (rows-1)*ldc+cols values.
+type ClipKernel func(c []float32, rows, cols, ldc int, lo, hi float32)
+
+// clipKernel is the installed ClipKernel, nil for pure Go.
+var clipKernel ClipKernel
+
+// SetClipKernel installs k for the ReLU and Clip activations fused into
+// the GEMM-based and depthwise convolutions and Dense (nil restores
+// Activation.Apply). The wasm build uses it to route them to generated
+// WebAssembly SIMD code. Call it at startup, before any kernel runs: it is
+// not synchronized.
+func SetClipKernel(k ClipKernel) { clipKernel = k }
+
+// applyAct applies act to the rows×cols block of c with row stride ld,
+// through the ClipKernel when one is installed and act is ReLU or a Clip
+// with ordered bounds, else with Activation.Apply row by row.
+func applyAct(c []float32, rows, cols, ld int, act Activation) {
+	if act.Kind == ActNone || rows <= 0 || cols <= 0 {
+		return
 	}
-	return l
+	if clipKernel != nil {
+		switch {
+		case act.Kind == ActReLU:
+			clipKernel(c[:(rows-1)*ld+cols], rows, cols, ld, 0, float32(math.Inf(1)))
+			return
+		case act.Kind == ActClip && !(act.Alpha > act.Beta):
+			clipKernel(c[:(rows-1)*ld+cols], rows, cols, ld, act.Alpha, act.Beta)
+			return
+		}
+	}
+	for i := 0; i < rows; i++ {
+		act.Apply(c[i*ld : i*ld+cols])
+	}
+}
+
+// gemmSlotLen is the per-goroutine scratch of gemmBlock for a product with
+// the given K and N: one packed B block (columns rounded up to whole
+// panels) and one gemmMC×gemmNR tile for the ragged columns.
+func gemmSlotLen(k, n int) int {
+	return min(gemmKC, k)*roundUp(min(gemmNC, n), gemmNR) + gemmMC*gemmNR
 }
 
 // gemmUnits is the number of (M block, N block) work units of an m×n product.
@@ -133,7 +172,7 @@ func GemmWorkspaceLen(p GemmParams) int {
 	if p.M == 0 || p.N == 0 || p.K == 0 {
 		return 0
 	}
-	return packedALen(p.M, p.K) + min(MaxThreads, gemmUnits(p.M, p.N))*gemmSlotLen(p.K, p.N, false)
+	return packedALen(p.M, p.K) + min(MaxThreads, gemmUnits(p.M, p.N))*gemmSlotLen(p.K, p.N)
 }
 
 // Gemm computes C = A·B, or C += A·B with p.Accumulate, using up to threads
@@ -170,25 +209,27 @@ func Gemm(p GemmParams, a, b, c, ws []float32, threads int) {
 	pal := packedALen(p.M, p.K)
 	ap := ws[:pal]
 	packA(ap, a, p.M, p.K, ars, acs)
-	slot := gemmSlotLen(p.K, p.N, false)
+	slot := gemmSlotLen(p.K, p.N)
 	slots := ws[pal:]
 	src := bSource{b: b, rs: brs, cs: bcs}
 	ep := gemmEpi{acc: p.Accumulate}
+	units := gemmUnits(p.M, p.N)
+	if threads <= 1 || units == 1 {
+		// One thread: each N block is packed once for all M blocks.
+		for j0 := 0; j0 < p.N; j0 += gemmNC {
+			gemmBlock(ap, p.M, p.K, &src, c, ldc, 1, 0, p.M, j0, min(j0+gemmNC, p.N), slots[:slot], &ep)
+		}
+		return
+	}
 	mb := ceilDiv(p.M, gemmMC)
-	run := func(part, lo, hi int) {
+	ParallelFor(units, threads, func(part, lo, hi int) {
 		buf := slots[part*slot : (part+1)*slot]
 		for u := lo; u < hi; u++ {
 			ib, jb := u%mb, u/mb
 			i0, j0 := ib*gemmMC, jb*gemmNC
-			gemmBlock(ap, p.M, p.K, &src, c, ldc, 1, i0, min(i0+gemmMC, p.M), j0, min(j0+gemmNC, p.N), buf, nil, &ep)
+			gemmBlock(ap, p.M, p.K, &src, c, ldc, 1, i0, min(i0+gemmMC, p.M), j0, min(j0+gemmNC, p.N), buf, &ep)
 		}
-	}
-	units := gemmUnits(p.M, p.N)
-	if threads <= 1 || units == 1 {
-		run(0, 0, units)
-		return
-	}
-	ParallelFor(units, threads, run)
+	})
 }
 
 // packedALen returns the length of an m×k matrix packed by packA.
@@ -220,137 +261,171 @@ func packA(dst, a []float32, m, k, rs, cs int) {
 }
 
 // bSource is the B operand of gemmBlock: a strided matrix (element (p, j) at
-// b[p*rs+j*cs]), or, when im is set, the im2col matrix of the input planes b
-// of one image and group.
+// b[p*rs+j*cs]); or, when im is set, the im2col matrix of the input planes b
+// of one image and group; or, when pre is set, a matrix packed in advance:
+// for each K block [k0, k0+kcb), the packB layout of all its columns
+// (preN of them, a multiple of gemmNR) at pre[k0*preN:].
 type bSource struct {
 	b      []float32
 	rs, cs int
 	im     *im2colGeom
+	pre    []float32
+	preN   int
 }
 
 // packB packs rows [k0, k0+kcb) and columns [j0, j0+ncb) of src into dst:
-// first ncb/gemmNR full panels of gemmNR columns (panel q at q*kcb*gemmNR,
-// element (kk, l) at kk*gemmNR+l), then each remaining column as kcb
-// contiguous values, so that column j's data always starts at j*kcb. row
-// (len >= ncb) is scratch for im2col sources.
-func packB(dst []float32, src *bSource, k0, kcb, j0, ncb int, row []float32) {
-	nfull := ncb / gemmNR * gemmNR
+// ceil(ncb/gemmNR) panels of gemmNR columns, panel q at q*kcb*gemmNR with
+// element (kk, l) at kk*gemmNR+l; the columns of the last panel past ncb
+// are zero. dst holds exactly that many values.
+func packB(dst []float32, src *bSource, k0, kcb, j0, ncb int) {
+	step := kcb * gemmNR
 	switch {
 	case src.im != nil:
-		row = row[:ncb]
-		for kk := 0; kk < kcb; kk++ {
-			src.im.row(row, src.b, k0+kk, j0)
-			scatterRow(dst, row, kk, kcb, nfull)
-		}
+		src.im.pack(dst, src.b, k0, kcb, j0, ncb)
+		return
 	case src.cs == 1:
 		for kk := 0; kk < kcb; kk++ {
 			off := (k0+kk)*src.rs + j0
-			scatterRow(dst, src.b[off:off+ncb], kk, kcb, nfull)
+			putRun(dst, src.b[off:off+ncb], 0, 1, 0, ncb, kk, step)
 		}
 	default:
 		for j := 0; j < ncb; j++ {
 			col := src.b[(j0+j)*src.cs+k0*src.rs:]
-			if j < nfull {
-				d := dst[j/gemmNR*gemmNR*kcb+j%gemmNR:]
-				for kk := 0; kk < kcb; kk++ {
-					d[kk*gemmNR] = col[kk*src.rs]
-				}
-			} else {
-				d := dst[j*kcb : j*kcb+kcb]
-				for kk := range d {
-					d[kk] = col[kk*src.rs]
-				}
+			d := dst[j/gemmNR*step+j%gemmNR:]
+			d = d[:(kcb-1)*gemmNR+1]
+			for kk := 0; kk < kcb; kk++ {
+				d[kk*gemmNR] = col[kk*src.rs]
 			}
+		}
+	}
+	padPanel(dst, ncb, kcb)
+}
+
+// padPanel zeroes the columns past ncb of the last packed B panel.
+func padPanel(dst []float32, ncb, kcb int) {
+	if ncb%gemmNR == 0 {
+		return
+	}
+	p := dst[ncb/gemmNR*kcb*gemmNR:]
+	p = p[:kcb*gemmNR]
+	for l := ncb % gemmNR; l < gemmNR; l++ {
+		for kk := l; kk < len(p); kk += gemmNR {
+			p[kk] = 0
 		}
 	}
 }
 
-// scatterRow stores row (B's row kk, restricted to the block's columns) into
-// the packed layout of packB.
-func scatterRow(dst, row []float32, kk, kcb, nfull int) {
-	p := kk * gemmNR
-	step := kcb * gemmNR
-	for j := 0; j+gemmNR <= nfull && j+gemmNR <= len(row); j += gemmNR {
-		s := (*[gemmNR]float32)(row[j : j+gemmNR])
+// putRun stores xs[s], xs[s+sw], xs[s+2*sw], ... as the elements of row kk
+// and columns [ja, jb) of a packed B block whose panels are step values
+// apart. The columns in whole panels move four at a time, with explicit
+// element copies (a [4]float32 assignment becomes a memmove call in the wasm
+// build).
+func putRun(dst, xs []float32, s, sw, ja, jb, kk, step int) {
+	j := ja
+	for ; j < jb && j%gemmNR != 0; j++ {
+		dst[j/gemmNR*step+kk*gemmNR+j%gemmNR] = xs[s]
+		s += sw
+	}
+	p := j/gemmNR*step + kk*gemmNR
+	switch sw {
+	case 1:
+		for ; j+gemmNR <= jb; j += gemmNR {
+			d := (*[gemmNR]float32)(dst[p : p+gemmNR])
+			v := (*[gemmNR]float32)(xs[s : s+gemmNR])
+			d[0], d[1], d[2], d[3] = v[0], v[1], v[2], v[3]
+			p += step
+			s += gemmNR
+		}
+	case 2:
+		for ; j+gemmNR <= jb; j += gemmNR {
+			d := (*[gemmNR]float32)(dst[p : p+gemmNR])
+			v := (*[7]float32)(xs[s : s+7])
+			d[0], d[1], d[2], d[3] = v[0], v[2], v[4], v[6]
+			p += step
+			s += 8
+		}
+	default:
+		for ; j+gemmNR <= jb; j += gemmNR {
+			d := (*[gemmNR]float32)(dst[p : p+gemmNR])
+			v := xs[s : s+3*sw+1]
+			d[0], d[1], d[2], d[3] = v[0], v[sw], v[2*sw], v[3*sw]
+			p += step
+			s += gemmNR * sw
+		}
+	}
+	for ; j < jb; j++ {
+		dst[p+j%gemmNR] = xs[s]
+		s += sw
+	}
+}
+
+// zeroRun zeroes row kk, columns [ja, jb) of a packed B block whose panels
+// are step values apart.
+func zeroRun(dst []float32, ja, jb, kk, step int) {
+	j := ja
+	for ; j < jb && j%gemmNR != 0; j++ {
+		dst[j/gemmNR*step+kk*gemmNR+j%gemmNR] = 0
+	}
+	p := j/gemmNR*step + kk*gemmNR
+	for ; j+gemmNR <= jb; j += gemmNR {
 		d := (*[gemmNR]float32)(dst[p : p+gemmNR])
-		*d = *s
+		d[0], d[1], d[2], d[3] = 0, 0, 0, 0
 		p += step
 	}
-	for j := nfull; j < len(row); j++ {
-		dst[j*kcb+kk] = row[j]
+	for ; j < jb; j++ {
+		dst[p+j%gemmNR] = 0
 	}
 }
 
 // gemmEpi is what gemmBlock does besides the product: bias (one value per
-// row of C, nil for none) added to the final sums, then act; acc makes the
-// sums start from C's values instead of 0.
+// row of C, nil for none) or colBias (one value per column of C, indexed
+// from column 0) added to the final sums, then act; acc makes the sums
+// start from C's values instead of 0.
 type gemmEpi struct {
-	bias []float32
-	act  Activation
-	acc  bool
+	bias    []float32
+	colBias []float32
+	act     Activation
+	acc     bool
 }
 
 // gemmBlock computes rows [i0, i1) and columns [j0, j1) of C = A·B, where
-// ap is the m×k matrix A packed by packA (i0 a multiple of gemmMR), B comes
-// from src, and C's element (i, j) is c[i*rsC+j*csC]. buf holds
-// gemmSlotLen(k, j1-j0, false) values and row, for im2col sources, j1-j0.
-func gemmBlock(ap []float32, m, k int, src *bSource, c []float32, rsC, csC, i0, i1, j0, j1 int, buf, row []float32, ep *gemmEpi) {
+// ap is the m×k matrix A packed by packA (i0 a multiple of gemmMC, or 0),
+// B comes from src, and C's element (i, j) is c[i*rsC+j*csC]; j1-j0 is at
+// most gemmNC, while [i0, i1) may span several M blocks, which then share
+// each packed B block. buf holds gemmSlotLen(k, j1-j0) values.
+func gemmBlock(ap []float32, m, k int, src *bSource, c []float32, rsC, csC, i0, i1, j0, j1 int, buf []float32, ep *gemmEpi) {
 	mp := roundUp(m, gemmMR)
 	ncb := j1 - j0
-	nfull := ncb / gemmNR * gemmNR
-	iEnd := roundUp(i1, gemmMR)
+	ncp := roundUp(ncb, gemmNR)
+	kcMax := min(gemmKC, k)
+	tile := buf[kcMax*ncp:]
+	tile = tile[:gemmMC*gemmNR]
 	for k0 := 0; k0 < k; k0 += gemmKC {
 		kcb := min(gemmKC, k-k0)
-		packB(buf, src, k0, kcb, j0, ncb, row)
+		var bp []float32
+		if src.pre != nil {
+			off := k0*src.preN + j0*kcb
+			bp = src.pre[off : off+ncp*kcb]
+		} else {
+			bp = buf[:ncp*kcb]
+			packB(bp, src, k0, kcb, j0, ncb)
+		}
 		ablk := ap[k0*mp : k0*mp+mp*kcb]
 		load := k0 > 0 || ep.acc
-		var bias []float32
-		if k0+kcb == k {
-			bias = ep.bias
-		}
-		jStart := 0
-		if gemmKernel != nil && csC == 1 && nfull > 0 {
-			var bs []float32
-			if bias != nil {
-				bs = bias[i0:i1]
+		last := k0+kcb == k
+		for ib := i0; ib < i1; ib += gemmMC {
+			ie := min(ib+gemmMC, i1)
+			var bias []float32
+			if last && ep.bias != nil {
+				bias = ep.bias[ib:ie]
 			}
-			gemmKernel(ablk[i0*kcb:iEnd*kcb], buf[:nfull*kcb], c[i0*rsC+j0:(i1-1)*rsC+j0+nfull], kcb, i1-i0, nfull, rsC, load, bs)
-			jStart = nfull
+			gemmSweep(ablk[ib*kcb:roundUp(ie, gemmMR)*kcb], bp, kcb, c, ib, ie, j0, ncb, rsC, csC, load, bias, tile)
 		}
-		for jj := jStart; jj < nfull; jj += gemmNR {
-			bp := buf[jj*kcb : (jj+gemmNR)*kcb]
-			for i := i0; i < iEnd; i += gemmMR {
-				var t [gemmMR * gemmNR]float32
-				rows := min(gemmMR, i1-i)
-				base := i*rsC + (j0+jj)*csC
-				if load {
-					loadTile(t[:], gemmNR, c, base, rows, gemmNR, rsC, csC)
-				}
-				kern2x4(ablk[i*kcb:(i+gemmMR)*kcb], bp, &t)
-				storeTile(t[:], gemmNR, c, base, rows, gemmNR, rsC, csC, bias, i)
-			}
-		}
-		for jj := nfull; jj < ncb; jj++ {
-			bp := buf[jj*kcb : (jj+1)*kcb]
-			base := (j0 + jj) * csC
-			i := i0
-			for ; i+8 <= iEnd; i += 8 {
-				var t [8]float32
-				rows := min(8, i1-i)
-				if load {
-					loadTile(t[:], 1, c, base+i*rsC, rows, 1, rsC, csC)
-				}
-				kern8x1(ablk[i*kcb:(i+8)*kcb], bp, &t)
-				storeTile(t[:], 1, c, base+i*rsC, rows, 1, rsC, csC, bias, i)
-			}
-			for ; i < iEnd; i += gemmMR {
-				var t [gemmMR]float32
-				rows := min(gemmMR, i1-i)
-				if load {
-					loadTile(t[:], 1, c, base+i*rsC, rows, 1, rsC, csC)
-				}
-				kern2x1(ablk[i*kcb:(i+gemmMR)*kcb], bp, &t)
-				storeTile(t[:], 1, c, base+i*rsC, rows, 1, rsC, csC, bias, i)
+	}
+	if ep.colBias != nil {
+		for i := i0; i < i1; i++ {
+			for j := j0; j < j1; j++ {
+				c[i*rsC+j*csC] += ep.colBias[j]
 			}
 		}
 	}
@@ -359,9 +434,7 @@ func gemmBlock(ap []float32, m, k int, src *bSource, c []float32, rsC, csC, i0, 
 	}
 	switch {
 	case csC == 1:
-		for i := i0; i < i1; i++ {
-			ep.act.Apply(c[i*rsC+j0 : i*rsC+j1])
-		}
+		applyAct(c[i0*rsC+j0:(i1-1)*rsC+j1], i1-i0, j1-j0, rsC, ep.act)
 	case rsC == 1:
 		for j := j0; j < j1; j++ {
 			ep.act.Apply(c[j*csC+i0 : j*csC+i1])
@@ -371,6 +444,74 @@ func gemmBlock(ap []float32, m, k int, src *bSource, c []float32, rsC, csC, i0, 
 			for j := j0; j < j1; j++ {
 				c[i*rsC+j*csC] = ep.act.Scalar(c[i*rsC+j*csC])
 			}
+		}
+	}
+}
+
+// gemmSweep computes rows [i0, i1) (at most gemmMC of them) and columns
+// [j0, j0+ncb) of C for one K block of depth kcb: a holds the A panels of
+// those rows, bp the packed B block (ceil(ncb/gemmNR) panels), load says to
+// start from C's values, bias is nil or the values for rows [i0, i1), and
+// tile is scratch of gemmMC×gemmNR values. The installed GemmKernel, if
+// any, computes the ragged last panel into tile, which keeps its sums in the
+// same order as the pure-Go kernels.
+func gemmSweep(a, bp []float32, kcb int, c []float32, i0, i1, j0, ncb, rsC, csC int, load bool, bias, tile []float32) {
+	nfull := ncb / gemmNR * gemmNR
+	rows := i1 - i0
+	if gemmKernel != nil && csC == 1 {
+		if nfull > 0 {
+			gemmKernel(a, bp[:nfull*kcb], c[i0*rsC+j0:(i1-1)*rsC+j0+nfull], kcb, rows, nfull, rsC, load, bias)
+		}
+		if tail := ncb - nfull; tail > 0 {
+			t := tile[:(rows-1)*gemmNR+gemmNR]
+			base := i0*rsC + j0 + nfull
+			if load {
+				for r := 0; r < rows; r++ {
+					copy(t[r*gemmNR:r*gemmNR+tail], c[base+r*rsC:base+r*rsC+tail])
+				}
+			}
+			gemmKernel(a, bp[nfull*kcb:(nfull+gemmNR)*kcb], t, kcb, rows, gemmNR, gemmNR, load, bias)
+			for r := 0; r < rows; r++ {
+				copy(c[base+r*rsC:base+r*rsC+tail], t[r*gemmNR:r*gemmNR+tail])
+			}
+		}
+		return
+	}
+	iEnd := roundUp(rows, gemmMR)
+	for jj := 0; jj < nfull; jj += gemmNR {
+		b := bp[jj*kcb : (jj+gemmNR)*kcb]
+		for i := 0; i < iEnd; i += gemmMR {
+			var t [gemmMR * gemmNR]float32
+			n := min(gemmMR, rows-i)
+			base := (i0+i)*rsC + (j0+jj)*csC
+			if load {
+				loadTile(t[:], gemmNR, c, base, n, gemmNR, rsC, csC)
+			}
+			kern2x4(a[i*kcb:(i+gemmMR)*kcb], b, &t)
+			storeTile(t[:], gemmNR, c, base, n, gemmNR, rsC, csC, bias, i)
+		}
+	}
+	for jj := nfull; jj < ncb; jj++ {
+		b := bp[nfull*kcb+jj-nfull : (nfull+gemmNR)*kcb]
+		base := (j0+jj)*csC + i0*rsC
+		i := 0
+		for ; i+8 <= iEnd; i += 8 {
+			var t [8]float32
+			n := min(8, rows-i)
+			if load {
+				loadTile(t[:], 1, c, base+i*rsC, n, 1, rsC, csC)
+			}
+			kern8x1(a[i*kcb:(i+8)*kcb], b, &t)
+			storeTile(t[:], 1, c, base+i*rsC, n, 1, rsC, csC, bias, i)
+		}
+		for ; i < iEnd; i += gemmMR {
+			var t [gemmMR]float32
+			n := min(gemmMR, rows-i)
+			if load {
+				loadTile(t[:], 1, c, base+i*rsC, n, 1, rsC, csC)
+			}
+			kern2x1(a[i*kcb:(i+gemmMR)*kcb], b, &t)
+			storeTile(t[:], 1, c, base+i*rsC, n, 1, rsC, csC, bias, i)
 		}
 	}
 }
@@ -450,43 +591,49 @@ func kern2x4(a, b []float32, t *[8]float32) {
 }
 
 // kern8x1 adds A·b to the 8x1 tile t, where a holds four consecutive packed
-// A micro-panels (rows 2q and 2q+1 in panel q) and b is one packed column of
-// B (len(a) == 8*len(b)).
+// A micro-panels (rows 2q and 2q+1 in panel q) and b is one column of a
+// packed B panel, starting at the column's first element: element kk at
+// b[kk*gemmNR] (len(a) == 8*kc).
 func kern8x1(a, b []float32, t *[8]float32) {
-	kc := len(b)
+	kc := len(a) / 8
+	if kc == 0 {
+		return
+	}
 	p0 := a[0 : 2*kc]
 	p1 := a[2*kc : 4*kc]
 	p2 := a[4*kc : 6*kc]
 	p3 := a[6*kc : 8*kc]
+	b = b[:(kc-1)*gemmNR+1]
 	c0, c1, c2, c3 := t[0], t[1], t[2], t[3]
 	c4, c5, c6, c7 := t[4], t[5], t[6], t[7]
-	for len(b) >= 1 && len(p0) >= 2 && len(p1) >= 2 && len(p2) >= 2 && len(p3) >= 2 {
-		bv := b[0]
-		c0 += float32(p0[0] * bv)
-		c1 += float32(p0[1] * bv)
-		c2 += float32(p1[0] * bv)
-		c3 += float32(p1[1] * bv)
-		c4 += float32(p2[0] * bv)
-		c5 += float32(p2[1] * bv)
-		c6 += float32(p3[0] * bv)
-		c7 += float32(p3[1] * bv)
-		b = b[1:]
-		p0, p1, p2, p3 = p0[2:], p1[2:], p2[2:], p3[2:]
+	for kk := 0; kk < kc; kk++ {
+		bv := b[kk*gemmNR]
+		c0 += float32(p0[2*kk] * bv)
+		c1 += float32(p0[2*kk+1] * bv)
+		c2 += float32(p1[2*kk] * bv)
+		c3 += float32(p1[2*kk+1] * bv)
+		c4 += float32(p2[2*kk] * bv)
+		c5 += float32(p2[2*kk+1] * bv)
+		c6 += float32(p3[2*kk] * bv)
+		c7 += float32(p3[2*kk+1] * bv)
 	}
 	t[0], t[1], t[2], t[3] = c0, c1, c2, c3
 	t[4], t[5], t[6], t[7] = c4, c5, c6, c7
 }
 
 // kern2x1 adds A·b to the 2x1 tile t for one packed A micro-panel a and one
-// packed column b of B.
+// column b of a packed B panel (element kk at b[kk*gemmNR]).
 func kern2x1(a, b []float32, t *[2]float32) {
+	kc := len(a) / 2
+	if kc == 0 {
+		return
+	}
+	b = b[:(kc-1)*gemmNR+1]
 	c0, c1 := t[0], t[1]
-	for len(b) >= 1 && len(a) >= 2 {
-		bv := b[0]
-		c0 += float32(a[0] * bv)
-		c1 += float32(a[1] * bv)
-		a = a[2:]
-		b = b[1:]
+	for kk := 0; kk < kc; kk++ {
+		bv := b[kk*gemmNR]
+		c0 += float32(a[2*kk] * bv)
+		c1 += float32(a[2*kk+1] * bv)
 	}
 	t[0], t[1] = c0, c1
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"unsafe"
 
@@ -50,6 +51,20 @@ func simdWino4Out(y, stride, ldy, o, n, bias uint32)
 //go:wasmimport wasmnn_simd maxpool
 func simdMaxPool(dst, x, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw uint32)
 
+// simdDepthwise is the kernel module's depthwise (see simd.DepthwiseRef
+// and ops.DepthwiseKernel): the output, input and weight addresses, then n,
+// rows and the strides in floats, and the bias address (0: none).
+//
+//go:wasmimport wasmnn_simd depthwise
+func simdDepthwise(dst, x, w, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw, bias uint32)
+
+// simdClip is the kernel module's clip (see simd.ClipRef and
+// ops.ClipKernel): the block's address, rows, columns, row stride in floats
+// and the bits of the float32 bounds.
+//
+//go:wasmimport wasmnn_simd clip
+func simdClip(c, rows, cols, ldc, lo, hi uint32)
+
 // simdOn reports whether the SIMD kernels are installed.
 var simdOn bool
 
@@ -58,6 +73,8 @@ func init() {
 		ops.SetGemmKernel(gemmSIMD)
 		ops.SetWinogradKernels(ops.WinogradKernels{In4: wino4InSIMD, Out4: wino4OutSIMD})
 		ops.SetPoolMaxKernel(maxPoolSIMD)
+		ops.SetDepthwiseKernel(depthwiseSIMD)
+		ops.SetClipKernel(clipSIMD)
 		simdOn = true
 	}
 }
@@ -137,6 +154,43 @@ func maxPoolSIMD(dst, x []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw
 		uint32(tapRow), uint32(sw), uint32(dw))
 	runtime.KeepAlive(dst)
 	runtime.KeepAlive(x)
+}
+
+// depthwiseSIMD is ops.DepthwiseKernel on the generated kernel. It checks
+// that the last output, the last tap and the weights lie inside dst, x and
+// w, since the kernel accesses memory unchecked.
+func depthwiseSIMD(dst, x, w []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw int, bias []float32) {
+	if n <= 0 || rows <= 0 || kh <= 0 || kw <= 0 {
+		return
+	}
+	if n%4 != 0 || dstRow < n || xRow < 0 || tapRow < 0 || sw < 1 || dw < 1 || len(w) < kh*kw || bias != nil && len(bias) < 1 ||
+		len(dst) < (rows-1)*dstRow+n || len(x) < (rows-1)*xRow+(kh-1)*tapRow+(n-1)*sw+(kw-1)*dw+1 {
+		panic(fmt.Sprintf("wasmnn: SIMD depthwise: bad arguments n %d rows %d dstRow %d xRow %d k %dx%d tapRow %d sw %d dw %d, len(dst) %d len(x) %d len(w) %d len(bias) %d",
+			n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw, len(dst), len(x), len(w), len(bias)))
+	}
+	var pbias uint32
+	if bias != nil {
+		pbias = addr(bias)
+	}
+	simdDepthwise(addr(dst), addr(x), addr(w), uint32(n), uint32(rows), uint32(dstRow), uint32(xRow), uint32(kh), uint32(kw),
+		uint32(tapRow), uint32(sw), uint32(dw), pbias)
+	runtime.KeepAlive(dst)
+	runtime.KeepAlive(x)
+	runtime.KeepAlive(w)
+	runtime.KeepAlive(bias)
+}
+
+// clipSIMD is ops.ClipKernel on the generated kernel. It checks the block
+// lies inside c, since the kernel accesses memory unchecked.
+func clipSIMD(c []float32, rows, cols, ldc int, lo, hi float32) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	if ldc < cols || len(c) < (rows-1)*ldc+cols {
+		panic(fmt.Sprintf("wasmnn: SIMD clip: bad arguments rows %d cols %d ldc %d, len(c) %d", rows, cols, ldc, len(c)))
+	}
+	simdClip(addr(c), uint32(rows), uint32(cols), uint32(ldc), math.Float32bits(lo), math.Float32bits(hi))
+	runtime.KeepAlive(c)
 }
 
 // wasmnnSIMD returns 1 if the SIMD kernels are in use, 0 if the module runs

@@ -23,13 +23,17 @@
 //	wino4_in(d, v, n, stride)
 //	wino4_out(y, stride, ldy, o, n, bias)
 //	maxpool(dst, x, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw)
+//	depthwise(dst, x, w, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw, bias)
+//	clip(c, rows, cols, ldc, lo, hi)
 //
 // gemm sweeps the 6x8 register tiles of one packed block of ops' GEMM
 // (ops.GemmKernel); wino4_in and wino4_out are the 2D Winograd F(4x4, 3x3)
 // input and output transforms, four tiles per vector (ops.WinogradKernels);
 // maxpool sweeps the interior of 2D max pooling, four outputs per vector
-// (ops.PoolMaxKernel).
-// GemmRef, Wino4InRef, Wino4OutRef and MaxPoolRef are their pure-Go twins and document
+// (ops.PoolMaxKernel); depthwise the interior of one plane of a 2D
+// depthwise convolution, four outputs per vector (ops.DepthwiseKernel); clip
+// applies ReLU or Clip to a strided block (ops.ClipKernel).
+// GemmRef, Wino4InRef, Wino4OutRef, MaxPoolRef, DepthwiseRef and ClipRef are their pure-Go twins and document
 // the arguments (pointers are byte addresses, sizes and strides in floats). Results are bit-identical to
 // ops' pure-Go kernels: every sum is taken in the same order with separately
 // rounded products (f32x4.mul then f32x4.add, never fused).
@@ -66,6 +70,8 @@ var Kernels = []struct {
 	{"wino4_in", 4},
 	{"wino4_out", 6},
 	{"maxpool", 11},
+	{"depthwise", 13},
+	{"clip", 6},
 }
 
 //go:embed wasmnn-simd.wasm
@@ -86,6 +92,8 @@ func buildWith(p, q, unroll int) []byte {
 	addWino4In(m)
 	addWino4Out(m)
 	addMaxPool(m)
+	addDepthwise(m)
+	addClip(m)
 	return m.encode()
 }
 

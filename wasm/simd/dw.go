@@ -1,0 +1,213 @@
+package simd
+
+// Depthwise convolution and the clip activation.
+//
+// depthwise sweeps the interior of one plane of a 2D depthwise convolution,
+// four outputs of a row per vector, with the loop nest of maxpool: each
+// output sums f32x4.mul(splat(w[tap]), taps) in tap order from zero, then
+// adds the bias, as ops' pure-Go depthwise kernel does with scalars.
+//
+// clip applies ReLU (lo = +0, hi = +Inf) or Clip to a strided block: lo where
+// v < lo, then hi where v > hi, both compared with the original v, so a NaN
+// passes; the bitselects keep the exact values (f32x4.max would not).
+
+// More opcodes.
+func (f *fn) f32Lt() *fn             { return f.op(0x5d) }
+func (f *fn) f32Gt() *fn             { return f.op(0x5e) }
+func (f *fn) f32ReinterpretI32() *fn { return f.op(0xbe) }
+
+// gather4 emits v = the four floats at p, p+sw, p+2sw, p+3sw (byte strides
+// sw, s2 = 2sw, s3 = 3sw) for the given mode: 0 contiguous, 1 every other
+// float, 2 any stride. Mode 1 reads the seven floats from p exactly.
+func (f *fn) gather4(mode int, p, sw, s2, s3, v local) {
+	switch mode {
+	case 0:
+		f.get(p).v128Load(0).set(v)
+	case 1:
+		f.get(p).v128Load(0).get(p).v128Load(12)
+		f.i8x16Shuffle([16]byte{0, 1, 2, 3, 8, 9, 10, 11, 20, 21, 22, 23, 28, 29, 30, 31}).set(v)
+	default:
+		f.get(p).f32Load(0).f32x4Splat()
+		f.get(p).get(sw).i32Add().f32Load(0).f32x4ReplaceLane(1)
+		f.get(p).get(s2).i32Add().f32Load(0).f32x4ReplaceLane(2)
+		f.get(p).get(s3).i32Add().f32Load(0).f32x4ReplaceLane(3)
+		f.set(v)
+	}
+}
+
+// addDepthwise adds
+//
+//	depthwise(dst, x, w, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw, bias)
+//
+// (dst, x, w and bias are byte addresses, bias 0 for none; everything else
+// in floats; see DepthwiseRef).
+func addDepthwise(m *module) {
+	params := make([]valType, 13)
+	for i := range params {
+		params[i] = tI32
+	}
+	f := m.newFunc("depthwise", params, nil)
+	dst, x, w, n, rows := f.param(0), f.param(1), f.param(2), f.param(3), f.param(4)
+	dstRow, xRow, kh, kw, tapRow, sw, dw, bias := f.param(5), f.param(6), f.param(7), f.param(8), f.param(9), f.param(10), f.param(11), f.param(12)
+	d, xr, t, ph, p, jh, jw, pw := f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32)
+	s2, s3, step := f.local(tI32), f.local(tI32), f.local(tI32)
+	acc, v, bv := f.local(tV128), f.local(tV128), f.local(tV128)
+	for _, l := range []local{dstRow, xRow, tapRow, sw, dw} {
+		f.get(l).i32(2).i32Shl().set(l)
+	}
+	f.get(sw).i32(1).i32Shl().set(s2)
+	f.get(s2).get(sw).i32Add().set(s3)
+	f.get(sw).i32(2).i32Shl().set(step) // four outputs
+	f.get(bias).if_()
+	f.get(bias).v128Load32Splat(0).set(bv)
+	f.end()
+	nest := func(mode int) {
+		f.block()
+		f.get(rows).i32(0).i32LeS().brIf(0)
+		f.get(n).i32(0).i32LeS().brIf(0)
+		f.get(kh).i32(0).i32LeS().brIf(0)
+		f.get(kw).i32(0).i32LeS().brIf(0)
+		f.loop() // rows
+		f.get(dst).set(d)
+		f.get(x).set(xr)
+		f.get(n).set(t)
+		f.loop() // groups of four outputs
+		f.v128Zero().set(acc)
+		f.get(xr).set(ph)
+		f.get(w).set(pw)
+		f.get(kh).set(jh)
+		f.loop() // kernel rows
+		f.get(ph).set(p)
+		f.get(kw).set(jw)
+		f.loop() // taps of a kernel row
+		f.gather4(mode, p, sw, s2, s3, v)
+		f.get(acc).get(pw).v128Load32Splat(0).get(v).f32x4Mul().f32x4Add().set(acc)
+		f.addTo2(p, dw)
+		f.addTo(pw, 4)
+		f.get(jw).i32(1).i32Sub().tee(jw).brIf(0)
+		f.end()
+		f.addTo2(ph, tapRow)
+		f.get(jh).i32(1).i32Sub().tee(jh).brIf(0)
+		f.end()
+		f.get(bias).if_()
+		f.get(acc).get(bv).f32x4Add().set(acc)
+		f.end()
+		f.get(d).get(acc).v128Store(0)
+		f.addTo(d, 16)
+		f.addTo2(xr, step)
+		f.get(t).i32(4).i32Sub().tee(t).i32(0).i32GtS().brIf(0)
+		f.end()
+		f.addTo2(dst, dstRow)
+		f.addTo2(x, xRow)
+		f.get(rows).i32(1).i32Sub().tee(rows).brIf(0)
+		f.end()
+		f.end()
+	}
+	f.get(sw).i32(4).i32Eq().if_()
+	nest(0)
+	f.else_()
+	f.get(sw).i32(8).i32Eq().if_()
+	nest(1)
+	f.else_()
+	nest(2)
+	f.end()
+	f.end()
+	m.export("depthwise", f)
+}
+
+// DepthwiseRef is the pure-Go twin of the depthwise kernel
+// (ops.DepthwiseKernel), on slices instead of addresses: for r < rows and
+// t < n (n a multiple of 4) it sets dst[r*dstRow+t] to the sum from 0 of
+// w[jh*kw+jw]·x[r*xRow + jh*tapRow + t*sw + jw*dw] for jh < kh, then
+// jw < kw, each product rounded to float32, plus bias[0] if bias is not nil.
+func DepthwiseRef(dst, x, w []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw int, bias []float32) {
+	for r := 0; r < rows; r++ {
+		for t := 0; t < n; t++ {
+			var acc float32
+			for jh := 0; jh < kh; jh++ {
+				for jw := 0; jw < kw; jw++ {
+					acc += float32(w[jh*kw+jw] * x[r*xRow+jh*tapRow+t*sw+jw*dw])
+				}
+			}
+			if bias != nil {
+				acc += bias[0]
+			}
+			dst[r*dstRow+t] = acc
+		}
+	}
+}
+
+// addClip adds
+//
+//	clip(c, rows, cols, ldc, lo, hi)
+//
+// (c a byte address, ldc in floats, lo and hi the bits of float32 bounds;
+// see ClipRef).
+func addClip(m *module) {
+	f := m.newFunc("clip", []valType{tI32, tI32, tI32, tI32, tI32, tI32}, nil)
+	c, rows, cols, ldc, loBits, hiBits := f.param(0), f.param(1), f.param(2), f.param(3), f.param(4), f.param(5)
+	p, t := f.local(tI32), f.local(tI32)
+	lo, hi, s, r := f.local(tF32), f.local(tF32), f.local(tF32), f.local(tF32)
+	vlo, vhi, v, vr := f.local(tV128), f.local(tV128), f.local(tV128), f.local(tV128)
+	f.get(ldc).i32(2).i32Shl().set(ldc)
+	f.get(loBits).f32ReinterpretI32().set(lo)
+	f.get(hiBits).f32ReinterpretI32().set(hi)
+	f.get(lo).f32x4Splat().set(vlo)
+	f.get(hi).f32x4Splat().set(vhi)
+	f.block()
+	f.get(rows).i32(0).i32LeS().brIf(0)
+	f.get(cols).i32(0).i32LeS().brIf(0)
+	f.loop() // rows
+	f.get(c).set(p)
+	f.get(cols).set(t)
+	// Groups of four.
+	f.block()
+	f.loop()
+	f.get(t).i32(4).i32LtS().brIf(1)
+	f.get(p).v128Load(0).set(v)
+	f.get(vlo).get(v).get(v).get(vlo).f32x4Lt().v128Bitselect().set(vr)
+	f.get(vhi).get(vr).get(v).get(vhi).f32x4Gt().v128Bitselect().set(vr)
+	f.get(p).get(vr).v128Store(0)
+	f.addTo(p, 16)
+	f.addTo(t, -4)
+	f.br(0)
+	f.end()
+	f.end()
+	// The last cols%4 values.
+	f.block()
+	f.loop()
+	f.get(t).i32Eqz().brIf(1)
+	f.get(p).f32Load(0).set(s)
+	f.get(lo).get(s).get(s).get(lo).f32Lt().selectOp().set(r)
+	f.get(hi).get(r).get(s).get(hi).f32Gt().selectOp().set(r)
+	f.get(p).get(r).f32Store(0)
+	f.addTo(p, 4)
+	f.addTo(t, -1)
+	f.br(0)
+	f.end()
+	f.end()
+	f.addTo2(c, ldc)
+	f.get(rows).i32(1).i32Sub().tee(rows).brIf(0)
+	f.end()
+	f.end()
+	m.export("clip", f)
+}
+
+// ClipRef is the pure-Go twin of the clip kernel (ops.ClipKernel): for
+// r < rows and j < cols it replaces v = c[r*ldc+j] by lo if v < lo, then by
+// hi if v > hi (both tests on the original v, so a NaN passes).
+func ClipRef(c []float32, rows, cols, ldc int, lo, hi float32) {
+	for r := 0; r < rows; r++ {
+		for j := 0; j < cols; j++ {
+			v := c[r*ldc+j]
+			u := v
+			if v < lo {
+				u = lo
+			}
+			if v > hi {
+				u = hi
+			}
+			c[r*ldc+j] = u
+		}
+	}
+}
