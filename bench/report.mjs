@@ -81,7 +81,7 @@ function main() {
     if (!layers.length) continue;
     const s1l = layers.filter((r) => /^resnet18\/3x3_/.test(r.case));
     const min1 = Math.min(...s1l.map((r) => r.gflops));
-    const per = layers.map((r) => `${r.case.replace('resnet18/', '')} ${fmt(r.gflops, 1)}`).join(', ');
+    const per = s1l.map((r) => `${r.case.replace('resnet18/', '')} ${fmt(r.gflops, 1)}`).join(', ');
     // Aggregate: total direct-conv FLOPs over total time.
     const flops = layers.reduce((s, r) => s + r.gflops * r.median_ms, 0);
     const ms = layers.reduce((s, r) => s + r.median_ms, 0);

@@ -121,17 +121,23 @@ class Worker {
     if (algo) args.push('--algo', algo);
     this.proc = fork(fileURLToPath(import.meta.url), args, { cwd: root, execArgv: ['--max-old-space-size=8192'] });
     this.waiting = null;
+    this.queue = []; // messages not yet asked for
     this.dead = '';
-    this.proc.on('message', (m) => { const w = this.waiting; this.waiting = null; if (w) w(m); });
-    this.proc.on('exit', (code, sig) => {
-      this.dead = `the ${this.name} process exited (${sig || code})`;
+    const deliver = (m) => {
       const w = this.waiting;
       this.waiting = null;
-      if (w) w({ type: 'dead' });
+      if (w) w(m);
+      else this.queue.push(m);
+    };
+    this.proc.on('message', deliver);
+    this.proc.on('exit', (code, sig) => {
+      this.dead = `the ${this.name} process exited (${sig || code})`;
+      deliver({ type: 'dead' });
     });
   }
 
   next() {
+    if (this.queue.length) return Promise.resolve(this.queue.shift());
     if (this.dead) return Promise.resolve({ type: 'dead' });
     return new Promise((resolve) => { this.waiting = resolve; });
   }

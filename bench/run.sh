@@ -3,7 +3,8 @@
 # measures it side by side on every runtime, and writes
 #   bench/results.json   all results ([]Result of internal/bench)
 #   bench/table.md       the Markdown table, the algorithm comparison and the targets
-# (bench/suite/ and bench/results-*.json are intermediate files).
+# (bench/suite/, about 1.5 GB of models, and bench/results-*.json are
+# intermediate files; none of them is committed).
 #
 # Runtimes: native Go (1 thread and all threads) and wazero (bin/wasmnn
 # bench), Node (bench/run-node.mjs: wasmnn with and without SIMD,
@@ -17,6 +18,7 @@
 #   FILTER=a,b      only the cases whose name contains one of these
 #   CHROMIUM_BENCH=0  skip the Chromium runs
 #   ALGOS=im2col,winograd2,winograd4  algorithms compared on ResNet-18's 3x3 stride-1 layers (empty: skip)
+#   REPORT_ONLY=1   measure nothing: rebuild results.json and table.md from the bench/results-*.json there are
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,7 @@ MAX_SECONDS=${MAX_SECONDS:-20}
 FILTER=${FILTER:-}
 CHROMIUM_BENCH=${CHROMIUM_BENCH:-1}
 ALGOS=${ALGOS-im2col,winograd2,winograd4}
+REPORT_ONLY=${REPORT_ONLY:-0}
 WASM=js/dist/wasmnn.wasm
 SUITE=bench/suite
 OUT=bench
@@ -35,18 +38,22 @@ OUT=bench
 log() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
 start=$(date +%s)
 
-log "build"
-make build wasm
+if [ "$REPORT_ONLY" = 0 ] || [ ! -x bin/wasmnn ]; then
+	log "build"
+	make build wasm
+fi
 if [ ! -d node_modules/@tensorflow/tfjs-backend-wasm ] || [ ! -d node_modules/onnxruntime-web ]; then
 	npm ci --no-audit --no-fund
 fi
 
-log "write the suite to $SUITE"
-rm -rf "$SUITE"
-bin/wasmnn bench --write-suite "$SUITE" ${FILTER:+--filter "$FILTER"}
-for f in "$SUITE"/*.wnn; do
-	bin/wasmnn export "$f" -o "${f%.wnn}.onnx" >/dev/null
-done
+if [ "$REPORT_ONLY" = 0 ] || [ ! -f "$SUITE/index.json" ]; then
+	log "write the suite to $SUITE"
+	rm -rf "$SUITE"
+	bin/wasmnn bench --write-suite "$SUITE" ${FILTER:+--filter "$FILTER"}
+	for f in "$SUITE"/*.wnn; do
+		bin/wasmnn export "$f" -o "${f%.wnn}.onnx" >/dev/null
+	done
+fi
 # The suite's case names, as comma lists of layers and of whole models.
 names() { node -e '
 	const idx = require(process.argv[1]);
@@ -55,56 +62,57 @@ LAYERS=$(names layer)
 MODELS=$(names model)
 ALL=$(node -e 'console.log(require(process.argv[1]).map((e) => e.name).join(","))' "$PWD/$SUITE/index.json")
 
+if [ "$REPORT_ONLY" = 0 ]; then
 rm -f "$OUT"/results-*.json "$OUT"/results-*.info.json
-merge=()
 if [ -n "$LAYERS" ]; then
 	log "native and wazero: layers"
-	bin/wasmnn bench --wasm "$WASM" --reps "$REPS" --warmup "$WARMUP" --filter "$LAYERS" --json "$OUT/results-go-layers.json" >/dev/stderr
-	merge+=("$OUT/results-go-layers.json")
+	bin/wasmnn bench --wasm "$WASM" --reps "$REPS" --warmup "$WARMUP" --filter "$LAYERS" --json "$OUT/results-go-layers.json" >&2
 fi
 if [ -n "$MODELS" ]; then
 	log "native and wazero: models"
-	bin/wasmnn bench --wasm "$WASM" --reps "$MODEL_REPS" --warmup "$MODEL_WARMUP" --filter "$MODELS" --json "$OUT/results-go-models.json" >/dev/stderr
-	merge+=("$OUT/results-go-models.json")
+	bin/wasmnn bench --wasm "$WASM" --reps "$MODEL_REPS" --warmup "$MODEL_WARMUP" --filter "$MODELS" --json "$OUT/results-go-models.json" >&2
 fi
 
 jsopts=(--suite "$SUITE" --reps "$REPS" --warmup "$WARMUP" --model-reps "$MODEL_REPS" --model-warmup "$MODEL_WARMUP" --max-seconds "$MAX_SECONDS")
 log "Node: wasmnn (SIMD on and off), tfjs-wasm, ort-web"
 node bench/run-node.mjs "${jsopts[@]}" --out "$OUT/results-node.json"
-merge+=("$OUT/results-node.json")
 
 # tfjs without SIMD, for issue 4's pure-Go target: ResNet-18 and its 3x3 layers only.
 nosimd=$(node -e 'console.log(process.argv[1].split(",").filter((n) => n === "model/resnet18" || n.startsWith("resnet18/3x3")).join(","))' "$ALL")
 if [ -n "$nosimd" ]; then
 	log "Node: tfjs-wasm without SIMD"
 	node bench/run-node.mjs "${jsopts[@]}" --runtimes tfjs-wasm-nosimd --filter "$nosimd" --out "$OUT/results-node-nosimd.json"
-	merge+=("$OUT/results-node-nosimd.json")
 fi
 
 if [ "$CHROMIUM_BENCH" != 0 ]; then
 	log "Chromium: wasmnn (SIMD), tfjs-wasm, ort-web"
 	node bench/run-chromium.mjs "${jsopts[@]}" --out "$OUT/results-chromium.json"
-	merge+=("$OUT/results-chromium.json")
 fi
 
-algo_files=()
 s1=$(node -e 'console.log(process.argv[1].split(",").filter((n) => n.startsWith("resnet18/3x3_")).join(","))' "$ALL")
 if [ -n "$ALGOS" ] && [ -n "$s1" ]; then
 	log "algorithms on ResNet-18's 3x3 stride-1 layers: $ALGOS"
 	node bench/run-node.mjs "${jsopts[@]}" --runtimes node-simd,node --algos "$ALGOS" --filter "$s1" --out "$OUT/results-algo-node.json"
-	algo_files+=("$OUT/results-algo-node.json")
 	for a in ${ALGOS//,/ }; do
 		bin/wasmnn bench --native=false --wasm "$WASM" --algo "$a" --reps "$REPS" --warmup "$WARMUP" --filter "$s1" \
-			--json "$OUT/results-algo-wazero-$a.json" >/dev/stderr
-		algo_files+=("$OUT/results-algo-wazero-$a.json")
+			--json "$OUT/results-algo-wazero-$a.json" >&2
 	done
 fi
+fi
+
+log "merge"
+merge=()
+for f in go-layers go-models node node-nosimd chromium; do
+	if [ -f "$OUT/results-$f.json" ]; then merge+=("$OUT/results-$f.json"); fi
+done
+algo=()
+for f in "$OUT"/results-algo-node.json "$OUT"/results-algo-wazero-*.json; do
+	if [ -f "$f" ]; then algo+=("$f"); fi
+done
 node -e '
 	const fs = require("fs");
 	const all = process.argv.slice(2).flatMap((f) => JSON.parse(fs.readFileSync(f, "utf8")) || []);
-	fs.writeFileSync("bench/results-algo.json", JSON.stringify(all, null, 2) + "\n");' "${algo_files[@]}"
-
-log "merge"
+	fs.writeFileSync(process.argv[1], JSON.stringify(all, null, 2) + "\n");' "$OUT/results-algo.json" ${algo[@]+"${algo[@]}"}
 {
 	echo "<!-- written by bench/run.sh on $(date -u +%Y-%m-%dT%H:%MZ): REPS=$REPS MODEL_REPS=$MODEL_REPS -->"
 	bin/wasmnn bench --native=false --filter "$ALL" --merge "$(IFS=,; echo "${merge[*]}")" --json "$OUT/results.json"
