@@ -54,8 +54,10 @@ test-browser: build wasm node_modules/.package-lock.json
 
 test: vet test-go test-node test-browser
 
-bench: build wasm
-	./bin/wasmnn bench --wasm $(WASM) --json bench/results.json
+# bench runs the whole suite side by side (native, wazero, Node, Chromium,
+# TensorFlow.js and ONNX Runtime Web); see docs/BENCHMARKS.md and bench/run.sh.
+bench: build wasm node_modules/.package-lock.json
+	bash bench/run.sh
 
 # fuzz runs every fuzz target for FUZZTIME each (default 30s; see scripts/fuzz.sh).
 fuzz: wasm
