@@ -10,7 +10,8 @@ class WorkerEngine {
     this.pending = new Map();
     this.next = 1;
     this.failure = null;
-    this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    // The worker sees the page's query (e.g. ?simd=0) as its own location.search.
+    this.worker = new Worker(new URL(`./worker.js${location.search}`, import.meta.url), { type: 'module' });
     this.worker.onmessage = (e) => {
       const { id, progress, result, error } = e.data;
       const p = this.pending.get(id);

@@ -30,7 +30,9 @@ function start() {
         }
       }
       // lib/ mirrors the js/ package: wasmnn.js finds dist/wasmnn.wasm itself.
-      await wasmnn.init();
+      // ?simd=0 in the page URL forces the pure-Go kernels.
+      const query = new URLSearchParams(globalThis.location ? globalThis.location.search : '');
+      await wasmnn.init({ simd: query.get('simd') !== '0' });
     })();
     starting.catch(() => { starting = null; });
   }

@@ -139,3 +139,25 @@ test('the page works without the worker (?worker=0)', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the SIMD fallback (?simd=0) gives the same logits bit for bit', async () => {
+  const logits = async (query) => {
+    const { page, errors } = await openDigits(query);
+    const res = await page.evaluate(async () => {
+      const all = await window.wasmnnDemo.heldout();
+      const preds = await window.wasmnnDemo.predictDigits(all.filter((_, i) => i % 20 === 0).map((d) => d.digit));
+      return preds.map((p) => Array.from(new Uint32Array(Float32Array.from(p.logits).buffer)));
+    });
+    await page.waitForFunction(() => /SIMD: (on|off)/.test(document.querySelector('#backend').textContent));
+    const badge = await page.textContent('#backend');
+    assert.deepEqual(errors, []);
+    await page.close();
+    return { res, badge };
+  };
+  const on = await logits('');
+  const off = await logits('?simd=0');
+  assert.match(on.badge, /SIMD: on/, 'Chromium has WebAssembly SIMD: the kernels should be on by default');
+  assert.match(off.badge, /SIMD: off/);
+  assert.equal(on.res.length, 10);
+  assert.deepEqual(off.res, on.res);
+});
