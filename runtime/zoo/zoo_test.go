@@ -145,3 +145,36 @@ func TestSameSeedSameWeights(t *testing.T) {
 		t.Fatal("different seeds gave the same file")
 	}
 }
+
+// TestSteadyStateRunAllocatesNothing runs whole networks (every conv
+// algorithm the planner picks for them: im2col, Winograd, direct) through
+// RunInto on one thread and requires zero allocations per run.
+func TestSteadyStateRunAllocatesNothing(t *testing.T) {
+	for _, name := range []string{"resnet18", "googlenet", "lenet5"} {
+		t.Run(name, func(t *testing.T) {
+			m, err := zoo.Build(name, zoo.Config{Seed: 1, InputSize: reduced[name]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess, err := runtime.NewSession(m, runtime.Options{Threads: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := map[string]*ops.Tensor{}
+			for _, vi := range sess.Inputs() {
+				in[vi.Name], _ = ops.NewTensor(vi.Shape...)
+			}
+			out := map[string]*ops.Tensor{}
+			for _, vi := range sess.Outputs() {
+				out[vi.Name], _ = ops.NewTensor(vi.Shape...)
+			}
+			ctx := context.Background()
+			if err := sess.RunInto(ctx, in, out); err != nil {
+				t.Fatal(err)
+			}
+			if n := testing.AllocsPerRun(3, func() { _ = sess.RunInto(ctx, in, out) }); n != 0 {
+				t.Errorf("%v allocations per run", n)
+			}
+		})
+	}
+}
