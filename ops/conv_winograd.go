@@ -1,5 +1,7 @@
 package ops
 
+import "math"
+
 // Winograd minimal filtering F(m×m, 3×3) for 3x3 stride-1 convolutions, and
 // the tiled transform-GEMM engine it shares with the FFT convolution.
 //
@@ -46,25 +48,33 @@ const (
 	AlgoWinograd4 ConvAlgo = "winograd4" // Winograd F(4x4,3x3) (F(4,3) in 1D): same conditions as winograd2
 )
 
-// WinogradKernels replace the arithmetic of the 2D Winograd F(4x4, 3x3)
-// transforms, four tiles at a time (lane l of each group of four values
-// belongs to the l-th tile), installed by SetWinogradKernels. To keep results
+// WinogradKernels replace the 2D Winograd F(4x4, 3x3) transforms, four
+// tiles at a time (lane l of each group of four values belongs to the l-th
+// tile), installed by SetWinogradKernels. Each tile l has its own source or
+// destination: src[l] or dst[l] with a row stride row[l] and a channel
+// stride ch[l] (in floats), so the kernels read patches straight from the
+// input and write tiles straight into the output. To keep results
 // bit-identical they must compute exactly what the pure-Go transforms do,
 // operation for operation.
 //
-// In4(d, v, n, stride): for each of n groups g (input channels), d holds four
-// 6×6 input patches, element (r, j) of tile l at d[g*144+(r*6+j)*4+l]; the
+// In4(src, row, ch, v, n, stride): for each of n groups g (input channels),
+// element (r, j) of tile l's 6×6 patch is src[l][g*ch[l]+r*row[l]+j]; the
 // kernel stores the transformed patch Bᵀ x B, position p = i*6+j, at
-// v[p*stride+g*4+l]. len(d) == n*144, len(v) == 35*stride+n*4.
+// v[p*stride+g*4+l]. len(src[l]) >= (n-1)*ch[l]+5*row[l]+6 and
+// len(v) == 35*stride+n*4.
 //
-// Out4(y, stride, ldy, o, n, bias): for each of n groups g (output channels),
-// the 36 products of four tiles are y[p*stride+g*ldy+l]; the kernel computes
-// the 4×4 output tiles Aᵀ m A, adds bias[g] (bias may be nil) and stores
-// them tile-major: element (r, c) of tile l at o[g*64+l*16+r*4+c].
-// len(y) == 35*stride+(n-1)*ldy+4, len(o) == n*64, len(bias) == n if set.
+// Out4(y, stride, ldy, dst, row, ch, n, bias, clip, lo, hi): for each of n
+// groups g (output channels), the 36 products of four tiles are
+// y[p*stride+g*ldy+l]; the kernel computes the 4×4 output tiles Aᵀ m A,
+// adds bias[g] (bias may be nil), then if clip replaces each value v by lo
+// if v < lo and by hi if v > hi (both tests on the original v), and stores
+// element (r, c) of tile l at dst[l][g*ch[l]+r*row[l]+c].
+// len(y) == 35*stride+(n-1)*ldy+4, len(dst[l]) >= (n-1)*ch[l]+3*row[l]+4,
+// len(bias) == n if set. The destinations of different tiles do not
+// overlap, except for tiles whose results are dropped.
 type WinogradKernels struct {
-	In4  func(d, v []float32, n, stride int)
-	Out4 func(y []float32, stride, ldy int, o []float32, n int, bias []float32)
+	In4  func(src [4][]float32, row, ch [4]int, v []float32, n, stride int)
+	Out4 func(y []float32, stride, ldy int, dst [4][]float32, row, ch [4]int, n int, bias []float32, clip bool, lo, hi float32)
 }
 
 // winoKernels are the installed WinogradKernels (zero: pure Go).
@@ -82,13 +92,12 @@ func SetWinogradKernels(k WinogradKernels) {
 	winoKernels = k
 }
 
-// wino4Chunk is the number of input channels gathered per In4 call, and
-// wino4Scratch the per-goroutine scratch of the WinogradKernels path: the
-// gathered patches of wino4Chunk channels or the output tiles of gemmMC
-// channels.
+// wino4Chunk is the number of input channels per In4 call, and
+// wino4Scratch the per-goroutine scratch of the WinogradKernels path: a
+// zero patch, or the border output tiles of four tiles of gemmMC channels.
 const (
 	wino4Chunk   = 64
-	wino4Scratch = max(wino4Chunk*144, gemmMC*64)
+	wino4Scratch = max(36, gemmMC*64)
 )
 
 // winogradApplies reports whether the Winograd algorithms handle g: groups
@@ -124,6 +133,7 @@ type xformGemm struct {
 	extra      int             // transform scratch per goroutine
 	slot       int             // vLen + yLen + extra
 	wk         WinogradKernels // transform kernels (2D F(4x4, 3x3) only), set at setup
+	stage      int             // zero-padded input copy in the workspace (with wk), after the slots
 }
 
 // xformSlotBudget bounds the V and Y scratch of one goroutine (float32
@@ -168,7 +178,10 @@ func (e *xformGemm) blocks(tbMax int) {
 func (e *xformGemm) units() int { return e.nblk * e.nrb }
 
 // wsLen returns the workspace of a Forward: one slot per goroutine.
-func (e *xformGemm) wsLen() int { return min(MaxThreads, e.units()) * e.slot }
+func (e *xformGemm) wsLen() int { return e.slotsLen() + e.stage }
+
+// slotsLen returns the part of the workspace taken by the slots.
+func (e *xformGemm) slotsLen() int { return min(MaxThreads, e.units()) * e.slot }
 
 // aOff returns the offset of element (i, kk) of one A operand in the packA
 // layout.
@@ -189,6 +202,11 @@ func (e *xformGemm) vOff(kk, t int) int {
 
 // forwardXform runs the Winograd or FFT convolution.
 func (c *Conv) forwardXform(dst, x, ws []float32, threads int) {
+	if e := &c.xf; e.stage > 0 {
+		xp := ws[e.slotsLen() : e.slotsLen()+e.stage]
+		c.winoStage(xp, x)
+		x = xp
+	}
 	units := c.xf.units()
 	if threads <= 1 || units == 1 {
 		c.xformUnits(dst, x, ws, 0, 0, units)
@@ -278,6 +296,7 @@ type winoGeom struct {
 	mh, ah int // outputs and input rows per tile along H: m and m+2, or 1 and 1
 	aw     int // input columns per tile: m+2
 	th, tw int // tiles per image along H and W
+	hp, wp int // rows and columns of the zero-padded input copy (WinogradKernels path)
 }
 
 // winogradSetup transforms the weights (U = G g Gᵀ, in float64) into the
@@ -298,48 +317,86 @@ func (c *Conv) winogradSetup(w []float32, m int) {
 		e.wk = winoKernels
 	}
 	e.init(npos, g.M, g.C, g.N*wg.th*wg.tw, extra)
-	gm := winoG2
+	if extra > 0 {
+		// The kernels read every patch from a zero-padded copy of the
+		// input that covers all tiles.
+		c.wino.hp, c.wino.wp = wg.th*4+2, wg.tw*4+2
+		e.stage = g.N * g.C * c.wino.hp * c.wino.wp
+	}
+	// G = diag(1/s) H with H integer (winoH2, winoH4): U = (H g Hᵀ) / (s_i s_j),
+	// the integer part exact in float64 for all but extreme weights, then one
+	// product by the float64 reciprocal and one rounding to float32 per value.
+	sc := &winoS2
 	if m == 4 {
-		gm = winoG4
+		sc = &winoS4
 	}
 	alpha := m + 2
-	var u [36]float64
-	for mo := 0; mo < g.M; mo++ {
-		for ci := 0; ci < g.C; ci++ {
-			k := w[(mo*g.C+ci)*g.Kernel.H*3:]
-			if wg.twoD {
-				// t = G g (α×3), then u = t Gᵀ (α×α).
-				var t [6][3]float64
-				for i := 0; i < alpha; i++ {
-					for j := 0; j < 3; j++ {
-						s := 0.0
-						for r := 0; r < 3; r++ {
-							s += float64(gm[i][r] * float64(k[r*3+j]))
+	var inv [36]float64 // 1/(s_i s_j), or 1/s_j in 1D
+	for p := 0; p < npos; p++ {
+		d := sc[p%wg.aw]
+		if wg.twoD {
+			d = float64(sc[p/wg.aw] * sc[p%wg.aw])
+		}
+		inv[p] = 1 / d
+	}
+	// Transform winoSetupChunk channels of a row panel into tmp (position
+	// major, each position's values in packA order), then copy each
+	// position's run into its operand.
+	kh := g.Kernel.H
+	tmp := make([]float32, npos*gemmMR*winoSetupChunk)
+	run := gemmMR * winoSetupChunk
+	var u [38]float64
+	var t [3][6]float64
+	for mo0 := 0; mo0 < g.M; mo0 += gemmMR {
+		for ci0 := 0; ci0 < g.C; {
+			k0 := ci0 / gemmKC * gemmKC
+			kcb := min(gemmKC, g.C-k0)
+			ncc := min(winoSetupChunk, k0+kcb-ci0)
+			if mo0+gemmMR > g.M {
+				clear(tmp)
+			}
+			for r := 0; r < gemmMR && mo0+r < g.M; r++ {
+				for cc := 0; cc < ncc; cc++ {
+					i0 := ((mo0+r)*g.C + ci0 + cc) * kh * 3
+					k := w[i0 : i0+kh*3]
+					if wg.twoD {
+						// t = H g (α×3) column by column, then u = t Hᵀ row
+						// by row (each row written 6 wide, the next one
+						// overwriting the padding of F(2,3)'s rows of 4).
+						for j := 0; j < 3; j++ {
+							if m == 4 {
+								winoH4(&t[j], float64(k[j]), float64(k[3+j]), float64(k[6+j]))
+							} else {
+								winoH2(&t[j], float64(k[j]), float64(k[3+j]), float64(k[6+j]))
+							}
 						}
-						t[i][j] = s
-					}
-				}
-				for i := 0; i < alpha; i++ {
-					for j := 0; j < alpha; j++ {
-						s := 0.0
-						for r := 0; r < 3; r++ {
-							s += float64(t[i][r] * gm[j][r])
+						for i := 0; i < alpha; i++ {
+							row := (*[6]float64)(u[i*alpha : i*alpha+6])
+							if m == 4 {
+								winoH4(row, t[0][i], t[1][i], t[2][i])
+							} else {
+								winoH2(row, t[0][i], t[1][i], t[2][i])
+							}
 						}
-						u[i*alpha+j] = s
+					} else {
+						row := (*[6]float64)(u[:6])
+						if m == 4 {
+							winoH4(row, float64(k[0]), float64(k[1]), float64(k[2]))
+						} else {
+							winoH2(row, float64(k[0]), float64(k[1]), float64(k[2]))
+						}
 					}
-				}
-			} else {
-				for i := 0; i < alpha; i++ {
-					s := 0.0
-					for r := 0; r < 3; r++ {
-						s += float64(gm[i][r] * float64(k[r]))
+					q := cc*gemmMR + r
+					for p := 0; p < npos; p++ {
+						tmp[p*run+q] = float32(u[p] * inv[p])
 					}
-					u[i] = s
 				}
 			}
+			base := k0*e.mp + mo0*kcb + (ci0-k0)*gemmMR
 			for p := 0; p < npos; p++ {
-				e.a[p*e.alen+e.aOff(mo, ci)] = float32(u[p])
+				copy(e.a[p*e.alen+base:p*e.alen+base+ncc*gemmMR], tmp[p*run:p*run+ncc*gemmMR])
 			}
+			ci0 += ncc
 		}
 	}
 	c.wsLen = e.wsLen()
@@ -358,6 +415,33 @@ var (
 	}
 )
 
+// winoS2 and winoS4 are the divisors s of G = diag(1/s) H for F(2,3) and
+// F(4,3), H being the integer matrices of winoH2 and winoH4.
+var (
+	winoS2 = [6]float64{1, 2, 2, 1, 1, 1}
+	winoS4 = [6]float64{4, 6, 6, 24, 24, 1}
+)
+
+// winoSetupChunk is the number of input channels winogradSetup transforms
+// per batch.
+const winoSetupChunk = 64
+
+// winoH2 sets o to H·(a, b, c) for F(2,3): rows (1 0 0), (1 1 1),
+// (1 -1 1), (0 0 1).
+func winoH2(o *[6]float64, a, b, c float64) {
+	s := a + c
+	o[0], o[1], o[2], o[3] = a, s+b, s-b, c
+}
+
+// winoH4 sets o to H·(a, b, c) for F(4,3): rows (1 0 0), (-1 -1 -1),
+// (-1 1 -1), (1 2 4), (1 -2 4), (0 0 1).
+func winoH4(o *[6]float64, a, b, c float64) {
+	s := a + c
+	t := a + float64(4*c)
+	b2 := float64(2 * b)
+	o[0], o[1], o[2], o[3], o[4], o[5] = a, -(s + b), b-s, t+b2, t-b2, c
+}
+
 // winoTile returns the image and the first input row and column (in
 // unpadded coordinates) of tile t.
 func (c *Conv) winoTile(t int) (n, iy0, ix0 int) {
@@ -373,93 +457,131 @@ func (c *Conv) wino4Fast(extra []float32) bool {
 	return c.algo != AlgoFFT && c.xf.wk.In4 != nil && len(extra) >= wino4Scratch
 }
 
-// winoIn4Fast is winoIn for 2D F(4x4, 3x3) with WinogradKernels.In4: it
-// gathers the patches of four tiles (zero for tiles past nt) lane-interleaved
-// into d, up to wino4Chunk channels of one K block at a time, and lets In4
-// transform and store them.
-func (c *Conv) winoIn4Fast(v, x []float32, t0, nt int, d []float32) {
+// winoStage copies x into xp, the zero-padded input of the WinogradKernels
+// path: wino.hp × wino.wp planes holding the input at (PadHead.H,
+// PadHead.W), zero around it, so that every tile's patch lies inside.
+func (c *Conv) winoStage(xp, x []float32) {
+	g := &c.g
+	hp, wp := c.wino.hp, c.wino.wp
+	inW, inH := g.In.W, g.In.H
+	ph, pw := g.PadHead.H, g.PadHead.W
+	rows, cols := min(inH, hp-ph), min(inW, wp-pw)
+	for pl := 0; pl < g.N*g.C; pl++ {
+		dp := xp[pl*hp*wp : (pl+1)*hp*wp]
+		xc := x[pl*inH*inW : (pl+1)*inH*inW]
+		clear(dp[:ph*wp])
+		for r := 0; r < rows; r++ {
+			dr := dp[(ph+r)*wp : (ph+r+1)*wp]
+			clear(dr[:pw])
+			copy(dr[pw:pw+cols], xc[r*inW:r*inW+cols])
+			clear(dr[pw+cols:])
+		}
+		clear(dp[(ph+rows)*wp:])
+	}
+}
+
+// winoIn4Fast is winoIn for 2D F(4x4, 3x3) with WinogradKernels.In4, four
+// tiles and up to wino4Chunk channels of one K block per call: In4 reads
+// the patches from xp, the zero-padded input copy (winoStage); tiles past
+// nt read a zero patch in d.
+func (c *Conv) winoIn4Fast(v, xp []float32, t0, nt int, d []float32) {
 	g := &c.g
 	e := &c.xf
-	plane := g.In.H * g.In.W
-	inW, inH := g.In.W, g.In.H
+	wg := &c.wino
+	plane := wg.hp * wg.wp
+	per := wg.th * wg.tw
 	vp := e.k * e.tb
+	zero := d[:36]
+	clear(zero)
 	for tt0 := 0; tt0 < nt; tt0 += gemmNR {
-		var img, iy0, ix0 [4]int
+		var base [4]int
 		lanes := min(4, nt-tt0)
 		for l := 0; l < lanes; l++ {
-			img[l], iy0[l], ix0[l] = c.winoTile(t0 + tt0 + l)
+			n, t := (t0+tt0+l)/per, (t0+tt0+l)%per
+			base[l] = n*g.C*plane + t/wg.tw*4*wg.wp + t%wg.tw*4
 		}
 		for ci0 := 0; ci0 < g.C; {
 			nc := min(wino4Chunk, g.C-ci0, (ci0/gemmKC+1)*gemmKC-ci0)
-			for cc := 0; cc < nc; cc++ {
-				dd := d[cc*144 : (cc+1)*144]
-				for l := 0; l < 4; l++ {
-					if l >= lanes {
-						for q := 0; q < 36; q++ {
-							dd[q*4+l] = 0
-						}
-						continue
-					}
-					xc := x[(img[l]*g.C+ci0+cc)*plane : (img[l]*g.C+ci0+cc+1)*plane]
-					inside := ix0[l] >= 0 && ix0[l]+6 <= inW
-					for r := 0; r < 6; r++ {
-						row := dd[r*24+l : r*24+l+21]
-						iy := iy0[l] + r
-						if iy < 0 || iy >= inH {
-							row[0], row[4], row[8], row[12], row[16], row[20] = 0, 0, 0, 0, 0, 0
-							continue
-						}
-						xr := xc[iy*inW : (iy+1)*inW]
-						if inside {
-							s := xr[ix0[l] : ix0[l]+6]
-							row[0], row[4], row[8], row[12], row[16], row[20] = s[0], s[1], s[2], s[3], s[4], s[5]
-							continue
-						}
-						for j := 0; j < 6; j++ {
-							if ix := ix0[l] + j; ix >= 0 && ix < inW {
-								row[4*j] = xr[ix]
-							} else {
-								row[4*j] = 0
-							}
-						}
-					}
+			var src [4][]float32
+			var row, ch [4]int
+			for l := 0; l < 4; l++ {
+				if l >= lanes {
+					src[l] = zero
+					continue
 				}
+				src[l] = xp[base[l]+ci0*plane:]
+				row[l], ch[l] = wg.wp, plane
 			}
 			off := e.vOff(ci0, tt0)
-			e.wk.In4(d[:nc*144], v[off:off+35*vp+nc*4], nc, vp)
+			e.wk.In4(src, row, ch, v[off:off+35*vp+nc*4], nc, vp)
 			ci0 += nc
 		}
 	}
 }
 
 // winoOut4Fast is winoOut for 2D F(4x4, 3x3) with WinogradKernels.Out4,
-// which inverse-transforms four tiles of all rows [r0, r1) and adds the bias;
-// the tiles are then copied into dst and the activation applied.
+// which inverse-transforms four tiles of all rows [r0, r1), adds the bias
+// and applies ReLU or Clip, writing tiles inside the output straight into
+// dst; border tiles go to o and are copied into dst here. Other
+// activations are applied afterwards.
 func (c *Conv) winoOut4Fast(dst, y []float32, t0, nt, r0, r1 int, o []float32) {
 	g := &c.g
 	e := &c.xf
 	wg := &c.wino
 	oplane := g.Out.H * g.Out.W
+	outW := g.Out.W
 	yp := e.rb * e.tb
 	rows := r1 - r0
 	var bias []float32
 	if c.bias != nil {
 		bias = c.bias[r0:r1]
 	}
-	o = o[:rows*64]
+	clip, lo, hi := false, float32(0), float32(0)
+	switch {
+	case c.act.Kind == ActReLU:
+		clip, hi = true, float32(math.Inf(1))
+	case c.act.Kind == ActClip && !(c.act.Alpha > c.act.Beta):
+		clip, lo, hi = true, c.act.Alpha, c.act.Beta
+	}
+	after := !clip && c.act.Kind != ActNone
+	per := wg.th * wg.tw
 	for tt0 := 0; tt0 < nt; tt0 += gemmNR {
-		e.wk.Out4(y[tt0:tt0+35*yp+(rows-1)*e.tb+4], yp, e.tb, o, rows, bias)
+		var dsts [4][]float32
+		var row, ch, base [4]int
+		var full [4]bool
+		var oy0, ox0 [4]int
+		for l := 0; l < 4; l++ {
+			if tt0+l < nt {
+				n, t := (t0+tt0+l)/per, (t0+tt0+l)%per
+				oy0[l], ox0[l] = t/wg.tw*4, t%wg.tw*4
+				base[l] = (n*g.M+r0)*oplane + oy0[l]*outW + ox0[l]
+				full[l] = oy0[l]+4 <= g.Out.H && ox0[l]+4 <= outW
+			}
+			if full[l] {
+				dsts[l], row[l], ch[l] = dst[base[l]:], outW, oplane
+			} else {
+				dsts[l], row[l], ch[l] = o[l*rows*16:(l+1)*rows*16], 4, 16
+			}
+		}
+		e.wk.Out4(y[tt0:tt0+35*yp+(rows-1)*e.tb+4], yp, e.tb, dsts, row, ch, rows, bias, clip, lo, hi)
 		for l := 0; l < 4 && tt0+l < nt; l++ {
-			n, t := (t0+tt0+l)/(wg.th*wg.tw), (t0+tt0+l)%(wg.th*wg.tw)
-			oy0, ox0 := t/wg.tw*4, t%wg.tw*4
-			nr, cols := min(4, g.Out.H-oy0), min(4, g.Out.W-ox0)
-			for mo := r0; mo < r1; mo++ {
-				src := o[(mo-r0)*64+l*16 : (mo-r0)*64+l*16+16]
-				out := dst[(n*g.M+mo)*oplane:]
+			if full[l] && !after {
+				continue
+			}
+			nr, cols := min(4, g.Out.H-oy0[l]), min(4, outW-ox0[l])
+			for mo := 0; mo < rows; mo++ {
+				out := dst[base[l]+mo*oplane:]
 				for r := 0; r < nr; r++ {
-					seg := out[(oy0+r)*g.Out.W+ox0 : (oy0+r)*g.Out.W+ox0+cols]
-					copy(seg, src[r*4:r*4+cols])
-					c.act.Apply(seg)
+					seg := out[r*outW : r*outW+cols]
+					if !full[l] {
+						src := o[l*rows*16+mo*16+r*4 : l*rows*16+mo*16+r*4+cols]
+						for j, v := range src {
+							seg[j] = v
+						}
+					}
+					if after {
+						c.act.Apply(seg)
+					}
 				}
 			}
 		}

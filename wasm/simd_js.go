@@ -31,18 +31,21 @@ func simdAvailable() int32
 func simdGemm(a, b, c, kc, m, n, ldc, flags, bias uint32)
 
 // simdWino4In is the kernel module's wino4_in (see ops.WinogradKernels):
-// addresses of the gathered patches and of V, the number of channel groups
-// and V's position stride in floats.
+// the address of V, the number of channel groups and V's position stride
+// in floats, then per tile the patch address and its row and channel
+// strides in floats.
 //
 //go:wasmimport wasmnn_simd wino4_in
-func simdWino4In(d, v, n, stride uint32)
+func simdWino4In(v, n, stride, p0, row0, ch0, p1, row1, ch1, p2, row2, ch2, p3, row3, ch3 uint32)
 
-// simdWino4Out is the kernel module's wino4_out: address of Y, its position
-// stride and row stride in floats, the output address, the number of rows
-// and the bias address (0: none).
+// simdWino4Out is the kernel module's wino4_out: the address of Y, its
+// position stride and row stride in floats, the number of rows, the bias
+// address (0: none), flags (1: clip) and the bits of the float32 bounds,
+// then per tile the output address and its row and channel strides in
+// floats.
 //
 //go:wasmimport wasmnn_simd wino4_out
-func simdWino4Out(y, stride, ldy, o, n, bias uint32)
+func simdWino4Out(y, stride, ldy, n, bias, flags, lo, hi, p0, row0, ch0, p1, row1, ch1, p2, row2, ch2, p3, row3, ch3 uint32)
 
 // simdMaxPool is the kernel module's maxpool (see simd.MaxPoolRef and
 // ops.PoolMaxKernel): the output and input addresses, then n, rows and the
@@ -106,35 +109,55 @@ func gemmSIMD(a, b, c []float32, kc, m, n, ldc int, load bool, bias []float32) {
 	runtime.KeepAlive(bias)
 }
 
-// wino4InSIMD is WinogradKernels.In4 on the generated kernel.
-func wino4InSIMD(d, v []float32, n, stride int) {
+// wino4InSIMD is WinogradKernels.In4 on the generated kernel. It checks
+// every tile's patches lie inside its slice, since the kernel reads memory
+// unchecked.
+func wino4InSIMD(src [4][]float32, row, ch [4]int, v []float32, n, stride int) {
 	if n <= 0 {
 		return
 	}
-	if stride < 0 || len(d) < n*144 || len(v) < 35*stride+n*4 {
-		panic(fmt.Sprintf("wasmnn: SIMD wino4_in: bad arguments n %d stride %d, len(d) %d len(v) %d", n, stride, len(d), len(v)))
+	bad := stride < 0 || len(v) < 35*stride+n*4
+	for l := range src {
+		bad = bad || row[l] < 0 || ch[l] < 0 || len(src[l]) < (n-1)*ch[l]+5*row[l]+6
 	}
-	simdWino4In(addr(d), addr(v), uint32(n), uint32(stride))
-	runtime.KeepAlive(d)
+	if bad {
+		panic(fmt.Sprintf("wasmnn: SIMD wino4_in: bad arguments n %d stride %d row %v ch %v, len(v) %d len(src) %d %d %d %d",
+			n, stride, row, ch, len(v), len(src[0]), len(src[1]), len(src[2]), len(src[3])))
+	}
+	simdWino4In(addr(v), uint32(n), uint32(stride),
+		addr(src[0]), uint32(row[0]), uint32(ch[0]), addr(src[1]), uint32(row[1]), uint32(ch[1]),
+		addr(src[2]), uint32(row[2]), uint32(ch[2]), addr(src[3]), uint32(row[3]), uint32(ch[3]))
+	runtime.KeepAlive(src)
 	runtime.KeepAlive(v)
 }
 
-// wino4OutSIMD is WinogradKernels.Out4 on the generated kernel.
-func wino4OutSIMD(y []float32, stride, ldy int, o []float32, n int, bias []float32) {
+// wino4OutSIMD is WinogradKernels.Out4 on the generated kernel. It checks
+// every tile's outputs lie inside its slice, since the kernel writes
+// memory unchecked.
+func wino4OutSIMD(y []float32, stride, ldy int, dst [4][]float32, row, ch [4]int, n int, bias []float32, clip bool, lo, hi float32) {
 	if n <= 0 {
 		return
 	}
-	if stride < 0 || ldy < 0 || len(y) < 35*stride+(n-1)*ldy+4 || len(o) < n*64 || bias != nil && len(bias) < n {
-		panic(fmt.Sprintf("wasmnn: SIMD wino4_out: bad arguments stride %d ldy %d n %d, len(y) %d len(o) %d len(bias) %d",
-			stride, ldy, n, len(y), len(o), len(bias)))
+	bad := stride < 0 || ldy < 0 || len(y) < 35*stride+(n-1)*ldy+4 || bias != nil && len(bias) < n
+	for l := range dst {
+		bad = bad || row[l] < 0 || ch[l] < 0 || len(dst[l]) < (n-1)*ch[l]+3*row[l]+4
 	}
-	var pbias uint32
+	if bad {
+		panic(fmt.Sprintf("wasmnn: SIMD wino4_out: bad arguments stride %d ldy %d n %d row %v ch %v, len(y) %d len(bias) %d len(dst) %d %d %d %d",
+			stride, ldy, n, row, ch, len(y), len(bias), len(dst[0]), len(dst[1]), len(dst[2]), len(dst[3])))
+	}
+	var pbias, flags uint32
 	if bias != nil {
 		pbias = addr(bias)
 	}
-	simdWino4Out(addr(y), uint32(stride), uint32(ldy), addr(o), uint32(n), pbias)
+	if clip {
+		flags = 1
+	}
+	simdWino4Out(addr(y), uint32(stride), uint32(ldy), uint32(n), pbias, flags, math.Float32bits(lo), math.Float32bits(hi),
+		addr(dst[0]), uint32(row[0]), uint32(ch[0]), addr(dst[1]), uint32(row[1]), uint32(ch[1]),
+		addr(dst[2]), uint32(row[2]), uint32(ch[2]), addr(dst[3]), uint32(row[3]), uint32(ch[3]))
 	runtime.KeepAlive(y)
-	runtime.KeepAlive(o)
+	runtime.KeepAlive(dst)
 	runtime.KeepAlive(bias)
 }
 

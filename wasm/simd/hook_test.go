@@ -30,19 +30,29 @@ func refKernel(t *testing.T, calls *int) ops.GemmKernel {
 // check the slice lengths ops.WinogradKernels documents, and count calls.
 func refWino(t *testing.T, calls *int) ops.WinogradKernels {
 	return ops.WinogradKernels{
-		In4: func(d, v []float32, n, stride int) {
+		In4: func(src [4][]float32, row, ch [4]int, v []float32, n, stride int) {
 			*calls++
-			if len(d) != n*144 || len(v) != 35*stride+n*4 {
-				t.Fatalf("In4 called with n %d stride %d: len(d) %d len(v) %d", n, stride, len(d), len(v))
+			for l := range src {
+				if len(src[l]) < (n-1)*ch[l]+5*row[l]+6 {
+					t.Fatalf("In4 called with n %d row %v ch %v: len(src[%d]) %d", n, row, ch, l, len(src[l]))
+				}
 			}
-			Wino4InRef(d, v, n, stride)
+			if len(v) != 35*stride+n*4 {
+				t.Fatalf("In4 called with n %d stride %d: len(v) %d", n, stride, len(v))
+			}
+			Wino4InRef(src, row, ch, v, n, stride)
 		},
-		Out4: func(y []float32, stride, ldy int, o []float32, n int, bias []float32) {
+		Out4: func(y []float32, stride, ldy int, dst [4][]float32, row, ch [4]int, n int, bias []float32, clip bool, lo, hi float32) {
 			*calls++
-			if len(y) != 35*stride+(n-1)*ldy+4 || len(o) != n*64 || bias != nil && len(bias) != n {
-				t.Fatalf("Out4 called with stride %d ldy %d n %d: len(y) %d len(o) %d len(bias) %d", stride, ldy, n, len(y), len(o), len(bias))
+			for l := range dst {
+				if len(dst[l]) < (n-1)*ch[l]+3*row[l]+4 {
+					t.Fatalf("Out4 called with n %d row %v ch %v: len(dst[%d]) %d", n, row, ch, l, len(dst[l]))
+				}
 			}
-			Wino4OutRef(y, stride, ldy, o, n, bias)
+			if len(y) != 35*stride+(n-1)*ldy+4 || bias != nil && len(bias) != n {
+				t.Fatalf("Out4 called with stride %d ldy %d n %d: len(y) %d len(bias) %d", stride, ldy, n, len(y), len(bias))
+			}
+			Wino4OutRef(y, stride, ldy, dst, row, ch, n, bias, clip, lo, hi)
 		},
 	}
 }
@@ -135,6 +145,8 @@ func TestHookConv(t *testing.T) {
 		{in: []int{1, 260, 6, 6}, w: []int{8, 260, 3, 3}, pad: 1, algo: ops.AlgoWinograd4},
 		{in: []int{3, 70, 9, 15}, w: []int{130, 70, 3, 3}, pad: 0, algo: ops.AlgoWinograd4, act: ops.ReLU6},
 		{in: []int{1, 3, 4, 4}, w: []int{5, 3, 3, 3}, pad: 2, algo: ops.AlgoWinograd4},
+		{in: []int{1, 20, 22, 18}, w: []int{9, 20, 3, 3}, pad: 1, algo: ops.AlgoWinograd4, act: ops.Activation{Kind: ops.ActSigmoid}},
+		{in: []int{2, 8, 16, 16}, w: []int{6, 8, 3, 3}, pad: 1, algo: ops.AlgoWinograd4, act: ops.Activation{Kind: ops.ActClip, Alpha: -0.2, Beta: 0.3}},
 		{in: []int{1, 4, 20, 20}, w: []int{6, 4, 5, 5}, pad: 2, algo: ops.AlgoFFT},
 	}
 	for _, tc := range cases {
@@ -174,7 +186,9 @@ func TestHookConv(t *testing.T) {
 				t.Fatal(err)
 			}
 			ws = make([]float32, cw.WorkspaceLen())
-			clear(got)
+			for i := range got {
+				got[i] = float32(math.NaN()) // every output must be written
+			}
 			withKernel(refKernel(t, &calls), func() { cw.Forward(got, x, ws, 2) })
 			if tc.algo == ops.AlgoWinograd4 && wcalls == 0 {
 				t.Fatal("the Winograd kernels were never called")
@@ -191,6 +205,8 @@ func TestHookConv(t *testing.T) {
 					r = max(r, 0)
 				case ops.ActClip:
 					r = min(max(r, float64(tc.act.Alpha)), float64(tc.act.Beta))
+				case ops.ActSigmoid:
+					r = 1 / (1 + math.Exp(-r))
 				}
 				if math.Abs(float64(got[i])-r) > 1e-3*(1+math.Abs(r)) {
 					t.Fatalf("out[%d] = %v, float64 reference %v", i, got[i], r)

@@ -20,15 +20,17 @@
 // The kernels (exports of the module, all parameters i32, no results):
 //
 //	gemm(a, b, c, kc, m, n, ldc, flags, bias)
-//	wino4_in(d, v, n, stride)
-//	wino4_out(y, stride, ldy, o, n, bias)
+//	wino4_in(v, n, stride, p0, row0, ch0, ..., p3, row3, ch3)
+//	wino4_out(y, stride, ldy, n, bias, flags, lo, hi, p0, row0, ch0, ..., p3, row3, ch3)
 //	maxpool(dst, x, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw)
 //	depthwise(dst, x, w, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw, bias)
 //	clip(c, rows, cols, ldc, lo, hi)
 //
 // gemm sweeps the 6x8 register tiles of one packed block of ops' GEMM
 // (ops.GemmKernel); wino4_in and wino4_out are the 2D Winograd F(4x4, 3x3)
-// input and output transforms, four tiles per vector (ops.WinogradKernels);
+// input and output transforms, four tiles per vector, each tile read from
+// or written to its own strided place, the output with bias and clip
+// fused (ops.WinogradKernels);
 // maxpool sweeps the interior of 2D max pooling, four outputs per vector
 // (ops.PoolMaxKernel); depthwise the interior of one plane of a 2D
 // depthwise convolution, four outputs per vector (ops.DepthwiseKernel); clip
@@ -67,8 +69,8 @@ var Kernels = []struct {
 	Params int
 }{
 	{"gemm", 9},
-	{"wino4_in", 4},
-	{"wino4_out", 6},
+	{"wino4_in", 15},
+	{"wino4_out", 20},
 	{"maxpool", 11},
 	{"depthwise", 13},
 	{"clip", 6},

@@ -51,24 +51,58 @@ func locals(f *fn, t valType, n int) []local {
 	return l
 }
 
+// v128Load64Zero loads 8 bytes into the low half of a vector, zeroing the
+// high half.
+func (f *fn) v128Load64Zero(off uint32) *fn { return f.simd(0x5d).memarg(2, off) }
+
+// Shuffle masks of the 4×4 transposes.
+var (
+	shufLo   = [16]byte{0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23}       // a0 b0 a1 b1
+	shufHi   = [16]byte{8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31} // a2 b2 a3 b3
+	shufLo64 = [16]byte{0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23}       // a01 b01
+	shufHi64 = [16]byte{8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31} // a23 b23
+)
+
+// laneParams reads the four (address, row stride, channel stride)
+// parameter triples starting at parameter first, turning the strides from
+// floats into bytes in place.
+func laneParams(f *fn, first int) (p, row, ch [4]local) {
+	for l := 0; l < 4; l++ {
+		p[l], row[l], ch[l] = f.param(first+3*l), f.param(first+3*l+1), f.param(first+3*l+2)
+		f.get(row[l]).i32(2).i32Shl().set(row[l])
+		f.get(ch[l]).i32(2).i32Shl().set(ch[l])
+	}
+	return
+}
+
 // addWino4In adds
 //
-//	wino4_in(d, v, n, stride)
+//	wino4_in(v, n, stride, p0, row0, ch0, p1, row1, ch1, p2, row2, ch2, p3, row3, ch3)
 //
-// For each of n groups g, d holds four 6×6 input patches, lane-interleaved
-// (element (r, j) of tile l at d + 4*(g*144 + (r*6+j)*4 + l)); the kernel
-// stores the transformed patch Bᵀ x B, position p = i*6+j, at
-// v + 4*(p*stride + g*4) (stride in floats).
+// (Wino4InRef): for each of n groups g, element (r, j) of tile l's 6×6
+// patch is at pl + 4*(g*chl + r*rowl + j); the kernel stores the
+// transformed patch Bᵀ x B, position p = i*6+j, at v + 4*(p*stride + g*4)
+// (strides in floats).
 func addWino4In(m *module) {
-	f := m.newFunc("wino4_in", []valType{tI32, tI32, tI32, tI32}, nil)
-	d, v, n, stride := f.param(0), f.param(1), f.param(2), f.param(3)
-	x := locals(f, tV128, 6)
+	params := make([]valType, 15)
+	for i := range params {
+		params[i] = tI32
+	}
+	f := m.newFunc("wino4_in", params, nil)
+	v, n, stride := f.param(0), f.param(1), f.param(2)
+	p, row, ch := laneParams(f, 3)
+	x := locals(f, tV128, 36)
 	t := locals(f, tV128, 36)
 	y := locals(f, tV128, 6)
 	var tmp [4]local
 	copy(tmp[:], locals(f, tV128, 4))
+	ld := locals(f, tV128, 8)
 	c2, c4, c5 := f.local(tV128), f.local(tV128), f.local(tV128)
 	q, sb := f.local(tI32), f.local(tI32)
+	var ql [4]local
+	for l := range ql {
+		ql[l] = f.local(tI32)
+	}
 	f.splatConst(c2, 2)
 	f.splatConst(c4, 4)
 	f.splatConst(c5, 5)
@@ -76,13 +110,37 @@ func addWino4In(m *module) {
 	f.block()
 	f.get(n).i32(0).i32LeS().brIf(0)
 	f.loop()
+	// Load the patches row by row and transpose them: x[r*6+j] holds
+	// element (r, j) of the four tiles.
+	for l := 0; l < 4; l++ {
+		f.get(p[l]).set(ql[l])
+	}
+	for r := 0; r < 6; r++ {
+		for l := 0; l < 4; l++ {
+			f.get(ql[l]).v128Load(0).set(ld[l])
+			f.get(ql[l]).v128Load64Zero(16).set(ld[4+l])
+			if r < 5 {
+				f.addTo2(ql[l], row[l])
+			}
+		}
+		xr := x[6*r : 6*r+6]
+		f.get(ld[0]).get(ld[1]).i8x16Shuffle(shufLo).set(tmp[0])
+		f.get(ld[0]).get(ld[1]).i8x16Shuffle(shufHi).set(tmp[1])
+		f.get(ld[2]).get(ld[3]).i8x16Shuffle(shufLo).set(tmp[2])
+		f.get(ld[2]).get(ld[3]).i8x16Shuffle(shufHi).set(tmp[3])
+		f.get(tmp[0]).get(tmp[2]).i8x16Shuffle(shufLo64).set(xr[0])
+		f.get(tmp[0]).get(tmp[2]).i8x16Shuffle(shufHi64).set(xr[1])
+		f.get(tmp[1]).get(tmp[3]).i8x16Shuffle(shufLo64).set(xr[2])
+		f.get(tmp[1]).get(tmp[3]).i8x16Shuffle(shufHi64).set(xr[3])
+		f.get(ld[4]).get(ld[5]).i8x16Shuffle(shufLo).set(tmp[0]) // a4 b4 a5 b5
+		f.get(ld[6]).get(ld[7]).i8x16Shuffle(shufLo).set(tmp[1]) // c4 d4 c5 d5
+		f.get(tmp[0]).get(tmp[1]).i8x16Shuffle(shufLo64).set(xr[4])
+		f.get(tmp[0]).get(tmp[1]).i8x16Shuffle(shufHi64).set(xr[5])
+	}
 	// Columns: t[i*6+j] = (Bᵀ column j)_i.
 	for j := 0; j < 6; j++ {
-		for r := 0; r < 6; r++ {
-			f.get(d).v128Load(uint32(16 * (r*6 + j))).set(x[r])
-		}
 		col := []local{t[j], t[6+j], t[12+j], t[18+j], t[24+j], t[30+j]}
-		f.wino4In1D(col, x, c2, c4, c5, tmp)
+		f.wino4In1D(col, []local{x[j], x[6+j], x[12+j], x[18+j], x[24+j], x[30+j]}, c2, c4, c5, tmp)
 	}
 	// Rows, stored as they come.
 	f.get(v).set(q)
@@ -93,7 +151,9 @@ func addWino4In(m *module) {
 			f.addTo2(q, sb)
 		}
 	}
-	f.addTo(d, 576)
+	for l := 0; l < 4; l++ {
+		f.addTo2(p[l], ch[l])
+	}
 	f.addTo(v, 16)
 	f.get(n).i32(1).i32Sub().tee(n).brIf(0)
 	f.end()
@@ -103,26 +163,40 @@ func addWino4In(m *module) {
 
 // addWino4Out adds
 //
-//	wino4_out(y, stride, ldy, o, n, bias)
+//	wino4_out(y, stride, ldy, n, bias, flags, lo, hi, p0, row0, ch0, ..., p3, row3, ch3)
 //
-// For each of n groups g (output channels), the 36 products of four tiles
-// are at y + 4*(p*stride + g*ldy) (position p, four consecutive tiles); the
-// kernel computes the 4×4 output tiles Aᵀ m A, adds bias[g] when bias is not
-// 0, and stores them tile-major: element (r, c) of tile l at
-// o + 4*(g*64 + l*16 + r*4 + c).
+// (Wino4OutRef): for each of n groups g (output channels), the 36 products
+// of four tiles are at y + 4*(p*stride + g*ldy) (position p, four
+// consecutive tiles); the kernel computes the 4×4 output tiles Aᵀ m A, adds
+// bias[g] when bias is not 0, clips to [lo, hi] (float32 bits) when flags
+// has bit 0 set, and stores element (r, c) of tile l at
+// pl + 4*(g*chl + r*rowl + c).
 func addWino4Out(m *module) {
-	f := m.newFunc("wino4_out", []valType{tI32, tI32, tI32, tI32, tI32, tI32}, nil)
-	y, stride, ldy, o, n, bias := f.param(0), f.param(1), f.param(2), f.param(3), f.param(4), f.param(5)
+	params := make([]valType, 20)
+	for i := range params {
+		params[i] = tI32
+	}
+	f := m.newFunc("wino4_out", params, nil)
+	y, stride, ldy, n, bias := f.param(0), f.param(1), f.param(2), f.param(3), f.param(4)
+	flags, loBits, hiBits := f.param(5), f.param(6), f.param(7)
+	p, row, ch := laneParams(f, 8)
 	mv := locals(f, tV128, 6)
 	t := locals(f, tV128, 24)
 	ov := locals(f, tV128, 16)
 	var tmp [4]local
 	copy(tmp[:], locals(f, tV128, 4))
 	c2, c4, c8, bv := f.local(tV128), f.local(tV128), f.local(tV128), f.local(tV128)
+	vlo, vhi, cv := f.local(tV128), f.local(tV128), f.local(tV128)
 	q, sb := f.local(tI32), f.local(tI32)
+	var ql [4]local
+	for l := range ql {
+		ql[l] = f.local(tI32)
+	}
 	f.splatConst(c2, 2)
 	f.splatConst(c4, 4)
 	f.splatConst(c8, 8)
+	f.get(loBits).f32ReinterpretI32().f32x4Splat().set(vlo)
+	f.get(hiBits).f32ReinterpretI32().f32x4Splat().set(vhi)
 	f.get(stride).i32(2).i32Shl().set(sb)
 	f.get(ldy).i32(2).i32Shl().set(ldy)
 	f.block()
@@ -150,25 +224,38 @@ func addWino4Out(m *module) {
 	}
 	f.addTo(bias, 4)
 	f.end()
+	// Clip: v < lo gives lo, then v > hi (the original v) gives hi.
+	f.get(flags).i32(1).i32And().if_()
+	for k := range ov {
+		f.get(vlo).get(ov[k]).get(ov[k]).get(vlo).f32x4Lt().v128Bitselect().set(cv)
+		f.get(vhi).get(cv).get(ov[k]).get(vhi).f32x4Gt().v128Bitselect().set(ov[k])
+	}
+	f.end()
 	// Transpose each output row r (vectors ov[4r..4r+3], lanes = tiles) to
-	// tile-major rows.
-	lo := [16]byte{0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23}       // a0 b0 a1 b1
-	hi := [16]byte{8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31} // a2 b2 a3 b3
-	lo64 := [16]byte{0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23}     // a01 b01
-	hi64 := [16]byte{8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31}
+	// one vector per tile and store it in the tile's row r.
+	for l := 0; l < 4; l++ {
+		f.get(p[l]).set(ql[l])
+	}
 	t0, t1, t2, t3 := tmp[0], tmp[1], tmp[2], tmp[3]
 	for r := 0; r < 4; r++ {
 		a, b, c, d := ov[4*r], ov[4*r+1], ov[4*r+2], ov[4*r+3]
-		f.get(a).get(b).i8x16Shuffle(lo).set(t0)
-		f.get(a).get(b).i8x16Shuffle(hi).set(t1)
-		f.get(c).get(d).i8x16Shuffle(lo).set(t2)
-		f.get(c).get(d).i8x16Shuffle(hi).set(t3)
-		f.get(o).get(t0).get(t2).i8x16Shuffle(lo64).v128Store(uint32(16 * r))
-		f.get(o).get(t0).get(t2).i8x16Shuffle(hi64).v128Store(uint32(64 + 16*r))
-		f.get(o).get(t1).get(t3).i8x16Shuffle(lo64).v128Store(uint32(128 + 16*r))
-		f.get(o).get(t1).get(t3).i8x16Shuffle(hi64).v128Store(uint32(192 + 16*r))
+		f.get(a).get(b).i8x16Shuffle(shufLo).set(t0)
+		f.get(a).get(b).i8x16Shuffle(shufHi).set(t1)
+		f.get(c).get(d).i8x16Shuffle(shufLo).set(t2)
+		f.get(c).get(d).i8x16Shuffle(shufHi).set(t3)
+		f.get(ql[0]).get(t0).get(t2).i8x16Shuffle(shufLo64).v128Store(0)
+		f.get(ql[1]).get(t0).get(t2).i8x16Shuffle(shufHi64).v128Store(0)
+		f.get(ql[2]).get(t1).get(t3).i8x16Shuffle(shufLo64).v128Store(0)
+		f.get(ql[3]).get(t1).get(t3).i8x16Shuffle(shufHi64).v128Store(0)
+		if r < 3 {
+			for l := 0; l < 4; l++ {
+				f.addTo2(ql[l], row[l])
+			}
+		}
 	}
-	f.addTo(o, 256)
+	for l := 0; l < 4; l++ {
+		f.addTo2(p[l], ch[l])
+	}
 	f.addTo2(y, ldy)
 	f.get(n).i32(1).i32Sub().tee(n).brIf(0)
 	f.end()

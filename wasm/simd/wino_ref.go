@@ -1,16 +1,18 @@
 package simd
 
 // Wino4InRef is the pure-Go twin of the wino4_in kernel (the arithmetic of
-// ops' Winograd F(4x4, 3x3) input transform, four tiles at a time): for each
-// of n groups g, d[g*144+(r*6+j)*4+l] is element (r, j) of tile l's 6×6
-// patch, and the transformed patch Bᵀ x B, position p = i*6+j, goes to
-// v[p*stride+g*4+l].
-func Wino4InRef(d, v []float32, n, stride int) {
+// ops' Winograd F(4x4, 3x3) input transform, four tiles at a time; see
+// ops.WinogradKernels): for each of n groups g, element (r, j) of tile l's
+// 6×6 patch is src[l][g*ch[l]+r*row[l]+j], and the transformed patch
+// Bᵀ x B, position p = i*6+j, goes to v[p*stride+g*4+l].
+func Wino4InRef(src [4][]float32, row, ch [4]int, v []float32, n, stride int) {
 	for g := 0; g < n; g++ {
 		for l := 0; l < 4; l++ {
 			var x, t [36]float32
-			for q := range x {
-				x[q] = d[g*144+q*4+l]
+			for r := 0; r < 6; r++ {
+				for j := 0; j < 6; j++ {
+					x[r*6+j] = src[l][g*ch[l]+r*row[l]+j]
+				}
 			}
 			for j := 0; j < 6; j++ {
 				t[j], t[6+j], t[12+j], t[18+j], t[24+j], t[30+j] = wino4In(x[j], x[6+j], x[12+j], x[18+j], x[24+j], x[30+j])
@@ -27,10 +29,12 @@ func Wino4InRef(d, v []float32, n, stride int) {
 }
 
 // Wino4OutRef is the pure-Go twin of the wino4_out kernel (ops' F(4x4, 3x3)
-// output transform): for each of n groups g, the products of tile l at
-// position p are y[p*stride+g*ldy+l]; the 4×4 tile Aᵀ m A plus bias[g] (if
-// bias is not nil) goes to o[g*64+l*16+r*4+c].
-func Wino4OutRef(y []float32, stride, ldy int, o []float32, n int, bias []float32) {
+// output transform; see ops.WinogradKernels): for each of n groups g, the
+// products of tile l at position p are y[p*stride+g*ldy+l]; the 4×4 tile
+// Aᵀ m A plus bias[g] (if bias is not nil), clipped to [lo, hi] if clip
+// (v < lo gives lo, v > hi gives hi, both tests on the unclipped v), goes
+// to dst[l][g*ch[l]+r*row[l]+c].
+func Wino4OutRef(y []float32, stride, ldy int, dst [4][]float32, row, ch [4]int, n int, bias []float32, clip bool, lo, hi float32) {
 	for g := 0; g < n; g++ {
 		for l := 0; l < 4; l++ {
 			var m [36]float32
@@ -48,7 +52,17 @@ func Wino4OutRef(y []float32, stride, ldy int, o []float32, n int, bias []float3
 					if bias != nil {
 						v += bias[g]
 					}
-					o[g*64+l*16+i*4+c] = v
+					if clip {
+						u := v
+						if v < lo {
+							u = lo
+						}
+						if v > hi {
+							u = hi
+						}
+						v = u
+					}
+					dst[l][g*ch[l]+i*row[l]+c] = v
 				}
 			}
 		}
