@@ -13,7 +13,7 @@
 #
 # Environment:
 #   REPS=7          timed runs per layer case (the median is reported); WARMUP=2 untimed runs first
-#   MODEL_REPS=3    timed runs per whole-model case; MODEL_WARMUP=1
+#   MODEL_REPS=7    timed runs per whole-model case; MODEL_WARMUP=3 (V8 needs a few runs to tier up a large module)
 #   MAX_SECONDS=20  JS runners stop a case after 3 runs once it has taken this long
 #   FILTER=a,b      only the cases whose name contains one of these
 #   CHROMIUM_BENCH=0  skip the Chromium runs
@@ -24,8 +24,8 @@ cd "$(dirname "$0")/.."
 
 REPS=${REPS:-7}
 WARMUP=${WARMUP:-2}
-MODEL_REPS=${MODEL_REPS:-3}
-MODEL_WARMUP=${MODEL_WARMUP:-1}
+MODEL_REPS=${MODEL_REPS:-7}
+MODEL_WARMUP=${MODEL_WARMUP:-3}
 MAX_SECONDS=${MAX_SECONDS:-20}
 FILTER=${FILTER:-}
 CHROMIUM_BENCH=${CHROMIUM_BENCH:-1}
