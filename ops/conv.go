@@ -86,7 +86,11 @@ func ParseConvAlgo(s string) (ConvAlgo, error) {
 // 256-256@14 in 4.3 against 9.1 and 8.0. The direct threshold was 32
 // multiply-adds per output until the SIMD GEMM: VGG-16's 3x3 3-64@224
 // (27 per output) takes 110 ms direct and 18 im2col in wasm, against 25 and
-// 28 natively, so im2col now starts at 16.
+// 28 natively, so im2col now starts at 16. Likewise the output-channel
+// threshold went from 8 to 4: LeNet-5's first conv (1->6 channels, 5x5)
+// takes 0.10 ms direct and 0.05 im2col natively, 0.49 and 0.06 in wasm with
+// SIMD; with 2 output channels direct still wins (3x3 1->2 on 64x64: 20 us
+// direct, 51 im2col natively).
 func ChooseConvAlgo(g ConvGeom) ConvAlgo {
 	k := g.C / max(g.G, 1) * g.Kernel.prod()
 	switch {
@@ -96,7 +100,7 @@ func ChooseConvAlgo(g ConvGeom) ConvAlgo {
 		return AlgoWinograd4
 	case g.Kernel.prod() >= 15 && g.C >= 8 && g.M >= 8 && fftApplies(g):
 		return AlgoFFT
-	case k < 16 || g.M/max(g.G, 1) < 8 || g.Out.prod() < 4:
+	case k < 16 || g.M/max(g.G, 1) < 4 || g.Out.prod() < 4:
 		return AlgoDirect
 	}
 	return AlgoIm2col

@@ -361,7 +361,9 @@ func TestConvChooseAlgo(t *testing.T) {
 		p    ConvParams
 		want ConvAlgo
 	}{
-		{"lenet_conv1", []int{1, 1, 32, 32}, []int{6, 1, 5, 5}, ConvParams{}, AlgoDirect},
+		{"lenet_conv1", []int{1, 1, 32, 32}, []int{6, 1, 5, 5}, ConvParams{}, AlgoIm2col},
+		{"two_outputs", []int{1, 1, 64, 64}, []int{2, 1, 3, 3}, ConvParams{}, AlgoDirect},
+		{"tiny_k", []int{1, 2, 64, 64}, []int{16, 2, 1, 1}, ConvParams{}, AlgoDirect},
 		{"resnet_3x3", []int{1, 64, 56, 56}, []int{64, 64, 3, 3}, ConvParams{}, AlgoWinograd4},
 		{"resnet_3x3_512_7", []int{1, 512, 7, 7}, []int{512, 512, 3, 3}, pad2(1), AlgoWinograd4},
 		{"3x3_few_channels", []int{1, 8, 56, 56}, []int{8, 8, 3, 3}, pad2(1), AlgoIm2col},

@@ -151,11 +151,13 @@ func collect(t *testing.T, h *host.Host) {
 	}
 }
 
-// TestSoakLoadDispose loads and disposes LeNet-5 100 times: the guest must
-// hold no model afterwards and its linear memory must be back within one
-// heap granule of its size after the first cycle.
+// TestSoakLoadDispose loads and disposes LeNet-5 10 times to warm up, then
+// 100 times more: the guest must hold no model afterwards and its linear
+// memory must be back within one heap granule of its size after the warm-up
+// (the Go heap settles in the first few cycles: 6.4 MB after the first, 7.3
+// MB from the tenth to the 300th).
 func TestSoakLoadDispose(t *testing.T) {
-	const cycles = 100
+	const warmup, cycles = 10, 110
 	_, b, sess := soakModel(t)
 	in := randInputs(7, sess.Inputs())
 	want, err := sess.Run(context.Background(), in)
@@ -190,7 +192,7 @@ func TestSoakLoadDispose(t *testing.T) {
 		if _, err := gm.Run(in); err == nil || !strings.Contains(err.Error(), "not loaded") {
 			t.Fatalf("cycle %d: a run after dispose gave %v", i, err)
 		}
-		if i == 0 {
+		if i == warmup-1 {
 			baseline = h.MemorySize()
 		}
 	}
@@ -199,10 +201,10 @@ func TestSoakLoadDispose(t *testing.T) {
 		t.Fatalf("the guest holds %d models (%v) after the cycles, %d before", n, err, base)
 	}
 	final := h.MemorySize()
-	t.Logf("linear memory after the first cycle %d bytes, after %d cycles %d; JS values %d", baseline, cycles, final, h.RefCount())
+	t.Logf("linear memory after %d warm-up cycles %d bytes, after %d more %d; JS values %d", warmup, baseline, cycles-warmup, final, h.RefCount())
 	if final > baseline+heapGranule {
 		t.Errorf("linear memory grew from %d to %d bytes over %d load/dispose cycles (allowed: one %d-byte granule)",
-			baseline, final, cycles, heapGranule)
+			baseline, final, cycles-warmup, heapGranule)
 	}
 }
 
