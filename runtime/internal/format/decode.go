@@ -657,50 +657,29 @@ func (r *reader) listLen(level, minSize int, what string) (int, error) {
 	return n, nil
 }
 
-// strings reads an array of strings (nil when empty).
-func (r *reader) strings(level int) ([]string, error) {
+// array reads an array whose elements elem reads (nil when empty).
+func array[T any](r *reader, level int, elem func() (T, error)) ([]T, error) {
 	n, err := r.arrayLen(level)
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	s := make([]string, n)
+	s := make([]T, n)
 	for i := range s {
-		if s[i], err = r.str(); err != nil {
+		if s[i], err = elem(); err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)
 		}
 	}
 	return s, nil
 }
+
+// strings reads an array of strings (nil when empty).
+func (r *reader) strings(level int) ([]string, error) { return array(r, level, r.str) }
 
 // ints reads an array of integers that fit an int (nil when empty).
-func (r *reader) ints(level int) ([]int, error) {
-	n, err := r.arrayLen(level)
-	if err != nil || n == 0 {
-		return nil, err
-	}
-	s := make([]int, n)
-	for i := range s {
-		if s[i], err = r.goInt(); err != nil {
-			return nil, fmt.Errorf("[%d]: %w", i, err)
-		}
-	}
-	return s, nil
-}
+func (r *reader) ints(level int) ([]int, error) { return array(r, level, r.goInt) }
 
 // float32s reads an array of numbers as float32 (nil when empty).
-func (r *reader) float32s(level int) ([]float32, error) {
-	n, err := r.arrayLen(level)
-	if err != nil || n == 0 {
-		return nil, err
-	}
-	s := make([]float32, n)
-	for i := range s {
-		if s[i], err = r.number(); err != nil {
-			return nil, fmt.Errorf("[%d]: %w", i, err)
-		}
-	}
-	return s, nil
-}
+func (r *reader) float32s(level int) ([]float32, error) { return array(r, level, r.number) }
 
 // Nesting levels of the known structure (the top-level map is level 1).
 const (
