@@ -102,12 +102,9 @@ func buildConvTranspose(n *Node, a *attrs, in []operand, c opContext) (*layer, e
 	if err != nil {
 		return nil, err
 	}
-	var bias []float32
-	if len(in) == 3 {
-		if !ops.EqualShapes(in[2].shape, []int{g.M}) {
-			return nil, fmt.Errorf("%w: bias %s must have shape [%d]", ErrShape, ops.FormatShape(in[2].shape), g.M)
-		}
-		bias = in[2].konst
+	bias, err := optionalBias(in, g.M)
+	if err != nil {
+		return nil, err
 	}
 	wdata := w.konst
 	out := g.OutShape()

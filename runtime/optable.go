@@ -184,12 +184,9 @@ func buildConv(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	var bias []float32
-	if len(in) == 3 {
-		if !ops.EqualShapes(in[2].shape, []int{g.M}) {
-			return nil, fmt.Errorf("%w: bias %s must have shape [%d]", ErrShape, ops.FormatShape(in[2].shape), g.M)
-		}
-		bias = in[2].konst
+	bias, err := optionalBias(in, g.M)
+	if err != nil {
+		return nil, err
 	}
 	algo := c.algo
 	if algo == "" || algo == ops.AlgoAuto {
@@ -219,6 +216,18 @@ func buildConv(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
 		l.alternatives = ops.ConvAlgos(g)
 	}
 	return l, nil
+}
+
+// optionalBias returns the weight data of the optional third input (nil if
+// absent), checking that it has shape [n].
+func optionalBias(in []operand, n int) ([]float32, error) {
+	if len(in) < 3 {
+		return nil, nil
+	}
+	if !ops.EqualShapes(in[2].shape, []int{n}) {
+		return nil, fmt.Errorf("%w: bias %s must have shape [%d]", ErrShape, ops.FormatShape(in[2].shape), n)
+	}
+	return in[2].konst, nil
 }
 
 // fuseAct combines a layer's own activation attribute with one the planner
@@ -317,12 +326,9 @@ func buildDense(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
 		return nil, fmt.Errorf("%w: input %s has %d features but weights %s (transposed=%v) expect %d",
 			ErrShape, ops.FormatShape(x.shape), inF, ops.FormatShape(w.shape), transposed, wIn)
 	}
-	var bias []float32
-	if len(in) == 3 {
-		if !ops.EqualShapes(in[2].shape, []int{outF}) {
-			return nil, fmt.Errorf("%w: bias %s must have shape [%d]", ErrShape, ops.FormatShape(in[2].shape), outF)
-		}
-		bias = in[2].konst
+	bias, err := optionalBias(in, outF)
+	if err != nil {
+		return nil, err
 	}
 	wdata := w.konst
 	macs := int64(batch) * int64(inF) * int64(outF)
