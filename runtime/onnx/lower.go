@@ -144,114 +144,101 @@ func spatialRank(x *val) (int, error) {
 	return rank, nil
 }
 
-func lowerConv(c *nodeCtx) error {
+// convParts are what Conv and ConvTranspose read alike: the input's spatial
+// rank, the constant weights and optional bias, the window and the group.
+type convParts struct {
+	rank  int
+	w, b  *val
+	attrs map[string]any
+	win   ops.Window
+	group int
+}
+
+func readConvParts(c *nodeCtx) (*convParts, error) {
 	x := c.in[0]
 	rank, err := spatialRank(x)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	w, err := c.konstIn(1, "the weights W")
-	if err != nil {
-		return err
+	p := &convParts{rank: rank, attrs: map[string]any{}}
+	if p.w, err = c.konstIn(1, "the weights W"); err != nil {
+		return nil, err
 	}
-	b, err := c.konstIn(2, "the bias B")
-	if err != nil {
-		return err
+	if p.b, err = c.konstIn(2, "the bias B"); err != nil {
+		return nil, err
 	}
-	attrs := map[string]any{}
-	win, err := c.window(rank, attrs)
-	if err != nil {
-		return err
+	if p.win, err = c.window(rank, p.attrs); err != nil {
+		return nil, err
 	}
 	group := c.a.int("group", 1)
 	if group < 1 || group > ops.MaxElements {
-		return fmt.Errorf("%w: group %d", ErrMalformed, group)
+		return nil, fmt.Errorf("%w: group %d", ErrMalformed, group)
 	}
 	if group != 1 {
-		attrs["group"] = group
+		p.attrs["group"] = group
 	}
-	if len(w.shape) != len(x.shape) {
-		return fmt.Errorf("%w: weights %s do not match input %s", ErrMalformed, ops.FormatShape(w.shape), ops.FormatShape(x.shape))
+	p.group = int(group)
+	if len(p.w.shape) != len(x.shape) {
+		return nil, fmt.Errorf("%w: weights %s do not match input %s", ErrMalformed, ops.FormatShape(p.w.shape), ops.FormatShape(x.shape))
 	}
-	if err := c.checkKernel(w.shape[2:]); err != nil {
-		return err
+	if err := c.checkKernel(p.w.shape[2:]); err != nil {
+		return nil, err
 	}
-	g, err := ops.NewConvGeom(x.shape, w.shape, ops.ConvParams{Window: win, Groups: int(group)})
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	inputs := []string{c.dyn(0), c.im.materialize(w)}
-	if b != nil {
-		if !ops.EqualShapes(b.shape, []int{g.M}) {
-			return fmt.Errorf("%w: bias %s must have shape [%d]", ErrMalformed, ops.FormatShape(b.shape), g.M)
+	return p, nil
+}
+
+// emit writes the node with inputs X, W and, if present, B (which must have
+// m values).
+func (p *convParts) emit(c *nodeCtx, op string, m int, out []int) error {
+	inputs := []string{c.dyn(0), c.im.materialize(p.w)}
+	if p.b != nil {
+		if !ops.EqualShapes(p.b.shape, []int{m}) {
+			return fmt.Errorf("%w: bias %s must have shape [%d]", ErrMalformed, ops.FormatShape(p.b.shape), m)
 		}
-		inputs = append(inputs, c.im.materialize(b))
+		inputs = append(inputs, c.im.materialize(p.b))
 	}
-	c.emit("Conv", inputs, attrs, g.OutShape())
+	c.emit(op, inputs, p.attrs, out)
 	return nil
 }
 
-func lowerConvTranspose(c *nodeCtx) error {
-	x := c.in[0]
-	rank, err := spatialRank(x)
+func lowerConv(c *nodeCtx) error {
+	p, err := readConvParts(c)
 	if err != nil {
 		return err
 	}
-	w, err := c.konstIn(1, "the weights W")
-	if err != nil {
-		return err
-	}
-	b, err := c.konstIn(2, "the bias B")
-	if err != nil {
-		return err
-	}
-	attrs := map[string]any{}
-	win, err := c.window(rank, attrs)
-	if err != nil {
-		return err
-	}
-	group := c.a.int("group", 1)
-	if group < 1 || group > ops.MaxElements {
-		return fmt.Errorf("%w: group %d", ErrMalformed, group)
-	}
-	if group != 1 {
-		attrs["group"] = group
-	}
-	p := ops.ConvTransposeParams{Window: win, Groups: int(group)}
-	if p.OutputPadding, err = intList(c.a.ints("output_padding"), "output_padding", 0, ops.MaxElements); err != nil {
-		return err
-	}
-	if p.OutputPadding != nil {
-		attrs["output_padding"] = ints64(p.OutputPadding)
-	}
-	if p.OutputShape, err = intList(c.a.ints("output_shape"), "output_shape", 1, ops.MaxElements); err != nil {
-		return err
-	}
-	if len(p.OutputShape) == rank+2 {
-		p.OutputShape = p.OutputShape[2:]
-	}
-	if p.OutputShape != nil {
-		attrs["output_shape"] = ints64(p.OutputShape)
-	}
-	if len(w.shape) != len(x.shape) {
-		return fmt.Errorf("%w: weights %s do not match input %s", ErrMalformed, ops.FormatShape(w.shape), ops.FormatShape(x.shape))
-	}
-	if err := c.checkKernel(w.shape[2:]); err != nil {
-		return err
-	}
-	g, err := ops.NewConvTransposeGeom(x.shape, w.shape, p)
+	g, err := ops.NewConvGeom(c.in[0].shape, p.w.shape, ops.ConvParams{Window: p.win, Groups: p.group})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	inputs := []string{c.dyn(0), c.im.materialize(w)}
-	if b != nil {
-		if !ops.EqualShapes(b.shape, []int{g.M}) {
-			return fmt.Errorf("%w: bias %s must have shape [%d]", ErrMalformed, ops.FormatShape(b.shape), g.M)
-		}
-		inputs = append(inputs, c.im.materialize(b))
+	return p.emit(c, "Conv", g.M, g.OutShape())
+}
+
+func lowerConvTranspose(c *nodeCtx) error {
+	p, err := readConvParts(c)
+	if err != nil {
+		return err
 	}
-	c.emit("ConvTranspose", inputs, attrs, g.OutShape())
-	return nil
+	tp := ops.ConvTransposeParams{Window: p.win, Groups: p.group}
+	if tp.OutputPadding, err = intList(c.a.ints("output_padding"), "output_padding", 0, ops.MaxElements); err != nil {
+		return err
+	}
+	if tp.OutputPadding != nil {
+		p.attrs["output_padding"] = ints64(tp.OutputPadding)
+	}
+	if tp.OutputShape, err = intList(c.a.ints("output_shape"), "output_shape", 1, ops.MaxElements); err != nil {
+		return err
+	}
+	if len(tp.OutputShape) == p.rank+2 {
+		tp.OutputShape = tp.OutputShape[2:]
+	}
+	if tp.OutputShape != nil {
+		p.attrs["output_shape"] = ints64(tp.OutputShape)
+	}
+	g, err := ops.NewConvTransposeGeom(c.in[0].shape, p.w.shape, tp)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return p.emit(c, "ConvTranspose", g.M, g.OutShape())
 }
 
 func lowerPool(kind ops.PoolKind) func(c *nodeCtx) error {
