@@ -18,6 +18,7 @@ import (
 	"github.com/wasmnn/wasmnn/runtime"
 	"github.com/wasmnn/wasmnn/runtime/onnx"
 	"github.com/wasmnn/wasmnn/runtime/zoo"
+	"github.com/wasmnn/wasmnn/wasm/host"
 )
 
 // maxModelBytes bounds the size of a model file the CLI reads.
@@ -190,12 +191,16 @@ func cmdRun(args []string, stdout io.Writer) error {
 	algo := fs.String("algo", "", algoHelp)
 	threads := fs.Int("threads", 0, "threads (default: all cores)")
 	autotune := fs.Bool("autotune", false, "time every applicable conv algorithm once per layer and keep the fastest")
+	wasmPath := fs.String("wasm", "", "run inside this wasmnn.wasm (e.g. js/dist/wasmnn.wasm) under wazero instead of natively")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usagef("want one MODEL, got %d arguments", len(pos))
+	}
+	if *wasmPath != "" && (*threads != 0 || *autotune) {
+		return usagef("--wasm runs on one thread without autotuning: drop --threads and --autotune")
 	}
 	if len(inputs) == 0 {
 		return usagef("give at least one --input NAME=FILE.npy")
@@ -227,7 +232,12 @@ func cmdRun(args []string, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	outs, err := sess.Run(ctx, feeds)
+	var outs map[string]*ops.Tensor
+	if *wasmPath != "" {
+		outs, err = runInWasm(ctx, *wasmPath, m, opts, feeds)
+	} else {
+		outs, err = sess.Run(ctx, feeds)
+	}
 	if err != nil {
 		return err
 	}
@@ -345,4 +355,35 @@ func cmdServe(args []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	return serve.ListenAndServe(ctx, *addr, *dir, stdout)
+}
+
+// runInWasm runs m inside the browser module under wazero (the same .wasm the
+// JS package loads), with the conv algorithms opts asks for.
+func runInWasm(ctx context.Context, wasmPath string, m *runtime.Model, opts runtime.Options, feeds map[string]*ops.Tensor) (map[string]*ops.Tensor, error) {
+	wasm, err := os.ReadFile(wasmPath)
+	if err != nil {
+		return nil, fmt.Errorf("--wasm: %w (make wasm builds js/dist/wasmnn.wasm)", err)
+	}
+	h, err := host.New(ctx, wasm)
+	if err != nil {
+		return nil, fmt.Errorf("--wasm %s: %w", wasmPath, err)
+	}
+	defer h.Close(ctx)
+	b, err := m.Encode()
+	if err != nil {
+		return nil, err
+	}
+	lo := host.LoadOptions{Algo: string(opts.Algo)}
+	if len(opts.LayerAlgos) > 0 {
+		lo.LayerAlgos = map[string]string{}
+		for k, v := range opts.LayerAlgos {
+			lo.LayerAlgos[k] = string(v)
+		}
+	}
+	gm, err := h.Load(b, lo)
+	if err != nil {
+		return nil, err
+	}
+	defer gm.Dispose()
+	return gm.Run(feeds)
 }

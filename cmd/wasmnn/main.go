@@ -41,7 +41,7 @@ func init() {
 		{"zoo", "", "list the model zoo's architectures", cmdZoo},
 		{"summary", "MODEL|ARCH [--json] [--algo A] [--input-size N]", "print the layer table: shapes, params, MACs, FLOPs, algorithms", cmdSummary},
 		{"build", "ARCH -o FILE.wnn [--seed N] [--input-size N] [--f16]", "write a zoo architecture with He-initialised weights", cmdBuild},
-		{"run", "MODEL --input NAME=FILE.npy ... [--out DIR] [--algo A] [--autotune] [--threads N]", "run a model on .npy inputs; write <output>.npy files", cmdRun},
+		{"run", "MODEL --input NAME=FILE.npy ... [--out DIR] [--algo A] [--autotune] [--threads N] [--wasm FILE]", "run a model on .npy inputs; write <output>.npy files", cmdRun},
 		{"classify", "MODEL IMAGE [--top K] [--json]", "classify an image (PNG, JPEG, GIF) with the model's preprocessing", cmdClassify},
 		{"convert", "MODEL.onnx -o FILE.wnn [--batch N] [--input-shape NAME=D0,D1,...] [--f16] [--no-optimize] [--json]", "convert an ONNX model to .wnn; print what was folded and fused", cmdConvert},
 		{"export", "MODEL|ARCH -o FILE.onnx [--input-size N] [--seed N]", "write a model as a standard ONNX file (opset 17)", cmdExport},

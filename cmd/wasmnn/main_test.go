@@ -6,12 +6,14 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/wasmnn/wasmnn/internal/npy"
+	"github.com/wasmnn/wasmnn/internal/wasmtest"
 	"github.com/wasmnn/wasmnn/runtime/zoo"
 )
 
@@ -186,5 +188,53 @@ func TestSummaryReadsONNX(t *testing.T) {
 	}
 	if !strings.Contains(out, "61,706") || !strings.Contains(out, "fused when converted") {
 		t.Errorf("summary:\n%s", out)
+	}
+}
+
+// TestRunInWasm runs a model natively and inside wasmnn.wasm under wazero
+// (run --wasm) and requires the same bits.
+func TestRunInWasm(t *testing.T) {
+	wasm, err := wasmtest.Module()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	wasmPath := filepath.Join(dir, "wasmnn.wasm")
+	if err := os.WriteFile(wasmPath, wasm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "r18.wnn")
+	if code, _, stderr := wasmnn("build", "resnet18", "--input-size", "32", "-o", model); code != 0 {
+		t.Fatal(stderr)
+	}
+	x := make([]float32, 3*32*32)
+	for i := range x {
+		x[i] = float32(i%13)/13 - 0.5
+	}
+	in := filepath.Join(dir, "x.npy")
+	if err := npy.WriteFile(in, []int{1, 3, 32, 32}, x); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{"native", "wasm"} {
+		args := []string{"run", model, "--input", in, "--out", filepath.Join(dir, out)}
+		if out == "wasm" {
+			args = append(args, "--wasm", wasmPath)
+		}
+		if code, _, stderr := wasmnn(args...); code != 0 {
+			t.Fatalf("%s: %s", out, stderr)
+		}
+	}
+	_, a, err1 := npy.ReadFile(filepath.Join(dir, "native", "fc.npy"))
+	_, b, err2 := npy.ReadFile(filepath.Join(dir, "wasm", "fc.npy"))
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("fc[%d]: native %v, wasm %v", i, a[i], b[i])
+		}
+	}
+	if code, _, stderr := wasmnn("run", model, "--input", in, "--wasm", filepath.Join(dir, "missing.wasm")); code != 1 || !strings.Contains(stderr, "make wasm") {
+		t.Errorf("missing wasm: exit %d, %s", code, stderr)
 	}
 }
