@@ -249,5 +249,10 @@ func (s *Session) run(ctx context.Context, inputs, outputs map[string]*ops.Tenso
 	for _, id := range p.inputs {
 		s.bufs[id] = nil // do not keep the caller's data alive
 	}
+	for id, v := range p.values {
+		if v.viewOf >= 0 && p.values[v.viewOf].input {
+			s.bufs[id] = nil
+		}
+	}
 	return nil
 }
