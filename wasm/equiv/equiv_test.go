@@ -434,3 +434,37 @@ func TestErrorsKeepInstanceUsable(t *testing.T) {
 		})
 	}
 }
+
+// TestMemoryLimit caps the guest's memory: a model that needs more than the
+// cap fails to load with an error (the Go program inside runs out of memory),
+// and within the cap a small model runs as usual.
+func TestMemoryLimit(t *testing.T) {
+	small, _ := zoo.Build("lenet5", zoo.Config{Seed: 1})
+	big, _ := zoo.Build("vgg16", zoo.Config{Seed: 1, InputSize: 32}) // 138 M params: 553 MB of weights
+	sb, _ := small.Encode()
+	bb, err := big.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	h, err := host.New(ctx, wasmBytes, host.WithCompilationCacheDir(cacheDir), host.WithMemoryLimit(256<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(ctx)
+	gm, err := h.Load(sb, host.LoadOptions{})
+	if err != nil {
+		t.Fatalf("lenet5 under a 256 MiB cap: %v", err)
+	}
+	if _, err := gm.Run(randInputs(1, gm.Inputs)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Load(bb, host.LoadOptions{}); err == nil {
+		t.Fatal("a 553 MB model loaded under a 256 MiB cap")
+	} else {
+		t.Logf("as expected: %.200s", err)
+	}
+	if got := h.MemorySize(); got > 256<<20 {
+		t.Errorf("linear memory %d bytes exceeds the cap", got)
+	}
+}

@@ -29,10 +29,20 @@ type config struct {
 	cacheDir       string
 	workers        int
 	noSIMD         bool
+	memoryPages    uint32 // 0: wazero's default (4 GiB)
 }
 
 // Option configures New.
 type Option func(*config)
+
+// WithMemoryLimit caps the guest's linear memory at bytes (rounded down to
+// whole 64 KiB pages; at least one page). A guest that needs more fails the
+// way a browser tab does when memory runs out: the Go program inside exits
+// with an out-of-memory error and every later call returns that error. Use it
+// to bound what untrusted models can make a Go process allocate.
+func WithMemoryLimit(bytes uint64) Option {
+	return func(c *config) { c.memoryPages = uint32(max(1, min(bytes>>16, 65536))) }
+}
 
 // WithStdout sends the guest's standard output (fmt.Print, os.Stdout,
 // console.log) to w. The default discards it.
@@ -153,7 +163,7 @@ type timer struct {
 }
 
 // engine is a wazero runtime shared by all Hosts with the same compilation
-// cache directory, with the modules it compiled.
+// cache directory and memory limit, with the modules it compiled.
 type engine struct {
 	rt       wazero.Runtime
 	mu       sync.Mutex
@@ -162,17 +172,26 @@ type engine struct {
 
 var (
 	enginesMu sync.Mutex
-	engines   = map[string]*engine{}
+	engines   = map[engineKey]*engine{}
 	hosts     sync.Map // api.Module -> *Host, for the shared gojs functions
 )
 
-func getEngine(ctx context.Context, dir string) (*engine, error) {
+type engineKey struct {
+	dir   string
+	pages uint32
+}
+
+func getEngine(ctx context.Context, dir string, pages uint32) (*engine, error) {
 	enginesMu.Lock()
 	defer enginesMu.Unlock()
-	if e := engines[dir]; e != nil {
+	key := engineKey{dir, pages}
+	if e := engines[key]; e != nil {
 		return e, nil
 	}
 	cfg := wazero.NewRuntimeConfig()
+	if pages > 0 {
+		cfg = cfg.WithMemoryLimitPages(pages)
+	}
 	if dir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(dir)
 		if err != nil {
@@ -190,7 +209,7 @@ func getEngine(ctx context.Context, dir string) (*engine, error) {
 		return nil, fmt.Errorf("host: wasmnn_simd imports: %w", err)
 	}
 	e := &engine{rt: rt, compiled: map[[sha256.Size]byte]wazero.CompiledModule{}}
-	engines[dir] = e
+	engines[key] = e
 	return e, nil
 }
 
@@ -231,7 +250,7 @@ func New(ctx context.Context, wasm []byte, opts ...Option) (*Host, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	eng, err := getEngine(ctx, cfg.cacheDir)
+	eng, err := getEngine(ctx, cfg.cacheDir, cfg.memoryPages)
 	if err != nil {
 		return nil, err
 	}

@@ -596,9 +596,10 @@ func TestHostCompileTimes(t *testing.T) {
 func forgetEngine(dir string) {
 	enginesMu.Lock()
 	defer enginesMu.Unlock()
-	if e := engines[dir]; e != nil {
+	key := engineKey{dir: dir}
+	if e := engines[key]; e != nil {
 		e.rt.Close(context.Background())
-		delete(engines, dir)
+		delete(engines, key)
 	}
 }
 
