@@ -809,27 +809,7 @@ func (r *reader) nodes() ([]Node, error) {
 
 // attrs reads a node's attribute map (nil when empty).
 func (r *reader) attrs() (map[string]any, error) {
-	n, err := r.mapLen(levelAttr)
-	if err != nil || n == 0 {
-		return nil, err
-	}
-	attrs := make(map[string]any, n)
-	for range n {
-		koff := r.off
-		key, err := r.str()
-		if err != nil {
-			return nil, fmt.Errorf("attribute name: %w", err)
-		}
-		if _, dup := attrs[key]; dup {
-			return nil, fmt.Errorf("duplicate attribute %q at offset %d", key, koff)
-		}
-		v, err := r.attrValue()
-		if err != nil {
-			return nil, fmt.Errorf("attribute %q: %w", key, err)
-		}
-		attrs[key] = v
-	}
-	return attrs, nil
+	return stringMap(r, levelAttr, "attribute", r.attrValue)
 }
 
 // attrValue reads one attribute value: int64, float64, string, []int64 or
@@ -961,22 +941,28 @@ func (r *reader) meta() (Meta, error) {
 
 // extra reads a map of strings to strings (nil when empty).
 func (r *reader) extra() (map[string]string, error) {
-	n, err := r.mapLen(levelItem)
+	return stringMap(r, levelItem, "key", r.str)
+}
+
+// stringMap reads a map with string keys, each at most once, whose values
+// val reads (nil when empty); what names a key in errors.
+func stringMap[V any](r *reader, level int, what string, val func() (V, error)) (map[string]V, error) {
+	n, err := r.mapLen(level)
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	m := make(map[string]string, n)
+	m := make(map[string]V, n)
 	for range n {
 		koff := r.off
 		key, err := r.str()
 		if err != nil {
-			return nil, fmt.Errorf("map key: %w", err)
+			return nil, fmt.Errorf("%s name: %w", what, err)
 		}
 		if _, dup := m[key]; dup {
-			return nil, fmt.Errorf("duplicate key %q at offset %d", key, koff)
+			return nil, fmt.Errorf("duplicate %s %q at offset %d", what, key, koff)
 		}
-		if m[key], err = r.str(); err != nil {
-			return nil, fmt.Errorf("%q: %w", key, err)
+		if m[key], err = val(); err != nil {
+			return nil, fmt.Errorf("%s %q: %w", what, key, err)
 		}
 	}
 	return m, nil
