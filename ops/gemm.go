@@ -45,39 +45,30 @@ func ceilDiv(n, m int) int { return (n + m - 1) / m }
 // strides resolves the leading dimensions and returns the element strides
 // of A, B and C ((row, column) pairs) and the minimum slice lengths.
 func (p GemmParams) strides() (ars, acs, brs, bcs, ldc, alen, blen, clen int) {
-	lda, ldb := p.LDA, p.LDB
 	ldc = p.LDC
 	if ldc == 0 {
 		ldc = p.N
 	}
-	if p.TransA {
-		if lda == 0 {
-			lda = p.M
-		}
-		ars, acs = 1, lda
-		alen = (p.K-1)*lda + p.M
-	} else {
-		if lda == 0 {
-			lda = p.K
-		}
-		ars, acs = lda, 1
-		alen = (p.M-1)*lda + p.K
-	}
-	if p.TransB {
-		if ldb == 0 {
-			ldb = p.K
-		}
-		brs, bcs = 1, ldb
-		blen = (p.N-1)*ldb + p.K
-	} else {
-		if ldb == 0 {
-			ldb = p.N
-		}
-		brs, bcs = ldb, 1
-		blen = (p.K-1)*ldb + p.N
-	}
+	ars, acs, alen = operandStrides(p.TransA, p.LDA, p.M, p.K)
+	brs, bcs, blen = operandStrides(p.TransB, p.LDB, p.K, p.N)
 	clen = (p.M-1)*ldc + p.N
 	return
+}
+
+// operandStrides returns the (row, column) element strides and the minimum
+// slice length of a rows x cols operand stored row-major with leading
+// dimension ld (0: tightly packed), or transposed (stored cols x rows).
+func operandStrides(trans bool, ld, rows, cols int) (rs, cs, length int) {
+	if trans {
+		if ld == 0 {
+			ld = rows
+		}
+		return 1, ld, (cols-1)*ld + rows
+	}
+	if ld == 0 {
+		ld = cols
+	}
+	return ld, 1, (rows-1)*ld + cols
 }
 
 func (p GemmParams) check() {
