@@ -641,7 +641,7 @@ func (c *Conv) winoIn(v, x []float32, t0, nt int) {
 			case wg.twoD:
 				wino4In2D(&o, &d)
 			default:
-				o[0], o[1], o[2], o[3], o[4], o[5] = wino4In(d[0], d[1], d[2], d[3], d[4], d[5])
+				o[0], o[1], o[2], o[3], o[4], o[5] = Winograd4In(d[0], d[1], d[2], d[3], d[4], d[5])
 			}
 			off := e.vOff(ci, tt)
 			for p := 0; p < npos; p++ {
@@ -680,7 +680,7 @@ func (c *Conv) winoOut(dst, y []float32, t0, nt, r0, r1 int) {
 			case wg.twoD:
 				wino4Out2D(&o, &mv)
 			default:
-				o[0], o[1], o[2], o[3] = wino4Out(mv[0], mv[1], mv[2], mv[3], mv[4], mv[5])
+				o[0], o[1], o[2], o[3] = Winograd4Out(mv[0], mv[1], mv[2], mv[3], mv[4], mv[5])
 			}
 			n, t := (t0+tt)/(wg.th*wg.tw), (t0+tt)%(wg.th*wg.tw)
 			oy0, ox0 := t/wg.tw*wg.mh, t%wg.tw*wg.m
@@ -712,8 +712,11 @@ func wino2Out(m0, m1, m2, m3 float32) (o0, o1 float32) {
 	return m0 + m1 + m2, m1 - m2 + m3
 }
 
-// wino4In returns Bᵀx for F(4,3).
-func wino4In(x0, x1, x2, x3, x4, x5 float32) (y0, y1, y2, y3, y4, y5 float32) {
+// Winograd4In returns Bᵀx for F(4,3): the input transform that the
+// winograd4 algorithm applies along each axis of a 6x6 patch. It is exported
+// so that the SIMD kernels' pure-Go twins (wasm/simd) compute exactly what
+// this package does.
+func Winograd4In(x0, x1, x2, x3, x4, x5 float32) (y0, y1, y2, y3, y4, y5 float32) {
 	a := x4 - float32(4*x2)
 	b := x3 - float32(4*x1)
 	c := x4 - x2
@@ -723,8 +726,9 @@ func wino4In(x0, x1, x2, x3, x4, x5 float32) (y0, y1, y2, y3, y4, y5 float32) {
 	return y0, a + b, a - b, c + d, c - d, y5
 }
 
-// wino4Out returns Aᵀm for F(4,3).
-func wino4Out(m0, m1, m2, m3, m4, m5 float32) (o0, o1, o2, o3 float32) {
+// Winograd4Out returns Aᵀm for F(4,3): the output transform of the
+// winograd4 algorithm along one axis (see Winograd4In).
+func Winograd4Out(m0, m1, m2, m3, m4, m5 float32) (o0, o1, o2, o3 float32) {
 	s12, d12 := m1+m2, m1-m2
 	s34, d34 := m3+m4, m3-m4
 	o0 = m0 + s12 + s34
@@ -760,11 +764,11 @@ func wino2Out2D(o, m *[36]float32) {
 func wino4In2D(o, d *[36]float32) {
 	var t [36]float32
 	for j := 0; j < 6; j++ {
-		t[j], t[6+j], t[12+j], t[18+j], t[24+j], t[30+j] = wino4In(d[j], d[6+j], d[12+j], d[18+j], d[24+j], d[30+j])
+		t[j], t[6+j], t[12+j], t[18+j], t[24+j], t[30+j] = Winograd4In(d[j], d[6+j], d[12+j], d[18+j], d[24+j], d[30+j])
 	}
 	for i := 0; i < 6; i++ {
 		r := t[6*i : 6*i+6 : 6*i+6]
-		o[6*i], o[6*i+1], o[6*i+2], o[6*i+3], o[6*i+4], o[6*i+5] = wino4In(r[0], r[1], r[2], r[3], r[4], r[5])
+		o[6*i], o[6*i+1], o[6*i+2], o[6*i+3], o[6*i+4], o[6*i+5] = Winograd4In(r[0], r[1], r[2], r[3], r[4], r[5])
 	}
 }
 
@@ -772,10 +776,10 @@ func wino4In2D(o, d *[36]float32) {
 func wino4Out2D(o, m *[36]float32) {
 	var t [24]float32
 	for j := 0; j < 6; j++ {
-		t[j], t[6+j], t[12+j], t[18+j] = wino4Out(m[j], m[6+j], m[12+j], m[18+j], m[24+j], m[30+j])
+		t[j], t[6+j], t[12+j], t[18+j] = Winograd4Out(m[j], m[6+j], m[12+j], m[18+j], m[24+j], m[30+j])
 	}
 	for i := 0; i < 4; i++ {
 		r := t[6*i : 6*i+6 : 6*i+6]
-		o[4*i], o[4*i+1], o[4*i+2], o[4*i+3] = wino4Out(r[0], r[1], r[2], r[3], r[4], r[5])
+		o[4*i], o[4*i+1], o[4*i+2], o[4*i+3] = Winograd4Out(r[0], r[1], r[2], r[3], r[4], r[5])
 	}
 }

@@ -36,7 +36,7 @@ func TestWinogradTransforms(t *testing.T) {
 				if m == 2 {
 					v[0], v[1], v[2], v[3] = wino2In(d[0], d[1], d[2], d[3])
 				} else {
-					v[0], v[1], v[2], v[3], v[4], v[5] = wino4In(d[0], d[1], d[2], d[3], d[4], d[5])
+					v[0], v[1], v[2], v[3], v[4], v[5] = Winograd4In(d[0], d[1], d[2], d[3], d[4], d[5])
 				}
 				// The products (G g)⊙v are rounded to float32 by the
 				// kernel's GEMM; with these inputs they are multiples of
@@ -50,7 +50,7 @@ func TestWinogradTransforms(t *testing.T) {
 				if m == 2 {
 					y[0], y[1] = wino2Out(prod[0], prod[1], prod[2], prod[3])
 				} else {
-					y[0], y[1], y[2], y[3] = wino4Out(prod[0], prod[1], prod[2], prod[3], prod[4], prod[5])
+					y[0], y[1], y[2], y[3] = Winograd4Out(prod[0], prod[1], prod[2], prod[3], prod[4], prod[5])
 				}
 				for i := 0; i < m; i++ {
 					want := float64(g[0]*float64(d[i])) + float64(g[1]*float64(d[i+1])) + float64(g[2]*float64(d[i+2]))

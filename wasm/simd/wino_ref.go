@@ -1,5 +1,7 @@
 package simd
 
+import "github.com/wasmnn/wasmnn/ops"
+
 // Wino4InRef is the pure-Go twin of the wino4_in kernel (the arithmetic of
 // ops' Winograd F(4x4, 3x3) input transform, four tiles at a time; see
 // ops.WinogradKernels): for each of n groups g, element (r, j) of tile l's
@@ -15,11 +17,11 @@ func Wino4InRef(src [4][]float32, row, ch [4]int, v []float32, n, stride int) {
 				}
 			}
 			for j := 0; j < 6; j++ {
-				t[j], t[6+j], t[12+j], t[18+j], t[24+j], t[30+j] = wino4In(x[j], x[6+j], x[12+j], x[18+j], x[24+j], x[30+j])
+				t[j], t[6+j], t[12+j], t[18+j], t[24+j], t[30+j] = ops.Winograd4In(x[j], x[6+j], x[12+j], x[18+j], x[24+j], x[30+j])
 			}
 			for i := 0; i < 6; i++ {
 				r := t[6*i : 6*i+6]
-				y0, y1, y2, y3, y4, y5 := wino4In(r[0], r[1], r[2], r[3], r[4], r[5])
+				y0, y1, y2, y3, y4, y5 := ops.Winograd4In(r[0], r[1], r[2], r[3], r[4], r[5])
 				for j, y := range [6]float32{y0, y1, y2, y3, y4, y5} {
 					v[(i*6+j)*stride+g*4+l] = y
 				}
@@ -43,11 +45,11 @@ func Wino4OutRef(y []float32, stride, ldy int, dst [4][]float32, row, ch [4]int,
 				m[p] = y[p*stride+g*ldy+l]
 			}
 			for j := 0; j < 6; j++ {
-				t[j], t[6+j], t[12+j], t[18+j] = wino4Out(m[j], m[6+j], m[12+j], m[18+j], m[24+j], m[30+j])
+				t[j], t[6+j], t[12+j], t[18+j] = ops.Winograd4Out(m[j], m[6+j], m[12+j], m[18+j], m[24+j], m[30+j])
 			}
 			for i := 0; i < 4; i++ {
 				r := t[6*i : 6*i+6]
-				o0, o1, o2, o3 := wino4Out(r[0], r[1], r[2], r[3], r[4], r[5])
+				o0, o1, o2, o3 := ops.Winograd4Out(r[0], r[1], r[2], r[3], r[4], r[5])
 				for c, v := range [4]float32{o0, o1, o2, o3} {
 					if bias != nil {
 						v += bias[g]
@@ -67,26 +69,4 @@ func Wino4OutRef(y []float32, stride, ldy int, dst [4][]float32, row, ch [4]int,
 			}
 		}
 	}
-}
-
-// wino4In returns Bᵀx for F(4,3), as ops computes it.
-func wino4In(x0, x1, x2, x3, x4, x5 float32) (y0, y1, y2, y3, y4, y5 float32) {
-	a := x4 - float32(4*x2)
-	b := x3 - float32(4*x1)
-	c := x4 - x2
-	d := float32(2 * (x3 - x1))
-	y0 = x4 + float32(4*x0) - float32(5*x2)
-	y5 = x5 + float32(4*x1) - float32(5*x3)
-	return y0, a + b, a - b, c + d, c - d, y5
-}
-
-// wino4Out returns Aᵀm for F(4,3), as ops computes it.
-func wino4Out(m0, m1, m2, m3, m4, m5 float32) (o0, o1, o2, o3 float32) {
-	s12, d12 := m1+m2, m1-m2
-	s34, d34 := m3+m4, m3-m4
-	o0 = m0 + s12 + s34
-	o1 = d12 + float32(2*d34)
-	o2 = s12 + float32(4*s34)
-	o3 = d12 + float32(8*d34) + m5
-	return
 }
