@@ -33,24 +33,9 @@ func loadModel(arg string, cfg zoo.Config) (*runtime.Model, error) {
 		}
 		return nil, fmt.Errorf("%q is neither a model file nor a zoo architecture (wasmnn zoo lists them)", arg)
 	}
-	f, err := os.Open(arg)
+	b, err := readLimited(arg)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a directory, not a model file", arg)
-	}
-	if st.Size() > maxModelBytes {
-		return nil, fmt.Errorf("%s: %d bytes is larger than the %d-byte limit", arg, st.Size(), maxModelBytes)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxModelBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", arg, err)
 	}
 	if strings.HasSuffix(strings.ToLower(arg), ".onnx") {
 		m, _, err := onnx.Import(b, onnx.Options{})
