@@ -530,16 +530,18 @@ func buildReshape(n *Node, a *attrs, in []operand, c opContext) (*layer, error) 
 	if want == nil {
 		return nil, fmt.Errorf("attribute shape is required")
 	}
-	out, err := resolveReshape(shape, want)
+	out, err := ResolveReshape(shape, want)
 	if err != nil {
 		return nil, err
 	}
 	return viewLayer(out), nil
 }
 
-// resolveReshape applies ONNX Reshape's rules: 0 copies the input dimension at
-// that position, -1 (at most once) is inferred from the element count.
-func resolveReshape(in, want []int) ([]int, error) {
+// ResolveReshape returns the shape a Reshape of an input of shape in to want
+// produces, by ONNX Reshape's rules: 0 copies the input dimension at that
+// position, -1 (at most once) is inferred from the element count. Errors wrap
+// ErrShape.
+func ResolveReshape(in, want []int) ([]int, error) {
 	total := product(in)
 	out := make([]int, len(want))
 	infer := -1

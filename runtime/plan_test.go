@@ -70,7 +70,7 @@ func TestResolveReshape(t *testing.T) {
 		{[]int{2, 3, 4}, []int{2, 3, 5}, nil, false},
 		{[]int{2, 3}, []int{0, 0, 0}, nil, false},
 	} {
-		got, err := resolveReshape(tc.in, tc.want)
+		got, err := ResolveReshape(tc.in, tc.want)
 		if (err == nil) != tc.ok || (tc.ok && fmt.Sprint(got) != fmt.Sprint(tc.out)) {
 			t.Errorf("reshape %v to %v: got %v, %v", tc.in, tc.want, got, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/wasmnn/wasmnn/ops"
+	"github.com/wasmnn/wasmnn/runtime"
 )
 
 // handler converts one ONNX op: it sets c.outs from c.in, emitting runtime
@@ -719,45 +720,23 @@ func lowerReshape(c *nodeCtx) error {
 	return nil
 }
 
-// resolveReshape applies ONNX Reshape's rules: 0 copies the input dimension
-// (unless allowZero), one -1 is inferred.
+// resolveReshape applies ONNX Reshape's rules (runtime.ResolveReshape); with
+// allowZero (opset 14), a 0 is a literal zero-sized dimension, which wasmnn
+// does not run.
 func resolveReshape(in []int, want []int64, allowZero bool) ([]int, error) {
-	total := product(in)
-	out := make([]int, len(want))
-	infer := -1
-	known := 1
+	dims := make([]int, len(want))
 	for i, d := range want {
 		switch {
-		case d == 0 && !allowZero:
-			if i >= len(in) {
-				return nil, fmt.Errorf("%w: reshape %v: 0 at position %d but the input %s has rank %d", ErrMalformed, want, i, ops.FormatShape(in), len(in))
-			}
-			out[i] = in[i]
-		case d == -1:
-			if infer >= 0 {
-				return nil, fmt.Errorf("%w: reshape %v has more than one -1", ErrMalformed, want)
-			}
-			infer = i
-			continue
-		case d < 0 || d > ops.MaxElements:
+		case d < -1 || d > ops.MaxElements:
 			return nil, fmt.Errorf("%w: reshape %v: dimension %d", ErrMalformed, want, d)
-		default:
-			out[i] = int(d)
+		case d == 0 && allowZero:
+			return nil, fmt.Errorf("%w: reshape %v with allowzero makes an empty tensor", ErrUnsupported, want)
 		}
-		if out[i] != 0 && known > ops.MaxElements/out[i] {
-			return nil, fmt.Errorf("%w: reshape %v is too large", ErrMalformed, want)
-		}
-		known *= out[i]
+		dims[i] = int(d)
 	}
-	if infer >= 0 {
-		if known == 0 || total%known != 0 {
-			return nil, fmt.Errorf("%w: cannot reshape %s (%d elements) to %v", ErrMalformed, ops.FormatShape(in), total, want)
-		}
-		out[infer] = total / known
-		known = total
-	}
-	if known != total {
-		return nil, fmt.Errorf("%w: cannot reshape %s (%d elements) to %s", ErrMalformed, ops.FormatShape(in), total, ops.FormatShape(out))
+	out, err := runtime.ResolveReshape(in, dims)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return out, nil
 }
