@@ -22,6 +22,9 @@ type Session struct {
 	ws      []float32 // scratch shared by all kernels
 	bufs    [][]float32
 	in, out [][][]float32
+	// inputViews are the values that view a graph input (a Flatten of the
+	// input, say): their buffers change with every run's inputs.
+	inputViews []int
 }
 
 // NewSession checks m completely (ops, attributes, shapes: every error names
@@ -211,23 +214,34 @@ func (s *Session) run(ctx context.Context, inputs, outputs map[string]*ops.Tenso
 			s.in[i] = make([][]float32, len(st.inputs))
 			s.out[i] = make([][]float32, len(st.outputs))
 		}
+		// A view's root comes before it and is never a view itself.
 		for id, v := range p.values {
 			switch {
 			case v.konst != nil:
 				s.bufs[id] = v.konst
 			case v.offset >= 0:
 				s.bufs[id] = s.arena[v.offset : v.offset+v.size : v.offset+v.size]
+			case v.viewOf >= 0 && p.values[v.viewOf].input:
+				s.inputViews = append(s.inputViews, id)
+			case v.viewOf >= 0:
+				s.bufs[id] = s.bufs[v.viewOf][:v.size]
 			}
 		}
 	}
 	for _, id := range p.inputs {
 		s.bufs[id] = inputs[p.values[id].name].Data
 	}
-	for id, v := range p.values {
-		if v.viewOf >= 0 {
-			s.bufs[id] = s.bufs[v.viewOf][:v.size]
-		}
+	for _, id := range s.inputViews {
+		s.bufs[id] = s.bufs[p.values[id].viewOf][:p.values[id].size]
 	}
+	defer func() { // do not keep the caller's data alive
+		for _, id := range p.inputs {
+			s.bufs[id] = nil
+		}
+		for _, id := range s.inputViews {
+			s.bufs[id] = nil
+		}
+	}()
 	for i, st := range p.steps {
 		if i%16 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -245,14 +259,6 @@ func (s *Session) run(ctx context.Context, inputs, outputs map[string]*ops.Tenso
 	}
 	for _, id := range p.outputs {
 		copy(outputs[p.values[id].name].Data, s.bufs[id])
-	}
-	for _, id := range p.inputs {
-		s.bufs[id] = nil // do not keep the caller's data alive
-	}
-	for id, v := range p.values {
-		if v.viewOf >= 0 && p.values[v.viewOf].input {
-			s.bufs[id] = nil
-		}
 	}
 	return nil
 }
