@@ -63,6 +63,16 @@ func NumElements(shape []int) (int, error) {
 	return n, nil
 }
 
+// ShapeSize returns the product of shape's dimensions (1 for a scalar). It
+// does not check for overflow: use it on shapes NumElements has accepted.
+func ShapeSize(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
 // NewTensor allocates a zeroed tensor of the given shape.
 func NewTensor(shape ...int) (*Tensor, error) {
 	n, err := NumElements(shape)
