@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"slices"
 	"unicode/utf8"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -58,9 +57,9 @@ func Encode(m *Model) ([]byte, error) {
 	w.str("format")
 	w.str(Marker)
 	w.str("graph")
-	w.graph(&m.Graph)
+	writeFields(w, graphFields, &m.Graph)
 	w.str("meta")
-	w.meta(&m.Meta)
+	writeFields(w, metaFields, &m.Meta)
 	w.str("tensors")
 	w.tensors(m.Tensors)
 	w.str("version")
@@ -88,19 +87,21 @@ type writer struct {
 	err error
 }
 
+// check keeps err if it is the first error.
 func (w *writer) check(err error) {
 	if w.err == nil && err != nil {
 		w.err = err
 	}
 }
 
-func (w *writer) mapLen(n int)   { w.check(w.enc.EncodeMapLen(n)) }
-func (w *writer) arrayLen(n int) { w.check(w.enc.EncodeArrayLen(n)) }
-func (w *writer) int(v int64)    { w.check(w.enc.EncodeInt(v)) }
-func (w *writer) float(v float64) {
-	w.check(w.enc.EncodeFloat64(v))
-}
+// Headers and scalars, in msgpack's shortest encodings (floats as float64).
+func (w *writer) mapLen(n int)    { w.check(w.enc.EncodeMapLen(n)) }
+func (w *writer) arrayLen(n int)  { w.check(w.enc.EncodeArrayLen(n)) }
+func (w *writer) int(v int64)     { w.check(w.enc.EncodeInt(v)) }
+func (w *writer) float(v float64) { w.check(w.enc.EncodeFloat64(v)) }
+func (w *writer) bool(v bool)     { w.check(w.enc.EncodeBool(v)) }
 
+// str writes a string, which must be valid UTF-8 and under 4 GiB.
 func (w *writer) str(s string) {
 	if !utf8.ValidString(s) {
 		w.check(fmt.Errorf("string %q is not valid UTF-8", s))
@@ -113,6 +114,7 @@ func (w *writer) str(s string) {
 	w.check(w.enc.EncodeString(s))
 }
 
+// bin writes b as a bin (also when empty), which must be under 4 GiB.
 func (w *writer) bin(b []byte) {
 	if uint64(len(b)) > math.MaxUint32 {
 		w.check(fmt.Errorf("%d bytes of data exceed the msgpack bin limit of 4 GiB", len(b)))
@@ -121,180 +123,4 @@ func (w *writer) bin(b []byte) {
 	// EncodeBytes writes nil for a nil slice; a bin is wanted even when empty.
 	w.check(w.enc.EncodeBytesLen(len(b)))
 	w.buf.Write(b)
-}
-
-func (w *writer) strings(s []string) {
-	w.arrayLen(len(s))
-	for _, v := range s {
-		w.str(v)
-	}
-}
-
-func (w *writer) ints(s []int) {
-	w.arrayLen(len(s))
-	for _, v := range s {
-		w.int(int64(v))
-	}
-}
-
-func (w *writer) graph(g *Graph) {
-	w.mapLen(3)
-	w.str("inputs")
-	w.arrayLen(len(g.Inputs))
-	for _, in := range g.Inputs {
-		w.mapLen(2)
-		w.str("name")
-		w.str(in.Name)
-		w.str("shape")
-		w.ints(in.Shape)
-	}
-	w.str("nodes")
-	w.arrayLen(len(g.Nodes))
-	for i := range g.Nodes {
-		n := &g.Nodes[i]
-		w.mapLen(5)
-		w.str("attrs")
-		w.attrs(n)
-		w.str("inputs")
-		w.strings(n.Inputs)
-		w.str("name")
-		w.str(n.Name)
-		w.str("op")
-		w.str(n.Op)
-		w.str("outputs")
-		w.strings(n.Outputs)
-	}
-	w.str("outputs")
-	w.strings(g.Outputs)
-}
-
-func (w *writer) attrs(n *Node) {
-	keys := make([]string, 0, len(n.Attrs))
-	for k := range n.Attrs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	w.mapLen(len(keys))
-	for _, k := range keys {
-		w.str(k)
-		if err := w.attrValue(n.Attrs[k]); err != nil {
-			w.check(fmt.Errorf("node %q (%s): attribute %q: %w", n.Name, n.Op, k, err))
-		}
-	}
-}
-
-func (w *writer) attrValue(v any) error {
-	switch v := v.(type) {
-	case int:
-		w.int(int64(v))
-	case int64:
-		w.int(v)
-	case float32:
-		w.float(float64(v))
-	case float64:
-		w.float(v)
-	case string:
-		w.str(v)
-	case []int:
-		w.ints(v)
-	case []int64:
-		w.arrayLen(len(v))
-		for _, x := range v {
-			w.int(x)
-		}
-	case []float32:
-		w.arrayLen(len(v))
-		for _, x := range v {
-			w.float(float64(x))
-		}
-	case []float64:
-		w.arrayLen(len(v))
-		for _, x := range v {
-			w.float(x)
-		}
-	default:
-		return fmt.Errorf("unsupported value type %T (want int, int64, float32, float64, string or a slice of a number type)", v)
-	}
-	return nil
-}
-
-func (w *writer) tensors(ts []Tensor) {
-	w.arrayLen(len(ts))
-	for i := range ts {
-		t := &ts[i]
-		w.mapLen(4)
-		w.str("data")
-		w.bin(t.Data)
-		w.str("dtype")
-		w.str(t.DType)
-		w.str("name")
-		w.str(t.Name)
-		w.str("shape")
-		w.ints(t.Shape)
-	}
-}
-
-func (w *writer) meta(m *Meta) {
-	n := 3
-	if len(m.Extra) > 0 {
-		n++
-	}
-	if m.Preprocess != nil {
-		n++
-	}
-	w.mapLen(n)
-	w.str("description")
-	w.str(m.Description)
-	if len(m.Extra) > 0 {
-		keys := make([]string, 0, len(m.Extra))
-		for k := range m.Extra {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		w.str("extra")
-		w.mapLen(len(keys))
-		for _, k := range keys {
-			w.str(k)
-			w.str(m.Extra[k])
-		}
-	}
-	w.str("labels")
-	w.strings(m.Labels)
-	w.str("name")
-	w.str(m.Name)
-	if p := m.Preprocess; p != nil {
-		w.str("preprocess")
-		w.preprocess(p)
-	}
-}
-
-func (w *writer) float32s(s []float32) {
-	w.arrayLen(len(s))
-	for _, v := range s {
-		w.float(float64(v))
-	}
-}
-
-func (w *writer) preprocess(p *Preprocess) {
-	w.mapLen(10)
-	w.str("channels")
-	w.int(int64(p.Channels))
-	w.str("content_height")
-	w.int(int64(p.ContentHeight))
-	w.str("content_width")
-	w.int(int64(p.ContentWidth))
-	w.str("height")
-	w.int(int64(p.Height))
-	w.str("invert")
-	w.check(w.enc.EncodeBool(p.Invert))
-	w.str("layout")
-	w.str(p.Layout)
-	w.str("mean")
-	w.float32s(p.Mean)
-	w.str("scale")
-	w.float(float64(p.Scale))
-	w.str("std")
-	w.float32s(p.Std)
-	w.str("width")
-	w.int(int64(p.Width))
 }

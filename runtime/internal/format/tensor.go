@@ -25,28 +25,31 @@ func ElemSize(dtype string) int {
 // It returns an error wrapping ErrBadModel if name is empty or data does not
 // match shape.
 func NewF32Tensor(name string, shape []int, data []float32) (Tensor, error) {
-	t := Tensor{Name: name, DType: DTypeF32, Shape: append([]int(nil), shape...)}
-	if err := checkCount(&t, len(data)); err != nil {
-		return Tensor{}, err
-	}
-	t.Data = make([]byte, 4*len(data))
-	for i, v := range data {
-		binary.LittleEndian.PutUint32(t.Data[4*i:], math.Float32bits(v))
-	}
-	return t, nil
+	return newTensor(name, DTypeF32, shape, data, func(b []byte, v float32) {
+		binary.LittleEndian.PutUint32(b, math.Float32bits(v))
+	})
 }
 
 // NewF16Tensor returns an f16 tensor holding data rounded to binary16 (ties
 // to even, see Float32ToHalf), little-endian. It returns an error wrapping
 // ErrBadModel if name is empty or data does not match shape.
 func NewF16Tensor(name string, shape []int, data []float32) (Tensor, error) {
-	t := Tensor{Name: name, DType: DTypeF16, Shape: append([]int(nil), shape...)}
+	return newTensor(name, DTypeF16, shape, data, func(b []byte, v float32) {
+		binary.LittleEndian.PutUint16(b, Float32ToHalf(v))
+	})
+}
+
+// newTensor returns a tensor of dtype holding data, each value stored by
+// put into the ElemSize(dtype) bytes it is given.
+func newTensor(name, dtype string, shape []int, data []float32, put func(b []byte, v float32)) (Tensor, error) {
+	t := Tensor{Name: name, DType: dtype, Shape: append([]int(nil), shape...)}
 	if err := checkCount(&t, len(data)); err != nil {
 		return Tensor{}, err
 	}
-	t.Data = make([]byte, 2*len(data))
+	size := ElemSize(dtype)
+	t.Data = make([]byte, size*len(data))
 	for i, v := range data {
-		binary.LittleEndian.PutUint16(t.Data[2*i:], Float32ToHalf(v))
+		put(t.Data[size*i:], v)
 	}
 	return t, nil
 }
