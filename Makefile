@@ -4,9 +4,13 @@ GOROOT  := $(shell $(GO) env GOROOT)
 ADDR    ?= 127.0.0.1:8080
 DIST    := js/dist
 WASM    := $(DIST)/wasmnn.wasm
+# The demo pages' module: wasm/ built with -tags demo (wasm/demo.go adds the
+# methods of the Model lab and the Convolution explorer). The npm package's
+# $(WASM) is built without the tag.
+DEMO_WASM := demo/lib/dist/wasmnn-demo.wasm
 GOSRC   := $(shell find ops runtime wasm internal cmd -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 
-.PHONY: all build wasm test vet test-go test-node test-browser bench fuzz demo demo-files clean
+.PHONY: all build wasm demo-wasm test vet test-go test-node test-browser bench fuzz demo demo-files clean
 
 all: build wasm
 
@@ -20,6 +24,12 @@ wasm: $(WASM) $(DIST)/wasm_exec.js $(DIST)/wasmnn-simd.wasm js/wasmnn.global.js
 $(WASM): $(GOSRC)
 	@mkdir -p $(DIST)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
+
+demo-wasm: $(DEMO_WASM)
+
+$(DEMO_WASM): $(GOSRC)
+	@mkdir -p $(dir $@)
+	GOOS=js GOARCH=wasm $(GO) build -tags demo -trimpath -ldflags='-s -w' -o $@ ./wasm
 
 $(DIST)/wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
 	@mkdir -p $(DIST)
@@ -39,8 +49,8 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-test-go: wasm node_modules/.package-lock.json
-	WASMNN_WASM=$(CURDIR)/$(WASM) $(GO) test -count=1 -timeout 20m ./...
+test-go: wasm demo-wasm node_modules/.package-lock.json
+	WASMNN_WASM=$(CURDIR)/$(WASM) WASMNN_DEMO_WASM=$(CURDIR)/$(DEMO_WASM) $(GO) test -count=1 -timeout 20m ./...
 
 js/node_modules/.package-lock.json: js/package.json js/package-lock.json
 	cd js && npm ci --no-audit --no-fund
@@ -48,8 +58,8 @@ js/node_modules/.package-lock.json: js/package.json js/package-lock.json
 test-node: build wasm js/node_modules/.package-lock.json
 	cd js && npm run --silent typecheck && node --test test/
 
-test-browser: build wasm node_modules/.package-lock.json
-	WASMNN_WASM=$(CURDIR)/$(WASM) node --test --test-concurrency=1 test/browser/*.test.mjs
+test-browser: build wasm demo-wasm node_modules/.package-lock.json
+	WASMNN_WASM=$(CURDIR)/$(WASM) WASMNN_DEMO_WASM=$(CURDIR)/$(DEMO_WASM) node --test --test-concurrency=1 test/browser/*.test.mjs
 	node test/browser/make-heldout.mjs
 
 test: vet test-go test-node test-browser
@@ -64,8 +74,9 @@ fuzz: wasm
 	WASMNN_WASM=$(CURDIR)/$(WASM) sh scripts/fuzz.sh
 
 # demo-files lays out what the pages load: demo/lib/ mirrors js/ (wasmnn.js,
-# wasmnn.global.js and dist/ with the wasm and wasm_exec.js).
-demo-files: wasm
+# wasmnn.global.js and dist/ with the wasm and wasm_exec.js), plus the demo
+# module, dist/wasmnn-demo.wasm, which the pages start instead of wasmnn.wasm.
+demo-files: wasm demo-wasm
 	@mkdir -p demo/lib/dist
 	cp js/wasmnn.js js/wasmnn.global.js js/wasmnn.d.ts demo/lib/
 	cp $(DIST)/wasmnn.wasm $(DIST)/wasmnn-simd.wasm $(DIST)/wasm_exec.js demo/lib/dist/

@@ -1,4 +1,4 @@
-//go:build js && wasm
+//go:build js && wasm && demo
 
 package main
 
@@ -14,8 +14,11 @@ import (
 	"github.com/wasmnn/wasmnn/runtime/zoo"
 )
 
-// The demo's extra methods of globalThis.__wasmnn (the demo pages call them
-// from their Web Worker; the JS package does not use them):
+// The demo module's extra methods of globalThis.__wasmnn. They are built
+// only with the demo build tag (make demo-wasm: demo/lib/dist/wasmnn-demo.wasm,
+// which the demo pages load from their Web Worker); the npm package's
+// js/dist/wasmnn.wasm is built without it, so it does not link
+// internal/explore or runtime/zoo, and the JS package does not use them:
 //
 //	buildZoo(name, inputSize, seed, options) -> {id, info} | {error}
 //	    builds a zoo architecture with random He-initialised weights in the

@@ -23,6 +23,11 @@
 // SIMD is available, instantiate wasmnn-simd.wasm against this module's
 // memory before running it. The //go:wasmexport wasmnn_simd reports whether
 // the kernels are in use.
+//
+// Built with the demo build tag (make demo-wasm), the same package is the demo
+// pages' module, demo/lib/dist/wasmnn-demo.wasm: it answers a few more
+// methods, for the demo's Model lab and Convolution explorer (demo.go). The
+// npm package ships the module without them.
 package main
 
 import (

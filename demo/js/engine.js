@@ -8,10 +8,16 @@
 // (globalThis.__wasmnn, see wasm/main.go and wasm/demo.go) by model id, so
 // that a zoo architecture can be built inside the module and replanned
 // with another conv algorithm without copying its weights.
+//
+// The pages start the demo module, lib/dist/wasmnn-demo.wasm (make demo-wasm:
+// wasm/ built with -tags demo), through the package's wasmURL option: it is
+// wasmnn.wasm plus the methods of wasm/demo.go (buildZoo, reopen,
+// layerOutputs, conv2d, convAlgos), which the npm package's module leaves out.
 import * as wasmnn from '../lib/wasmnn.js';
 
 const LIB = new URL('../lib/', import.meta.url);
 const IN_WORKER = typeof document === 'undefined';
+const DEMO_WASM = new URL('dist/wasmnn-demo.wasm', LIB).href;
 
 let starting = null;
 
@@ -29,10 +35,14 @@ function start() {
           throw new Error(`could not load ${url} (${e.message}); the demo needs lib/ (make demo-files builds it)`);
         }
       }
-      // lib/ mirrors the js/ package: wasmnn.js finds dist/wasmnn.wasm itself.
-      // ?simd=0 in the page URL forces the pure-Go kernels.
+      // lib/ mirrors the js/ package plus the demo module next to its
+      // wasmnn.wasm (wasmnn.js loads wasm_exec.js and wasmnn-simd.wasm from
+      // the wasm's directory). ?simd=0 in the page URL forces the pure-Go kernels.
       const query = new URLSearchParams(globalThis.location ? globalThis.location.search : '');
-      await wasmnn.init({ simd: query.get('simd') !== '0' });
+      await wasmnn.init({ wasmURL: DEMO_WASM, simd: query.get('simd') !== '0' });
+      if (typeof raw().conv2d !== 'function') {
+        throw new Error(`${DEMO_WASM} is not the demo module (make demo-files builds it with -tags demo)`);
+      }
     })();
     starting.catch(() => { starting = null; });
   }

@@ -145,7 +145,7 @@ export function backendBadge(target, info, mode) {
     el('span', { class: 'pill', title: 'Where inference runs' }, `runs in: ${mode}`),
     el('span', { class: `pill ${b.simd ? 'pill-ok' : ''}`, title: 'WebAssembly SIMD (128-bit) in use by the kernels' }, `SIMD: ${b.simd ? 'on' : 'off'}`),
     el('span', { class: 'pill', title: 'Threads the wasm kernels use' }, `threads: ${b.threads || 1}`),
-    b.wasmBytes ? el('span', { class: 'pill', title: 'Size of wasmnn.wasm' }, `wasm ${fmtBytes(b.wasmBytes)}`) : null,
+    b.wasmBytes ? el('span', { class: 'pill', title: 'Size of the demo module, wasmnn-demo.wasm (the npm package ships the smaller wasmnn.wasm)' }, `wasm ${fmtBytes(b.wasmBytes)}`) : null,
     el('span', { class: 'pill', title: 'wasmnn JS package version' }, `wasmnn ${info.version}`),
   );
   target.dataset.ready = '1';

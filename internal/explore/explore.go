@@ -1,9 +1,10 @@
 // Package explore computes what the demo's pages show besides a model's
 // outputs: the feature maps of a single hand-picked convolution (and the
 // pooling after it) for the Convolution explorer, and the output of every
-// node of a model for the layer views. The browser module (wasm/) exposes
-// both; they run the same kernels as models do, so what the page draws is
-// what a network computes.
+// node of a model for the layer views. The demo build of the browser module
+// (wasm/ with -tags demo, demo/lib/dist/wasmnn-demo.wasm) exposes both; the
+// npm package's wasmnn.wasm does not link this package. They run the same
+// kernels as models do, so what the page draws is what a network computes.
 package explore
 
 import (

@@ -64,6 +64,33 @@ test('feature maps follow the settings and LeNet-5 shows every layer', async () 
   await page.close();
 });
 
+test('the pages start the demo module; the package wasmnn.wasm has no demo methods', async () => {
+  // A bare page of the site that starts lib/dist/wasmnn.wasm, as a user of the
+  // npm package would (the demo pages start lib/dist/wasmnn-demo.wasm).
+  fs.writeFileSync(path.join(env.dir, 'shipped.html'), '<!doctype html><link rel="icon" href="data:,"><title>shipped</title>');
+  const page = await env.ctx.newPage();
+  const errors = watch(page);
+  await page.goto(`${env.url}shipped.html`);
+  const methods = await page.evaluate(async () => {
+    const wasmnn = await import('./lib/wasmnn.js');
+    await wasmnn.init();
+    return Object.keys(globalThis.__wasmnn).sort();
+  });
+  assert.deepEqual(methods, ['classify', 'dispose', 'load', 'memory', 'run', 'runProfiled', 'summary']);
+  await page.close();
+  const conv = await env.ctx.newPage();
+  errors.push(...watch(conv));
+  await conv.goto(`${env.url}conv.html?worker=0`);
+  await conv.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });
+  assert.equal(await conv.evaluate(() => document.body.dataset.ready), '1',
+    `conv.html did not start: ${await conv.textContent('body')}`);
+  const demo = await conv.evaluate(() => ['buildZoo', 'reopen', 'layerOutputs', 'conv2d', 'convAlgos']
+    .filter((m) => typeof globalThis.__wasmnn[m] !== 'function'));
+  assert.deepEqual(demo, [], 'methods the demo module lacks');
+  assert.deepEqual(errors, []);
+  await conv.close();
+});
+
 test('without lib/ (wasm not built) every page says what is missing', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmnn-nolib-'));
   fs.cpSync(env.dir, dir, { recursive: true, filter: (src) => path.relative(env.dir, src) !== 'lib' });

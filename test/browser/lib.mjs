@@ -2,13 +2,16 @@
 // with `node --test test/browser/`).
 //
 // Each test file assembles the demo site in a temporary directory (demo/
-// plus lib/: the wasm module, Go's wasm_exec.js and the JS package), serves
+// plus lib/: the wasm module, the demo module the pages start, Go's
+// wasm_exec.js and the JS package), serves
 // it with `wasmnn serve` on a free port, and drives Debian's Chromium with
 // playwright-core (never a downloaded browser).
 //
 // Environment:
 //   WASMNN_BIN   the CLI (default bin/wasmnn; `make build` writes it)
 //   WASMNN_WASM  the wasm module (default js/dist/wasmnn.wasm; `make wasm`)
+//   WASMNN_DEMO_WASM the demo module the pages start (default
+//                demo/lib/dist/wasmnn-demo.wasm; `make demo-wasm`)
 //   CHROMIUM     the browser (default /usr/bin/chromium)
 //   WASMNN_LENET a LeNet-5 .wnn to serve as models/lenet5.wnn instead of
 //                demo/models/lenet5.wnn (for development)
@@ -23,6 +26,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 export const BIN = process.env.WASMNN_BIN || path.join(ROOT, 'bin', 'wasmnn');
 export const WASM = process.env.WASMNN_WASM || path.join(ROOT, 'js', 'dist', 'wasmnn.wasm');
+export const DEMO_WASM = process.env.WASMNN_DEMO_WASM || path.join(ROOT, 'demo', 'lib', 'dist', 'wasmnn-demo.wasm');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const LENET = path.join(ROOT, 'demo', 'models', 'lenet5.wnn');
 
@@ -43,6 +47,7 @@ function wasmExec() {
 // temporary directory and returns its path.
 export function site() {
   need(WASM, 'run `make wasm` (or set WASMNN_WASM)');
+  need(DEMO_WASM, 'run `make demo-wasm` (or set WASMNN_DEMO_WASM)');
   need(BIN, 'run `make build` (or set WASMNN_BIN)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmnn-demo-'));
   fs.cpSync(path.join(ROOT, 'demo'), dir, { recursive: true, filter: (src) => path.relative(path.join(ROOT, 'demo'), src) !== 'lib' });
@@ -56,6 +61,7 @@ export function site() {
     if (fs.statSync(path.join(distDir, f)).isFile()) fs.copyFileSync(path.join(distDir, f), path.join(lib, 'dist', f));
   }
   fs.copyFileSync(WASM, path.join(lib, 'dist', 'wasmnn.wasm'));
+  fs.copyFileSync(DEMO_WASM, path.join(lib, 'dist', 'wasmnn-demo.wasm'));
   if (!fs.existsSync(path.join(lib, 'dist', 'wasm_exec.js'))) fs.copyFileSync(wasmExec(), path.join(lib, 'dist', 'wasm_exec.js'));
   for (const f of ['wasmnn.js', 'wasmnn.global.js']) fs.copyFileSync(path.join(ROOT, 'js', f), path.join(lib, f));
   if (process.env.WASMNN_LENET) {
