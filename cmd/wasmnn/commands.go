@@ -370,5 +370,5 @@ func runInWasm(ctx context.Context, wasmPath string, m *runtime.Model, opts runt
 		return nil, err
 	}
 	defer gm.Dispose()
-	return gm.Run(feeds)
+	return gm.Run(ctx, feeds)
 }

@@ -148,7 +148,7 @@ func Run(ctx context.Context, cases []*Case, cfg Config) ([]Result, error) {
 				continue
 			}
 			in := randInputs(gm.Inputs)
-			ms, err := timeRuns(cfg, func() error { _, err := gm.Run(in); return err })
+			ms, err := timeRuns(cfg, func() error { _, err := gm.Run(ctx, in); return err })
 			r := result(c, "wazero", cfg.Algo, ms, err)
 			results = append(results, r)
 			logResult(cfg.Log, r)

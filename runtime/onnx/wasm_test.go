@@ -52,7 +52,7 @@ func guestMatches(t *testing.T, h *host.Host, m *runtime.Model, in, want map[str
 		t.Fatalf("wasm load: %v", err)
 	}
 	defer gm.Dispose()
-	got, err := gm.Run(in)
+	got, err := gm.Run(context.Background(), in)
 	if err != nil {
 		t.Fatalf("wasm run: %v", err)
 	}

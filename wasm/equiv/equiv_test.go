@@ -92,7 +92,7 @@ func compareOn(t *testing.T, h *host.Host, m *runtime.Model, algo ops.ConvAlgo, 
 		t.Fatal(err)
 	}
 	defer gm.Dispose()
-	got, err := gm.Run(inputs)
+	got, err := gm.Run(context.Background(), inputs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,13 +362,13 @@ func TestMemoryStable(t *testing.T) {
 	defer gm.Dispose()
 	inputs := randInputs(1, gm.Inputs)
 	for i := 0; i < 300; i++ {
-		if _, err := gm.Run(inputs); err != nil {
+		if _, err := gm.Run(context.Background(), inputs); err != nil {
 			t.Fatal(err)
 		}
 	}
 	before := h.MemorySize()
 	for i := 0; i < 1000; i++ {
-		if _, err := gm.Run(inputs); err != nil {
+		if _, err := gm.Run(context.Background(), inputs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -390,7 +390,7 @@ func TestErrorsKeepInstanceUsable(t *testing.T) {
 	}
 	defer gm.Dispose()
 	inputs := randInputs(3, gm.Inputs)
-	want, err := gm.Run(inputs)
+	want, err := gm.Run(context.Background(), inputs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,11 +403,11 @@ func TestErrorsKeepInstanceUsable(t *testing.T) {
 		{"truncated model", func() error { _, err := h.Load(good[:len(good)/2], host.LoadOptions{}); return err }, "truncated"},
 		{"unknown algo", func() error { _, err := h.Load(good, host.LoadOptions{Algo: "magic"}); return err }, "magic"},
 		{"unknown input", func() error {
-			_, err := gm.Run(map[string]*ops.Tensor{"input": inputs["input"], "nope": inputs["input"]})
+			_, err := gm.Run(context.Background(), map[string]*ops.Tensor{"input": inputs["input"], "nope": inputs["input"]})
 			return err
 		}, "nope"},
 		{"short input", func() error {
-			_, err := gm.Run(map[string]*ops.Tensor{"input": {Shape: []int{1, 1, 32, 32}, Data: make([]float32, 5)}})
+			_, err := gm.Run(context.Background(), map[string]*ops.Tensor{"input": {Shape: []int{1, 1, 32, 32}, Data: make([]float32, 5)}})
 			return err
 		}, "5 float32 values"},
 		{"disposed", func() error {
@@ -416,7 +416,7 @@ func TestErrorsKeepInstanceUsable(t *testing.T) {
 				return nil
 			}
 			m2.Dispose()
-			_, err = m2.Run(inputs)
+			_, err = m2.Run(context.Background(), inputs)
 			return err
 		}, "not loaded"},
 	}
@@ -426,7 +426,7 @@ func TestErrorsKeepInstanceUsable(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.msg) {
 				t.Fatalf("error %v, want it to mention %q", err, tc.msg)
 			}
-			got, err := gm.Run(inputs)
+			got, err := gm.Run(context.Background(), inputs)
 			if err != nil {
 				t.Fatalf("the next run failed: %v", err)
 			}
@@ -456,7 +456,7 @@ func TestMemoryLimit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("lenet5 under a 256 MiB cap: %v", err)
 	}
-	if _, err := gm.Run(randInputs(1, gm.Inputs)); err != nil {
+	if _, err := gm.Run(context.Background(), randInputs(1, gm.Inputs)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.Load(bb, host.LoadOptions{}); err == nil {

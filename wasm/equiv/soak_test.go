@@ -76,13 +76,13 @@ func TestSoakRuns(t *testing.T) {
 	}{
 		{"corrupt model", func() error { _, err := h.Load(b[:len(b)-7], host.LoadOptions{}); return err }, "truncated"},
 		{"unknown input", func() error {
-			_, _, err := gm.RunProfiled(map[string]*ops.Tensor{"input": inputs[0]["input"], "extra": inputs[1]["input"]})
+			_, _, err := gm.RunProfiled(context.Background(), map[string]*ops.Tensor{"input": inputs[0]["input"], "extra": inputs[1]["input"]})
 			return err
 		}, "extra"},
-		{"short input", func() error { _, _, err := gm.RunProfiled(short); return err }, "100 float32 values"},
+		{"short input", func() error { _, _, err := gm.RunProfiled(context.Background(), short); return err }, "100 float32 values"},
 	}
 	run := func(i int) {
-		got, err := gm.Run(inputs[i%4])
+		got, err := gm.Run(context.Background(), inputs[i%4])
 		if err != nil {
 			t.Fatalf("run %d: %v", i, err)
 		}
@@ -179,7 +179,7 @@ func TestSoakLoadDispose(t *testing.T) {
 		if err != nil {
 			t.Fatalf("cycle %d: %v", i, err)
 		}
-		got, err := gm.Run(in)
+		got, err := gm.Run(context.Background(), in)
 		if err != nil {
 			t.Fatalf("cycle %d: %v", i, err)
 		}
@@ -189,7 +189,7 @@ func TestSoakLoadDispose(t *testing.T) {
 		if err := gm.Dispose(); err != nil {
 			t.Fatalf("cycle %d: dispose: %v", i, err)
 		}
-		if _, err := gm.Run(in); err == nil || !strings.Contains(err.Error(), "not loaded") {
+		if _, err := gm.Run(context.Background(), in); err == nil || !strings.Contains(err.Error(), "not loaded") {
 			t.Fatalf("cycle %d: a run after dispose gave %v", i, err)
 		}
 		if i == warmup-1 {

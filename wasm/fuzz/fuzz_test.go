@@ -220,7 +220,7 @@ func inputsFrom(infos []runtime.ValueInfo, seed []byte) map[string]*ops.Tensor {
 // model to have been left loaded.
 func (w *world) stillWorks(t *testing.T) {
 	t.Helper()
-	got, err := w.lenet.gm.Run(w.goodIn)
+	got, err := w.lenet.gm.Run(context.Background(), w.goodIn)
 	if err != nil {
 		t.Fatalf("the known-good model fails after this input: %v", err)
 	}
@@ -345,7 +345,7 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("native run: %v", err)
 			}
 			var got map[string]*ops.Tensor
-			timed(t, "run", func() { got, err = gm.Run(in) })
+			timed(t, "run", func() { got, err = gm.Run(context.Background(), in) })
 			if err != nil {
 				checkErr(t, "run", err, len(data))
 				t.Fatalf("the guest fails a run the native runtime does: %v", err)
@@ -484,7 +484,7 @@ func FuzzRun(f *testing.F) {
 			}
 			var got map[string]*ops.Tensor
 			var err error
-			timed(t, "Run", func() { got, err = fx.gm.Run(feeds) })
+			timed(t, "Run", func() { got, err = fx.gm.Run(context.Background(), feeds) })
 			if err != nil {
 				checkErr(t, "Run", err, len(payload))
 				break

@@ -1,20 +1,27 @@
-// Package host runs Go programs compiled with GOOS=js GOARCH=wasm under
-// wazero, without a JavaScript engine: it implements in Go what Go's
-// lib/wasm/wasm_exec.js provides (the "gojs" imports of syscall/js and the Go
-// runtime) together with a small JS world for the guest to live in.
+// Package host runs wasmnn.wasm, the browser module (GOOS=js GOARCH=wasm),
+// headless under wazero: the same artifact browsers load, driven from Go.
 //
-// # The JS world
+// New starts a module; Host.Load plans a .wnn model inside it; Model.Run
+// computes, moving tensor data straight through the module's linear memory.
+// Results are bit-identical to the browser's, and to native runs of package
+// runtime on amd64.
+//
+// # Any GOOS=js module
+//
+// The generic layer (the "gojs" imports that Go's lib/wasm/wasm_exec.js
+// provides, a small JS world, the event loop) lives in wasmnn's internal
+// package gojs and is re-exported here: New runs any GOOS=js module, and
+// Host.Call, Host.Await, Object, Func, Null and Undefined drive it the way
+// JavaScript would. wazero removed its own GOOS=js support in v1.7.0 and runs
+// only wasip1 guests, which have no syscall/js; wasmnn keeps this layer so
+// that browsers and Go run one artifact.
 //
 // The guest sees a globalThis with Object, Array, Function, Error (and
-// TypeError, RangeError, SyntaxError), Promise (constructor, resolve, reject,
-// then, catch, finally), ArrayBuffer, the typed arrays (Uint8Array,
-// Float32Array, Int32Array, Float64Array and the other integer kinds, backed
-// by Go byte slices, with length, byteLength, byteOffset, buffer, subarray,
-// slice, set, fill), Date (now, getTime, and getTimezoneOffset returning 0: the
-// guest's time.Local is UTC), crypto.getRandomValues, performance.now,
-// console, setTimeout/clearTimeout/queueMicrotask, and the fs, process and
-// path polyfills of wasm_exec.js: writes to file descriptors 1 and 2 go to
-// the Host's stdout and stderr writers, every other fs call fails with
+// TypeError, RangeError, SyntaxError), Promise, ArrayBuffer, the typed
+// arrays, Date (its time.Local is UTC), crypto.getRandomValues,
+// performance.now, console, setTimeout/clearTimeout/queueMicrotask, and the
+// fs, process and path polyfills of wasm_exec.js: writes to file descriptors
+// 1 and 2 go to WithStdout and WithStderr, every other fs call fails with
 // ENOSYS.
 //
 // # Readiness contract
@@ -29,21 +36,9 @@
 //
 // New returns once the guest is ready. If main exits before that, New fails
 // with an error wrapping an *ExitError carrying the exit code and the tail of
-// stderr.
-//
-// # Calling the guest
-//
-// Host.Call invokes a JS function the guest made (or any function of the JS
-// world) with Go arguments converted to JS values, and converts the result
-// back; Host.Await settles a returned Promise by running the event loop
-// (timers, goroutines woken by them, Promise reactions). Bulk data is best
-// moved through //go:wasmexport functions called directly via
-// Host.ExportedFunction and Host.Memory: a Call costs tens of microseconds, a
-// direct export call well under one.
-//
-// If the guest exits or crashes (a Go panic makes the runtime exit with code
-// 2), the call in progress and every later one fail with that error instead
-// of hanging.
+// stderr. If the guest exits or crashes later (a Go panic makes the runtime
+// exit with code 2), the call in progress and every later one fail with that
+// error instead of hanging.
 //
 // # SIMD kernels
 //
@@ -56,9 +51,16 @@
 // bit-identical either way. Host.SIMD and Host.SIMDCalls report what
 // happened.
 //
+// # Cancellation
+//
+// Model.Run, RunProfiled and Classify check their context before they call
+// the module. A call already in the module runs to its end, unless the Host
+// was made WithCloseOnContextDone(true): then the call stops as soon as the
+// context ends, and the Host is closed with it (see WithCloseOnContextDone).
+//
 // # Concurrency
 //
-// A Host and its Objects are not safe for concurrent use: drive each Host
-// from one goroutine at a time. Separate Hosts are independent and may run in
-// parallel; they share compiled code.
+// A Host, its Models and its Objects are not safe for concurrent use: drive
+// each Host from one goroutine at a time. Separate Hosts are independent and
+// may run in parallel; they share compiled code.
 package host

@@ -2,24 +2,45 @@ package host
 
 import (
 	"context"
-	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 	"sync"
-	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 
+	"github.com/wasmnn/wasmnn/internal/gojs"
 	"github.com/wasmnn/wasmnn/wasm/simd"
 )
 
-// readyName is the global function the guest calls once its exports are set.
-const readyName = "__wasmnnReady"
+// Object is a JS object in the guest's world: a plain object, an array, a
+// function, a typed array, an ArrayBuffer, an Error, a Promise or a Date.
+// Objects belong to the Host that made them; like the Host they are not safe
+// for concurrent use.
+type Object = gojs.Object
+
+// Func is a host function callable from the guest as a JS function. this and
+// args arrive converted as by Host.Call results; the result is converted back
+// as Call arguments are. A non-nil error is thrown in the guest: a *JSError
+// throws its Value, any other error throws `new Error(err.Error())`. A panic
+// in a Func aborts the guest call in progress and leaves the guest crashed.
+type Func = gojs.Func
+
+// ExitError reports that the Go program in the guest has exited (returned
+// from main, called os.Exit, or panicked: the Go runtime exits with code 2).
+type ExitError = gojs.ExitError
+
+// JSError is a JavaScript exception thrown by a function, or the reason of a
+// rejected Promise, surfaced to Go.
+type JSError = gojs.JSError
+
+// Null is the JS null value, for passing to Call and Object.Set (a Go nil
+// argument is converted to null as well).
+var Null = gojs.Null
+
+// Undefined is the JS undefined value, for passing to Call and Object.Set.
+var Undefined = gojs.Undefined
 
 // config collects the Options of New.
 type config struct {
@@ -30,6 +51,7 @@ type config struct {
 	workers        int
 	noSIMD         bool
 	memoryPages    uint32 // 0: wazero's default (4 GiB)
+	closeOnDone    bool
 }
 
 // Option configures New.
@@ -82,424 +104,104 @@ func WithCompilationWorkers(n int) Option { return func(c *config) { c.workers =
 // the guest's memory and routes the guest's "wasmnn_simd" imports to it.
 func WithSIMD(on bool) Option { return func(c *config) { c.noSIMD = !on } }
 
-// ExitError reports that the Go program in the guest has exited (returned
-// from main, called os.Exit, or panicked: the Go runtime exits with code 2).
-type ExitError struct {
-	// Code is the exit code.
-	Code int32
-	// Stderr is the tail of what the guest wrote to standard error.
-	Stderr string
-}
+// WithCloseOnContextDone(true) lets the context of Model.Run, RunProfiled and
+// Classify (and of Host.CallContext and Host.Await) stop the guest in the
+// middle of a call, using wazero's RuntimeConfig.WithCloseOnContextDone. The
+// price is the Host: a guest stopped mid-call has its Go runtime in an
+// unknown state, so it is closed, and that call and every later one fail with
+// an error wrapping the context's error; make a new Host to go on. Guest code
+// also runs slightly slower. By default (false) the context is checked only
+// before each call into the guest, and a call in progress runs to its end.
+func WithCloseOnContextDone(on bool) Option { return func(c *config) { c.closeOnDone = on } }
 
-// Error returns "Go program has exited with code N", followed by the tail of
-// the guest's standard error if there is any.
-func (e *ExitError) Error() string {
-	msg := fmt.Sprintf("Go program has exited with code %d", e.Code)
-	if s := strings.TrimSpace(e.Stderr); s != "" {
-		msg += ", stderr:\n" + s
-	}
-	return msg
-}
-
-// JSError is a JavaScript exception thrown by a function, or the reason of a
-// rejected Promise, surfaced to Go.
-type JSError struct {
-	// Message is the Error's message, or String(value) for other values.
-	Message string
-	// Value is the thrown value, converted as Call results are.
-	Value any
-}
-
-// Error returns "JavaScript error: " and the message.
-func (e *JSError) Error() string { return "JavaScript error: " + e.Message }
-
-// Host runs one GOOS=js GOARCH=wasm module and holds its JS world. A Host is
-// not safe for concurrent use: drive it from one goroutine at a time.
+// Host runs one GOOS=js GOARCH=wasm module (typically wasmnn.wasm) and holds
+// its JS world. A Host is not safe for concurrent use: drive it from one
+// goroutine at a time.
 type Host struct {
-	ctx  context.Context
-	mod  api.Module
-	mem  api.Memory
-	eng  *engine
+	g    *gojs.Host
+	eng  *gojs.Engine
 	cfg  config
-	dead error // set once the guest exited or crashed
-
-	getspFn   api.Function
-	simdMod   api.Module     // the SIMD kernel instance, nil when off
-	simdFns   []api.Function // its kernels, in the order of simd.Kernels
-	simdCalls uint64
-	spStack   [1]uint64
-	resumeFns []api.Function // one handle per nesting level
-	depth     int            // active run/resume calls
-
-	// The reference table shared with syscall/js.
-	values    []any
-	refCounts []int
-	ids       map[any]uint32
-	idPool    []uint32
-
-	global, goObj *Object
-	protos        protoSet
-
-	timers    map[int32]*timer
-	nextTimer int32
-	micro     []func()
-	draining  bool
-
-	ready  bool
-	closed bool
-
-	stdout, stderr io.Writer
-	stderrTail     tailBuffer
-	start          time.Time
-	startNano      int64
+	simd *simdKernels // nil when SIMD is off
 }
 
-// timer is a pending timeout: fn nil is the Go runtime's own wake-up
-// (scheduleTimeoutEvent), otherwise a setTimeout callback.
-type timer struct {
-	at   time.Time
-	fn   any
-	args []any
-}
-
-// engine is a wazero runtime shared by all Hosts with the same compilation
-// cache directory and memory limit, with the modules it compiled.
-type engine struct {
-	rt       wazero.Runtime
-	mu       sync.Mutex
-	compiled map[[sha256.Size]byte]wazero.CompiledModule
+// simdKernels is the SIMD kernel instance of one guest.
+type simdKernels struct {
+	guest api.Module // the guest whose memory it uses
+	mod   api.Module
+	fns   []api.Function // in the order of simd.Kernels
+	calls uint64
 }
 
 var (
 	enginesMu sync.Mutex
-	engines   = map[engineKey]*engine{}
-	hosts     sync.Map // api.Module -> *Host, for the shared gojs functions
+	engines   = map[engineKey]*gojs.Engine{}
+	kernels   sync.Map // guest api.Module -> *simdKernels
 )
 
+// engineKey says which Hosts share one wazero runtime and its compiled code.
 type engineKey struct {
-	dir   string
-	pages uint32
+	dir         string
+	pages       uint32
+	closeOnDone bool
 }
 
-func getEngine(ctx context.Context, dir string, pages uint32) (*engine, error) {
+// getEngine returns the process's engine for key, made on first use with the
+// "wasmnn_simd" imports defined.
+func getEngine(ctx context.Context, key engineKey) (*gojs.Engine, error) {
 	enginesMu.Lock()
 	defer enginesMu.Unlock()
-	key := engineKey{dir, pages}
 	if e := engines[key]; e != nil {
 		return e, nil
 	}
-	cfg := wazero.NewRuntimeConfig()
-	if pages > 0 {
-		cfg = cfg.WithMemoryLimitPages(pages)
+	e, err := gojs.NewEngine(ctx, gojs.EngineConfig{
+		CompilationCacheDir: key.dir,
+		MemoryLimitPages:    key.pages,
+		CloseOnContextDone:  key.closeOnDone,
+		HostModules:         instantiateSIMDImports,
+	})
+	if err != nil {
+		return nil, err
 	}
-	if dir != "" {
-		cache, err := wazero.NewCompilationCacheWithDir(dir)
-		if err != nil {
-			return nil, fmt.Errorf("host: compilation cache: %w", err)
-		}
-		cfg = cfg.WithCompilationCache(cache)
-	}
-	rt := wazero.NewRuntimeWithConfig(context.Background(), cfg)
-	if err := instantiateGojs(ctx, rt); err != nil {
-		rt.Close(ctx)
-		return nil, fmt.Errorf("host: gojs imports: %w", err)
-	}
-	if err := instantiateSIMDImports(ctx, rt); err != nil {
-		rt.Close(ctx)
-		return nil, fmt.Errorf("host: wasmnn_simd imports: %w", err)
-	}
-	e := &engine{rt: rt, compiled: map[[sha256.Size]byte]wazero.CompiledModule{}}
 	engines[key] = e
 	return e, nil
 }
 
-func (e *engine) compile(ctx context.Context, wasm []byte, workers int) (wazero.CompiledModule, error) {
-	key := sha256.Sum256(wasm)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if cm := e.compiled[key]; cm != nil {
-		return cm, nil
-	}
-	if workers > 1 {
-		ctx = experimental.WithCompilationWorkers(ctx, workers)
-	}
-	cm, err := e.rt.CompileModule(ctx, wasm)
-	if err != nil {
-		return nil, fmt.Errorf("host: compile: %w", err)
-	}
-	e.compiled[key] = cm
-	return cm, nil
-}
-
-func hostOf(mod api.Module) *Host {
-	h, ok := hosts.Load(mod)
-	if !ok {
-		panic(errors.New("host: gojs function called by a module no Host runs"))
-	}
-	return h.(*Host)
-}
-
 // New compiles the GOOS=js module wasm (compiled code is cached per process,
-// and on disk with WithCompilationCacheDir), instantiates it, and runs its
-// main until the guest signals readiness by calling
+// and on disk with WithCompilationCacheDir), instantiates it (and, unless
+// WithSIMD(false), wasmnn's SIMD kernel module against its memory), and runs
+// its main until the guest signals readiness by calling
 // globalThis.__wasmnnReady(). It fails if main exits first (the error wraps
 // an *ExitError with the code and stderr), if the guest goes idle with no
 // pending timer before readiness, or if ctx ends.
 func New(ctx context.Context, wasm []byte, opts ...Option) (*Host, error) {
-	cfg := config{stdout: io.Discard, stderr: io.Discard}
+	var cfg config
 	for _, o := range opts {
 		o(&cfg)
 	}
-	eng, err := getEngine(ctx, cfg.cacheDir, cfg.memoryPages)
+	eng, err := getEngine(ctx, engineKey{cfg.cacheDir, cfg.memoryPages, cfg.closeOnDone})
 	if err != nil {
 		return nil, err
 	}
-	cm, err := eng.compile(ctx, wasm, cfg.workers)
+	h := &Host{eng: eng, cfg: cfg}
+	g, err := gojs.New(ctx, eng, wasm, gojs.Config{
+		Stdout:             cfg.stdout,
+		Stderr:             cfg.stderr,
+		Args:               cfg.args,
+		Env:                cfg.env,
+		CompilationWorkers: cfg.workers,
+		Instantiated: func(ctx context.Context, g *gojs.Host) error {
+			if cfg.noSIMD {
+				return nil
+			}
+			return h.instantiateSIMD(ctx, g.Module())
+		},
+	})
 	if err != nil {
+		h.closeSIMD(ctx)
 		return nil, err
 	}
-	for _, name := range []string{"run", "resume", "getsp"} {
-		if _, ok := cm.ExportedFunctions()[name]; !ok {
-			return nil, fmt.Errorf("host: module does not export %q: not a GOOS=js module", name)
-		}
-	}
-
-	h := &Host{
-		ctx:        context.Background(),
-		eng:        eng,
-		cfg:        cfg,
-		stdout:     cfg.stdout,
-		timers:     map[int32]*timer{},
-		start:      time.Now(),
-		stderrTail: tailBuffer{max: 4096},
-	}
-	h.stderr = io.MultiWriter(cfg.stderr, &h.stderrTail)
-	h.startNano = h.start.UnixNano()
-	h.initGlobals()
-	h.initRefs()
-
-	mod, err := eng.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
-	if err != nil {
-		return nil, fmt.Errorf("host: instantiate: %w", err)
-	}
-	h.mod = mod
-	hosts.Store(mod, h)
-	h.mem = mod.Memory()
-	h.getspFn = mod.ExportedFunction("getsp")
-	if h.mem == nil {
-		h.Close(ctx)
-		return nil, errors.New("host: module has no memory")
-	}
-	if !cfg.noSIMD {
-		if err := h.instantiateSIMD(ctx); err != nil {
-			h.Close(ctx)
-			return nil, err
-		}
-	}
-	argc, argv, err := h.writeArgs()
-	if err != nil {
-		h.Close(ctx)
-		return nil, err
-	}
-
-	h.depth++
-	err = mod.ExportedFunction("run").CallWithStack(h.ctx, []uint64{uint64(argc), uint64(argv)})
-	h.depth--
-	if err != nil {
-		h.setDead(err)
-	}
-	err = h.runUntil(ctx, h.isReady)
-	if err != nil {
-		h.Close(ctx)
-		if errors.Is(err, errIdle) {
-			return nil, fmt.Errorf("host: guest went idle without calling globalThis.%s() and no timer is pending", readyName)
-		}
-		return nil, fmt.Errorf("host: guest failed before signalling readiness: %w", err)
-	}
+	h.g = g
 	return h, nil
-}
-
-func (h *Host) isReady() bool {
-	return h.ready || h.global.get(readyName) == true
-}
-
-// writeArgs lays out argv and the environment from offset 4096 as
-// wasm_exec.js does, below the linker's minimum data address.
-func (h *Host) writeArgs() (argc, argv uint32, err error) {
-	const start, limit = 4096, 4096 + 8192
-	offset := uint32(start)
-	overflow := false
-	strPtr := func(s string) uint32 {
-		b := append([]byte(s), 0)
-		if offset+uint32(len(b)) >= limit {
-			overflow = true
-			return 0
-		}
-		ptr := offset
-		h.mem.Write(offset, b)
-		offset += uint32(len(b))
-		offset = (offset + 7) &^ 7
-		return ptr
-	}
-	args := append([]string{"js"}, h.cfg.args...)
-	var ptrs []uint32
-	for _, a := range args {
-		ptrs = append(ptrs, strPtr(a))
-	}
-	ptrs = append(ptrs, 0)
-	keys := make([]string, 0, len(h.cfg.env))
-	for k := range h.cfg.env {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		ptrs = append(ptrs, strPtr(k+"="+h.cfg.env[k]))
-	}
-	ptrs = append(ptrs, 0)
-	argv = offset
-	if overflow || offset+uint32(8*len(ptrs)) >= limit {
-		return 0, 0, errors.New("host: command line and environment exceed 8 KB")
-	}
-	for _, p := range ptrs {
-		h.mem.WriteUint64Le(offset, uint64(p))
-		offset += 8
-	}
-	return uint32(len(args)), argv, nil
-}
-
-// setDead records that the guest exited or crashed, and closes the module so
-// that direct calls of its exports fail instead of running a broken runtime.
-func (h *Host) setDead(err error) {
-	if h.dead != nil {
-		return
-	}
-	code := uint32(1)
-	var ee *ExitError
-	if errors.As(err, &ee) {
-		h.dead = ee
-		code = uint32(ee.Code)
-	} else {
-		h.dead = fmt.Errorf("host: guest crashed: %w", err)
-	}
-	if h.mod != nil {
-		_ = h.mod.CloseWithExitCode(h.ctx, code)
-	}
-}
-
-var (
-	errIdle   = errors.New("host: guest is idle and no timer is pending")
-	errClosed = errors.New("host: Host is closed")
-)
-
-func (h *Host) usable() error {
-	if h.closed {
-		return errClosed
-	}
-	return h.dead
-}
-
-// addTimer schedules fn(args...) after d (fn nil: resume the Go runtime).
-func (h *Host) addTimer(d time.Duration, fn any, args []any) int32 {
-	h.nextTimer++
-	h.timers[h.nextTimer] = &timer{at: time.Now().Add(d), fn: fn, args: args}
-	return h.nextTimer
-}
-
-// fireTimer waits for the earliest timer and runs it.
-func (h *Host) fireTimer(ctx context.Context) error {
-	var id int32
-	var t *timer
-	for i, u := range h.timers {
-		if t == nil || u.at.Before(t.at) || (u.at.Equal(t.at) && i < id) {
-			id, t = i, u
-		}
-	}
-	if d := time.Until(t.at); d > 0 {
-		wait := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return ctx.Err()
-		case <-wait.C:
-		}
-	}
-	delete(h.timers, id)
-	if t.fn == nil {
-		h.goObj.set("_pendingEvent", jsNull)
-		return h.resume()
-	}
-	h.runJob(t.fn, t.args)
-	return h.dead
-}
-
-// drainMicrotasks runs queued Promise reactions, unless a guest call is in
-// progress (they run when control is back at the top).
-func (h *Host) drainMicrotasks() {
-	if h.depth > 0 || h.draining {
-		return
-	}
-	h.draining = true
-	for len(h.micro) > 0 && h.dead == nil {
-		job := h.micro[0]
-		h.micro[0] = nil
-		h.micro = h.micro[1:]
-		job()
-	}
-	h.micro = nil
-	h.draining = false
-}
-
-// runUntil is the event loop: microtasks, then timers, until done reports
-// true, the guest dies, nothing is left to wait for (errIdle) or ctx ends.
-func (h *Host) runUntil(ctx context.Context, done func() bool) error {
-	for {
-		h.drainMicrotasks()
-		if h.dead != nil {
-			return h.dead
-		}
-		if done() {
-			return nil
-		}
-		if len(h.timers) == 0 {
-			return errIdle
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := h.fireTimer(ctx); err != nil {
-			return err
-		}
-	}
-}
-
-// jsError converts an error from a JS function into what Call returns.
-func (h *Host) jsError(err error) error {
-	t, ok := err.(*throw)
-	if !ok {
-		return err
-	}
-	msg := toString(t.val)
-	if o, ok := t.val.(*Object); ok && o.isError() {
-		msg = toString(o.get("message"))
-	}
-	return &JSError{Message: msg, Value: fromJS(t.val)}
-}
-
-// Close releases the guest module. The compiled code stays cached for the
-// process.
-func (h *Host) Close(ctx context.Context) error {
-	if h.closed {
-		return nil
-	}
-	h.closed = true
-	if h.simdMod != nil {
-		h.simdMod.Close(ctx)
-	}
-	err := h.mod.Close(ctx)
-	hosts.Delete(h.mod)
-	h.values, h.refCounts, h.ids, h.idPool = nil, nil, nil, nil
-	h.timers, h.micro = map[int32]*timer{}, nil
-	return err
 }
 
 // instantiateSIMDImports defines the "wasmnn_simd" host module: available,
@@ -510,7 +212,7 @@ func instantiateSIMDImports(ctx context.Context, rt wazero.Runtime) error {
 	b.NewFunctionBuilder().
 		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
 			stack[0] = 0
-			if hostOf(mod).simdMod != nil {
+			if _, ok := kernels.Load(mod); ok {
 				stack[0] = 1
 			}
 		}), nil, []api.ValueType{api.ValueTypeI32}).
@@ -522,60 +224,87 @@ func instantiateSIMDImports(ctx context.Context, rt wazero.Runtime) error {
 		}
 		b.NewFunctionBuilder().
 			WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
-				h := hostOf(mod)
-				if h.simdMod == nil {
+				v, ok := kernels.Load(mod)
+				if !ok {
 					panic(fmt.Errorf("host: the guest called SIMD kernel %s, but SIMD is off", k.Name))
 				}
-				h.simdCalls++
-				if err := h.simdFns[i].CallWithStack(ctx, stack); err != nil {
+				sk := v.(*simdKernels)
+				sk.calls++
+				if err := sk.fns[i].CallWithStack(ctx, stack); err != nil {
 					panic(fmt.Errorf("host: SIMD kernel %s: %w", k.Name, err))
 				}
 			}), params, nil).
 			Export(k.Name)
 	}
-	_, err := b.Instantiate(ctx)
-	return err
+	if _, err := b.Instantiate(ctx); err != nil {
+		return fmt.Errorf("host: wasmnn_simd imports: %w", err)
+	}
+	return nil
 }
 
-// instantiateSIMD instantiates the kernel module against the guest's memory.
-func (h *Host) instantiateSIMD(ctx context.Context) error {
-	cm, err := h.eng.compile(ctx, simd.Module(), h.cfg.workers)
+// instantiateSIMD instantiates the kernel module against the memory of
+// guest, and routes the guest's kernel imports to it.
+func (h *Host) instantiateSIMD(ctx context.Context, guest api.Module) error {
+	cm, err := h.eng.Compile(ctx, simd.Module(), h.cfg.workers)
 	if err != nil {
 		return fmt.Errorf("host: SIMD kernels: %w", err)
 	}
 	rctx := experimental.WithImportResolver(ctx, func(name string) api.Module {
 		if name == simd.ImportModule {
-			return h.mod
+			return guest
 		}
 		return nil
 	})
-	mod, err := h.eng.rt.InstantiateModule(rctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	mod, err := h.eng.Runtime().InstantiateModule(rctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
 	if err != nil {
 		return fmt.Errorf("host: SIMD kernels: instantiate: %w", err)
 	}
-	h.simdMod = mod
+	sk := &simdKernels{guest: guest, mod: mod}
 	for _, k := range simd.Kernels {
 		f := mod.ExportedFunction(k.Name)
 		if f == nil {
 			mod.Close(ctx)
-			h.simdMod = nil
 			return fmt.Errorf("host: SIMD kernels: no export %q", k.Name)
 		}
-		h.simdFns = append(h.simdFns, f)
+		sk.fns = append(sk.fns, f)
 	}
+	h.simd = sk
+	kernels.Store(guest, sk)
 	return nil
+}
+
+// closeSIMD releases the SIMD kernel instance, if there is one.
+func (h *Host) closeSIMD(ctx context.Context) {
+	if h.simd == nil {
+		return
+	}
+	kernels.Delete(h.simd.guest)
+	h.simd.mod.Close(ctx)
 }
 
 // SIMD reports whether the guest got the WebAssembly SIMD kernels (see
 // WithSIMD). Whether it uses them is up to the guest: wasmnn.wasm installs
 // them at startup when they are available.
-func (h *Host) SIMD() bool { return h.simdMod != nil }
+func (h *Host) SIMD() bool { return h.simd != nil }
 
 // SIMDCalls returns how many SIMD kernel calls the guest has made.
-func (h *Host) SIMDCalls() uint64 { return h.simdCalls }
+func (h *Host) SIMDCalls() uint64 {
+	if h.simd == nil {
+		return 0
+	}
+	return h.simd.calls
+}
+
+// Close releases the guest module and its SIMD kernel instance. The compiled
+// code stays cached for the process.
+func (h *Host) Close(ctx context.Context) error {
+	h.closeSIMD(ctx)
+	h.simd = nil
+	return h.g.Close(ctx)
+}
 
 // Global returns the guest world's globalThis.
-func (h *Host) Global() *Object { return h.global }
+func (h *Host) Global() *Object { return h.g.Global() }
 
 // Call invokes obj[method](args...) with this = obj (obj nil means
 // globalThis), typically a function the guest exported with js.FuncOf. Go
@@ -590,33 +319,14 @@ func (h *Host) Global() *Object { return h.global }
 // (an *ExitError: "Go program has exited with code N") and so do all later
 // calls. Pending Promise reactions run before Call returns.
 func (h *Host) Call(obj *Object, method string, args ...any) (any, error) {
-	if err := h.usable(); err != nil {
-		return nil, err
-	}
-	if obj == nil {
-		obj = h.global
-	}
-	fn, ok := obj.get(method).(*Object)
-	if !ok || fn.call == nil {
-		return nil, fmt.Errorf("host: %s is not a function", method)
-	}
-	jsArgs := make([]any, len(args))
-	for i, a := range args {
-		v, err := h.toJS(a)
-		if err != nil {
-			return nil, fmt.Errorf("host: %s argument %d: %w", method, i, err)
-		}
-		jsArgs[i] = v
-	}
-	res, err := fn.call(obj, jsArgs)
-	h.drainMicrotasks()
-	if h.dead != nil {
-		return nil, h.dead
-	}
-	if err != nil {
-		return nil, h.jsError(err)
-	}
-	return fromJS(res), nil
+	return h.g.Call(obj, method, args...)
+}
+
+// CallContext is Call with a context: with WithCloseOnContextDone(true) the
+// guest stops as soon as ctx ends, and the Host is closed (see
+// WithCloseOnContextDone); otherwise ctx is not consulted.
+func (h *Host) CallContext(ctx context.Context, obj *Object, method string, args ...any) (any, error) {
+	return h.g.CallContext(ctx, obj, method, args...)
 }
 
 // Await waits for v, a Promise returned by a guest call, to settle, driving
@@ -626,29 +336,14 @@ func (h *Host) Call(obj *Object, method string, args ...any) (any, error) {
 // returned as is. If the Promise can never settle (no timer pending, guest
 // idle), Await fails rather than hang; ctx bounds the wait. Await must not be
 // called from inside a Func the guest is running.
-func (h *Host) Await(ctx context.Context, v any) (any, error) {
-	p, ok := v.(*Object)
-	if !ok || p.kind != kindPromise {
-		return v, nil
-	}
-	if err := h.usable(); err != nil {
-		return nil, err
-	}
-	if h.depth > 0 {
-		return nil, errors.New("host: Await called while the guest is running")
-	}
-	err := h.runUntil(ctx, func() bool { return p.promise.status != pending })
-	if errors.Is(err, errIdle) {
-		return nil, errors.New("host: promise can never settle: the guest is idle and no timer is pending")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if p.promise.status == rejected {
-		return nil, h.jsError(&throw{p.promise.value})
-	}
-	return fromJS(p.promise.value), nil
-}
+func (h *Host) Await(ctx context.Context, v any) (any, error) { return h.g.Await(ctx, v) }
+
+// NewFunc returns a JS function that runs fn when the guest (or the host)
+// calls it.
+func (h *Host) NewFunc(fn Func) *Object { return h.g.NewFunc(fn) }
+
+// NewObject returns a new empty JS object (`{}`).
+func (h *Host) NewObject() *Object { return h.g.NewObject() }
 
 // ExportedFunction returns the guest's //go:wasmexport function name (nil if
 // there is none) for direct calls, which cost far less than Call. Call it
@@ -656,41 +351,16 @@ func (h *Host) Await(ctx context.Context, v any) (any, error) {
 // handle, and do not let the export block on the host: exports must finish
 // without waiting for timers or events. Pointers into guest memory must stay
 // referenced by the guest (e.g. from a global) while the host uses them.
-func (h *Host) ExportedFunction(name string) api.Function { return h.mod.ExportedFunction(name) }
+func (h *Host) ExportedFunction(name string) api.Function { return h.g.ExportedFunction(name) }
 
 // Memory returns the guest's linear memory. Byte slices read from it are
 // invalidated when it grows, i.e. by any call into the guest.
-func (h *Host) Memory() api.Memory { return h.mem }
+func (h *Host) Memory() api.Memory { return h.g.Memory() }
 
 // MemorySize returns the size of the guest's linear memory in bytes.
-func (h *Host) MemorySize() uint32 { return h.mem.Size() }
+func (h *Host) MemorySize() uint32 { return h.g.MemorySize() }
 
 // RefCount returns the number of JS values the guest currently references
 // (including the fixed ones). References are released only after the guest's
 // garbage collector runs its finalizers.
-func (h *Host) RefCount() int { return len(h.ids) }
-
-// writeFD writes guest output: fd 2 to stderr, anything else to stdout.
-func (h *Host) writeFD(fd int64, b []byte) {
-	if fd == 2 {
-		h.stderr.Write(b)
-		return
-	}
-	h.stdout.Write(b)
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	buf []byte
-	max int
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.max {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string { return string(t.buf) }
+func (h *Host) RefCount() int { return h.g.RefCount() }

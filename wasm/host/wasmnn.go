@@ -53,13 +53,17 @@ func (h *Host) api() (*Object, error) {
 }
 
 // callAPI calls a method of the guest's API object and turns {error} results
-// into Go errors.
-func (h *Host) callAPI(method string, args ...any) (*Object, error) {
+// into Go errors. It fails with ctx's error, without calling, once ctx has
+// ended.
+func (h *Host) callAPI(ctx context.Context, method string, args ...any) (*Object, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	api, err := h.api()
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.Call(api, method, args...)
+	res, err := h.g.CallContext(ctx, api, method, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +80,7 @@ func (h *Host) callAPI(method string, args ...any) (*Object, error) {
 // Load decodes, checks and plans a .wnn model inside the guest.
 func (h *Host) Load(model []byte, opts LoadOptions) (*Model, error) {
 	o, _ := json.Marshal(opts)
-	res, err := h.callAPI("load", model, string(o))
+	res, err := h.callAPI(context.Background(), "load", model, string(o))
 	if err != nil {
 		return nil, err
 	}
@@ -114,23 +118,30 @@ func f32Bytes(x []float32) []byte {
 // Tensor data goes straight into and out of the guest's buffers in its linear
 // memory (the module's wasmnn_buffer and wasmnn_run exports), copied once
 // each way.
-func (m *Model) Run(inputs map[string]*ops.Tensor) (map[string]*ops.Tensor, error) {
+//
+// Once ctx has ended Run returns its error without calling the module. A run
+// in progress goes on to its end, unless the Host was made
+// WithCloseOnContextDone(true): then it stops when ctx ends, and the Host is
+// closed (the error wraps ctx.Err()).
+func (m *Model) Run(ctx context.Context, inputs map[string]*ops.Tensor) (map[string]*ops.Tensor, error) {
 	if err := m.checkInputs(inputs); err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	buffer, run := m.h.ExportedFunction("wasmnn_buffer"), m.h.ExportedFunction("wasmnn_run")
 	if buffer == nil || run == nil {
 		return nil, ErrNotWasmnn
 	}
-	if err := m.h.usable(); err != nil {
+	if err := m.h.g.Err(); err != nil {
 		return nil, err
 	}
 	mem := m.h.Memory()
 	for i, in := range m.Inputs {
 		res, err := buffer.Call(ctx, uint64(m.id), 0, uint64(i))
 		if err != nil {
-			return nil, m.h.exportError(err)
+			return nil, m.h.exportError(ctx, err)
 		}
 		if res[0] == 0 || !mem.Write(uint32(res[0]), f32Bytes(inputs[in.Name].Data)) {
 			return nil, fmt.Errorf("model %d is not loaded (disposed?)", m.id)
@@ -138,16 +149,16 @@ func (m *Model) Run(inputs map[string]*ops.Tensor) (map[string]*ops.Tensor, erro
 	}
 	res, err := run.Call(ctx, uint64(m.id))
 	if err != nil {
-		return nil, m.h.exportError(err)
+		return nil, m.h.exportError(ctx, err)
 	}
 	if res[0] != 0 {
-		return nil, m.h.fastError()
+		return nil, m.h.fastError(ctx)
 	}
 	outs := make(map[string]*ops.Tensor, len(m.Outputs))
 	for i, o := range m.Outputs {
 		res, err := buffer.Call(ctx, uint64(m.id), 1, uint64(i))
 		if err != nil {
-			return nil, m.h.exportError(err)
+			return nil, m.h.exportError(ctx, err)
 		}
 		t, err := ops.NewTensor(o.Shape...)
 		if err != nil {
@@ -193,12 +204,11 @@ func (m *Model) checkInputs(inputs map[string]*ops.Tensor) error {
 }
 
 // fastError reads the message of the last failed fast-path call.
-func (h *Host) fastError() error {
-	ctx := context.Background()
+func (h *Host) fastError(ctx context.Context) error {
 	p, err1 := h.ExportedFunction("wasmnn_error_ptr").Call(ctx)
 	n, err2 := h.ExportedFunction("wasmnn_error_len").Call(ctx)
 	if err1 != nil || err2 != nil {
-		return h.exportError(errors.Join(err1, err2))
+		return h.exportError(ctx, errors.Join(err1, err2))
 	}
 	b, ok := h.Memory().Read(uint32(p[0]), uint32(n[0]))
 	if !ok {
@@ -208,12 +218,13 @@ func (h *Host) fastError() error {
 }
 
 // RunProfiled is Run that also returns each layer's time in milliseconds, in
-// the order of the summary's layers.
-func (m *Model) RunProfiled(inputs map[string]*ops.Tensor) (map[string]*ops.Tensor, []float64, error) {
-	return m.run("runProfiled", inputs)
+// the order of the summary's layers. It goes through the guest's JS API
+// rather than the fast path, so it copies more; ctx acts as for Run.
+func (m *Model) RunProfiled(ctx context.Context, inputs map[string]*ops.Tensor) (map[string]*ops.Tensor, []float64, error) {
+	return m.run(ctx, "runProfiled", inputs)
 }
 
-func (m *Model) run(method string, inputs map[string]*ops.Tensor) (map[string]*ops.Tensor, []float64, error) {
+func (m *Model) run(ctx context.Context, method string, inputs map[string]*ops.Tensor) (map[string]*ops.Tensor, []float64, error) {
 	names := make([]string, 0, len(inputs))
 	for name := range inputs {
 		names = append(names, name)
@@ -233,7 +244,7 @@ func (m *Model) run(method string, inputs map[string]*ops.Tensor) (map[string]*o
 		}
 		jsNames[i], jsData[i] = name, f32Bytes(t.Data)
 	}
-	res, err := m.h.callAPI(method, m.id, jsNames, jsData)
+	res, err := m.h.callAPI(ctx, method, m.id, jsNames, jsData)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -279,7 +290,7 @@ func (m *Model) run(method string, inputs map[string]*ops.Tensor) (map[string]*o
 // Summary returns the guest's summary of the model (as planned there).
 func (m *Model) Summary() (wrt.Summary, error) {
 	var sum wrt.Summary
-	res, err := m.h.callAPI("summary", m.id)
+	res, err := m.h.callAPI(context.Background(), "summary", m.id)
 	if err != nil {
 		return sum, err
 	}
@@ -290,9 +301,9 @@ func (m *Model) Summary() (wrt.Summary, error) {
 
 // Classify classifies an image given as non-premultiplied RGBA pixels,
 // preprocessed in the guest per the model's metadata, and returns the topK
-// classes.
-func (m *Model) Classify(rgba []byte, width, height, topK int) ([]wrt.Prediction, error) {
-	res, err := m.h.callAPI("classify", m.id, rgba, width, height, topK)
+// classes. ctx acts as for Run.
+func (m *Model) Classify(ctx context.Context, rgba []byte, width, height, topK int) ([]wrt.Prediction, error) {
+	res, err := m.h.callAPI(ctx, "classify", m.id, rgba, width, height, topK)
 	if err != nil {
 		return nil, err
 	}
@@ -307,13 +318,13 @@ func (m *Model) ID() int { return m.id }
 
 // Dispose frees the model inside the guest; later calls fail.
 func (m *Model) Dispose() error {
-	_, err := m.h.callAPI("dispose", m.id)
+	_, err := m.h.callAPI(context.Background(), "dispose", m.id)
 	return err
 }
 
 // LoadedModels reports how many models the guest holds.
 func (h *Host) LoadedModels() (int, error) {
-	res, err := h.callAPI("memory")
+	res, err := h.callAPI(context.Background(), "memory")
 	if err != nil {
 		return 0, err
 	}
@@ -322,12 +333,12 @@ func (h *Host) LoadedModels() (int, error) {
 }
 
 // exportError turns a failed direct export call into the host's terminal
-// error: a trap leaves the Go runtime inside the module in an unknown state,
-// so the host refuses later calls.
-func (h *Host) exportError(err error) error {
-	if h.dead != nil {
-		return h.dead
+// error: a trap, or a stop when ctx ended (WithCloseOnContextDone), leaves
+// the Go runtime inside the module in an unknown state, so the host refuses
+// later calls.
+func (h *Host) exportError(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return h.g.Fail(fmt.Errorf("host: the module was stopped when the context ended (%w) and cannot be used any more: %w", cerr, err))
 	}
-	h.dead = fmt.Errorf("host: the module trapped and cannot be used any more: %w", err)
-	return h.dead
+	return h.g.Fail(fmt.Errorf("host: the module trapped and cannot be used any more: %w", err))
 }

@@ -34,7 +34,7 @@ func Example_wasmnn() {
 	}
 	defer model.Dispose()
 	x, _ := ops.NewTensor(1, 1, 32, 32)
-	out, err := model.Run(map[string]*ops.Tensor{"input": x})
+	out, err := model.Run(ctx, map[string]*ops.Tensor{"input": x})
 	if err != nil {
 		fmt.Println(err)
 		return

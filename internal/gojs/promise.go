@@ -1,4 +1,4 @@
-package host
+package gojs
 
 // A small Promise: constructor with executor, Promise.resolve/reject,
 // then/catch/finally, adoption of thenables. Reactions run as microtasks,

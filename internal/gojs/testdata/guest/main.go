@@ -1,6 +1,6 @@
 //go:build js
 
-// Command guest is the GOOS=js test module for package host. It exposes a
+// Command guest is the GOOS=js test module for packages gojs and host. It exposes a
 // table of functions on globalThis.guest, a few //go:wasmexport functions for
 // bulk transfer through linear memory, then signals readiness and blocks.
 package main
@@ -72,6 +72,15 @@ func main() {
 		"echo": func(this js.Value, args []js.Value) any { return args[0] },
 		"typeOf": func(this js.Value, args []js.Value) any {
 			return args[0].Type().String()
+		},
+		"spin": func(this js.Value, args []js.Value) any {
+			// Busy for args[0] ms without yielding to the host.
+			end := time.Now().Add(time.Duration(args[0].Float() * float64(time.Millisecond)))
+			n := 0
+			for time.Now().Before(end) {
+				n++
+			}
+			return n
 		},
 		"add": func(this js.Value, args []js.Value) any {
 			var s float64

@@ -1,4 +1,4 @@
-package host
+package gojs
 
 import (
 	"crypto/rand"
@@ -224,7 +224,7 @@ func (h *Host) initGlobals() {
 	})
 
 	// The readiness hook (see the package documentation).
-	h.method(g, readyName, func(this any, args []any) (any, error) {
+	h.method(g, ReadyName, func(this any, args []any) (any, error) {
 		h.ready = true
 		return nil, nil
 	})
