@@ -3,20 +3,45 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/wasmnn/wasmnn/ops"
 )
 
-// attrs reads a node's attributes with type checks; the first error sticks
-// and later reads return zero values, so op builders can read everything and
-// check err once.
+// attrs reads a node's attributes as its op declares them. newAttrs checks
+// every attribute present (declared, of its kind, in range; required ones
+// present) and keeps the first error; reads then return the value or the
+// declared default, and later errors (a list of the wrong length) stick too,
+// so op builders can read everything and check err once.
 type attrs struct {
-	m    map[string]any
-	used map[string]bool
-	err  error
+	def *OpDef
+	m   map[string]any
+	err error
 }
 
-func newAttrs(m map[string]any) *attrs { return &attrs{m: m, used: map[string]bool{}} }
+func newAttrs(d *OpDef, m map[string]any) *attrs {
+	a := &attrs{def: d, m: m}
+	var unknown []string
+	for name, v := range m {
+		s := d.Attr(name)
+		if s == nil {
+			unknown = append(unknown, name)
+			continue
+		}
+		a.check(s, v)
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		a.err = fmt.Errorf("%w: unknown attributes %v", ErrBadModel, unknown)
+		return a
+	}
+	for _, s := range d.Attrs {
+		if _, ok := m[s.Name]; s.Required && !ok {
+			a.fail("attribute %s is required", s.Name)
+		}
+	}
+	return a
+}
 
 func (a *attrs) fail(format string, args ...any) {
 	if a.err == nil {
@@ -24,11 +49,53 @@ func (a *attrs) fail(format string, args ...any) {
 	}
 }
 
-func (a *attrs) get(name string) (any, bool) {
-	a.used[name] = true
-	v, ok := a.m[name]
-	return v, ok
+// check validates one attribute value against its declaration.
+func (a *attrs) check(s *AttrSpec, v any) {
+	switch s.Kind {
+	case AttrInt:
+		i, ok := toInt(v)
+		if !ok {
+			a.fail("attribute %s: want an integer, got %T", s.Name, v)
+		} else if i < s.Min || i > s.Max {
+			a.fail("attribute %s = %d is out of range [%d, %d]", s.Name, i, s.Min, s.Max)
+		}
+	case AttrFloat:
+		f, ok := toFloat(v)
+		if !ok {
+			a.fail("attribute %s: want a number, got %T", s.Name, v)
+		} else if math.IsNaN(f) {
+			a.fail("attribute %s is NaN", s.Name)
+		}
+	case AttrString:
+		if _, ok := v.(string); !ok {
+			a.fail("attribute %s: want a string, got %T", s.Name, v)
+		}
+	case AttrInts:
+		list, ok := toInts(v)
+		if !ok {
+			a.fail("attribute %s: want a list of integers, got %T", s.Name, v)
+			return
+		}
+		for _, e := range list {
+			if int64(e) < s.Min || int64(e) > s.Max {
+				a.fail("attribute %s value %d is out of range [%d, %d]", s.Name, e, s.Min, s.Max)
+				return
+			}
+		}
+	}
 }
+
+// spec returns the declaration of name; reading an undeclared attribute is
+// a bug in the op's builder.
+func (a *attrs) spec(name string, kind AttrKind) *AttrSpec {
+	s := a.def.Attr(name)
+	if s == nil || s.Kind != kind {
+		panic(fmt.Sprintf("runtime: op %s reads attribute %s, which it does not declare as kind %d", a.def.Name, name, kind))
+	}
+	return s
+}
+
+func (a *attrs) has(name string) bool { _, ok := a.m[name]; return ok }
 
 func toInt(v any) (int64, bool) {
 	switch x := v.(type) {
@@ -44,67 +111,21 @@ func toInt(v any) (int64, bool) {
 	return 0, false
 }
 
-// intv returns an integer attribute within [lo, hi], or def if absent.
-func (a *attrs) intv(name string, def, lo, hi int64) int {
-	v, ok := a.get(name)
-	if !ok {
-		return int(def)
-	}
-	i, ok := toInt(v)
-	if !ok {
-		a.fail("attribute %s: want an integer, got %T", name, v)
-		return int(def)
-	}
-	if i < lo || i > hi {
-		a.fail("attribute %s = %d is out of range [%d, %d]", name, i, lo, hi)
-		return int(def)
-	}
-	return int(i)
-}
-
-// float returns a float attribute, or def if absent.
-func (a *attrs) float(name string, def float64) float32 {
-	v, ok := a.get(name)
-	if !ok {
-		return float32(def)
-	}
+func toFloat(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
-		if math.IsNaN(x) {
-			a.fail("attribute %s is NaN", name)
-		}
-		return float32(x)
+		return x, true
 	case float32:
-		return x
+		return float64(x), true
 	case int64:
-		return float32(x)
+		return float64(x), true
 	case int:
-		return float32(x)
+		return float64(x), true
 	}
-	a.fail("attribute %s: want a number, got %T", name, v)
-	return float32(def)
+	return 0, false
 }
 
-func (a *attrs) str(name, def string) string {
-	v, ok := a.get(name)
-	if !ok {
-		return def
-	}
-	s, ok := v.(string)
-	if !ok {
-		a.fail("attribute %s: want a string, got %T", name, v)
-		return def
-	}
-	return s
-}
-
-// ints returns an integer list attribute with each element in [lo, hi], or nil
-// if absent. If n >= 0 the list must have exactly n elements.
-func (a *attrs) ints(name string, n int, lo, hi int64) []int {
-	v, ok := a.get(name)
-	if !ok {
-		return nil
-	}
+func toInts(v any) ([]int, bool) {
 	var out []int
 	switch x := v.(type) {
 	case []int64:
@@ -117,79 +138,112 @@ func (a *attrs) ints(name string, n int, lo, hi int64) []int {
 		for _, e := range x {
 			i, ok := toInt(e)
 			if !ok {
-				a.fail("attribute %s: want integers, got %v", name, e)
-				return nil
+				return nil, false
 			}
 			out = append(out, int(i))
 		}
 	default:
-		a.fail("attribute %s: want a list of integers, got %T", name, v)
-		return nil
-	}
-	if n >= 0 && len(out) != n {
-		a.fail("attribute %s has %d values, want %d", name, len(out), n)
-		return nil
-	}
-	for _, e := range out {
-		if int64(e) < lo || int64(e) > hi {
-			a.fail("attribute %s value %d is out of range [%d, %d]", name, e, lo, hi)
-			return nil
-		}
+		return nil, false
 	}
 	if out == nil {
 		out = []int{}
 	}
+	return out, true
+}
+
+// intv returns an integer attribute, or its default.
+func (a *attrs) intv(name string) int {
+	s := a.spec(name, AttrInt)
+	v, ok := a.m[name]
+	if !ok {
+		d, _ := s.Default.(int64)
+		return int(d)
+	}
+	i, _ := toInt(v)
+	return int(i)
+}
+
+// float returns a float attribute, or its default.
+func (a *attrs) float(name string) float32 {
+	s := a.spec(name, AttrFloat)
+	v, ok := a.m[name]
+	if !ok {
+		d, _ := s.Default.(float64)
+		return float32(d)
+	}
+	f, _ := toFloat(v)
+	return float32(f)
+}
+
+// str returns a string attribute, or its default.
+func (a *attrs) str(name string) string {
+	s := a.spec(name, AttrString)
+	v, ok := a.m[name].(string)
+	if !ok {
+		d, _ := s.Default.(string)
+		return d
+	}
+	return v
+}
+
+// ints returns an integer list attribute, or nil if absent. If n >= 0 the
+// list must have exactly n elements.
+func (a *attrs) ints(name string, n int) []int {
+	a.spec(name, AttrInts)
+	v, ok := a.m[name]
+	if !ok {
+		return nil
+	}
+	out, _ := toInts(v)
+	if n >= 0 && len(out) != n {
+		a.fail("attribute %s has %d values, want %d", name, len(out), n)
+		return nil
+	}
 	return out
 }
 
-// unknown reports attributes that no reader asked for.
-func (a *attrs) unknown() []string {
-	var names []string
-	for k := range a.m {
-		if !a.used[k] {
-			names = append(names, k)
-		}
-	}
-	return names
-}
-
 // AttrReader reads a node's attributes with the types, defaults and checks
-// that NewSession applies, for packages that interpret nodes themselves (the
-// trainer). The first error sticks and is returned by Err.
+// of its op's declaration, for packages that interpret nodes themselves (the
+// float64 oracle, the trainer). The first error sticks and is returned by
+// Err.
 type AttrReader struct{ a *attrs }
 
-// ReadAttrs returns a reader of a node's attributes.
-func ReadAttrs(m map[string]any) *AttrReader { return &AttrReader{newAttrs(m)} }
-
-// Int returns an integer attribute, or def if absent.
-func (r *AttrReader) Int(name string, def int) int {
-	return r.a.intv(name, int64(def), math.MinInt32, math.MaxInt32)
+// ReadAttrs returns a reader of n's attributes. An unknown op, an unknown
+// attribute or a value of the wrong kind or range is reported by Err.
+func ReadAttrs(n *Node) *AttrReader {
+	d, err := lookupOp(n)
+	if err != nil {
+		return &AttrReader{&attrs{def: &OpDef{Name: n.Op}, err: err}}
+	}
+	return &AttrReader{newAttrs(d, n.Attrs)}
 }
 
-// Float returns a float attribute, or def if absent.
-func (r *AttrReader) Float(name string, def float64) float32 { return r.a.float(name, def) }
+// Int returns an integer attribute, or its declared default.
+func (r *AttrReader) Int(name string) int { return r.a.intv(name) }
 
-// String returns a string attribute, or "" if absent.
-func (r *AttrReader) String(name string) string { return r.a.str(name, "") }
+// Float returns a float attribute, or its declared default.
+func (r *AttrReader) Float(name string) float32 { return r.a.float(name) }
+
+// String returns a string attribute, or its declared default.
+func (r *AttrReader) String(name string) string { return r.a.str(name) }
+
+// Has reports whether the attribute is present.
+func (r *AttrReader) Has(name string) bool { return r.a.has(name) }
 
 // Ints returns an integer list attribute, or nil if absent; n >= 0 requires
 // exactly n values.
-func (r *AttrReader) Ints(name string, n int) []int {
-	return r.a.ints(name, n, math.MinInt32, math.MaxInt32)
-}
+func (r *AttrReader) Ints(name string, n int) []int { return r.a.ints(name, n) }
 
 // Window reads strides, dilations, pads and auto_pad for rank spatial axes.
 func (r *AttrReader) Window(rank int) ops.Window { return window(r.a, rank) }
 
-// Act reads an activation's parameters: LeakyReLU's slope (default 0.01)
-// from lo, Clip's bounds (default ±Inf) from lo and hi.
-func (r *AttrReader) Act(kind ops.ActKind, lo, hi string) ops.Activation {
-	return actFromAttrs(kind, r.a, lo, hi)
-}
+// Fused reads the fused activation of ops that take one ("activation" with
+// "alpha" and "beta"; absent parameters take the activation op's defaults).
+func (r *AttrReader) Fused() ops.Activation { return fusedAct(r.a) }
 
-// Fused reads the fused activation of Conv, Dense and Add ("activation" with
-// "alpha" and "beta").
-func (r *AttrReader) Fused() ops.Activation { return activationAttr(r.a) }
+// Act reads the activation a standalone activation op (Relu, LeakyRelu,
+// Clip, Sigmoid, Tanh) computes.
+func (r *AttrReader) Act() ops.Activation { return opAct(r.a) }
 
 // Err returns the first error met.
 func (r *AttrReader) Err() error { return r.a.err }

@@ -58,7 +58,7 @@ func (b *Builder) Model() (*Model, error) {
 }
 
 func (b *Builder) weight(name string, shape []int, fill func(i int) float32) string {
-	n := product(shape)
+	n := ops.ShapeSize(shape)
 	data := make([]float32, n)
 	for i := range data {
 		data[i] = fill(i)
@@ -154,7 +154,7 @@ func (b *Builder) Conv(name, x string, outC int, s ConvSpec) string {
 		b.err = fmt.Errorf("builder: conv %q: %w", name, err)
 		return name
 	}
-	fanIn := float64(product(wshape[1:]))
+	fanIn := float64(ops.ShapeSize(wshape[1:]))
 	inputs := []string{x, b.weight(name+".weight", wshape, b.normal(math.Sqrt(2/fanIn)))}
 	if s.Bias {
 		bound := 1 / math.Sqrt(fanIn)
@@ -234,7 +234,7 @@ func (b *Builder) Flatten(name, x string) string {
 	if len(in) == 0 {
 		return b.node(name, "Flatten", []string{x}, nil, nil)
 	}
-	return b.node(name, "Flatten", []string{x}, nil, []int{in[0], product(in[1:])})
+	return b.node(name, "Flatten", []string{x}, nil, []int{in[0], ops.ShapeSize(in[1:])})
 }
 
 // Dense adds a fully connected layer with PyTorch's [out, in] weight layout

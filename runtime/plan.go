@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wasmnn/wasmnn/ops"
+	"github.com/wasmnn/wasmnn/runtime/internal/topo"
 )
 
 // Options control how NewSession plans a model. The zero value picks
@@ -212,55 +213,31 @@ func sortNodes(m *Model, known map[string]int) ([]*Node, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		return nil, fmt.Errorf("%w: %s (supported: %s)", ErrUnsupportedOp, strings.Join(unknown, ", "), strings.Join(sortedOps(), ", "))
+		return nil, fmt.Errorf("%w: %s (supported: %s)", ErrUnsupportedOp, strings.Join(unknown, ", "), strings.Join(OpNames(), ", "))
 	}
-	indeg := make([]int, len(m.Nodes))
-	users := make([][]int, len(m.Nodes))
+	deps := make([][]int, len(m.Nodes))
 	for i, n := range m.Nodes {
 		for _, in := range n.Inputs {
 			if j, ok := producer[in]; ok {
-				indeg[i]++
-				users[j] = append(users[j], i)
+				deps[i] = append(deps[i], j)
 			} else if _, ok := known[in]; !ok {
 				return nil, nodeErr(n, fmt.Errorf("%w: input %q is not a graph input, a weight or a node output", ErrBadModel, in))
 			}
 		}
 	}
-	var order []*Node
-	ready := []int{}
-	for i := range m.Nodes {
-		if indeg[i] == 0 {
-			ready = append(ready, i)
-		}
-	}
-	for len(ready) > 0 {
-		sort.Ints(ready)
-		i := ready[0]
-		ready = ready[1:]
-		order = append(order, m.Nodes[i])
-		for _, u := range users[i] {
-			indeg[u]--
-			if indeg[u] == 0 {
-				ready = append(ready, u)
-			}
-		}
-	}
-	if len(order) != len(m.Nodes) {
+	idx, stuck := topo.Sort(len(m.Nodes), func(i int) []int { return deps[i] })
+	if len(stuck) > 0 {
 		var cyc []string
-		for i, d := range indeg {
-			if d > 0 {
-				cyc = append(cyc, fmt.Sprintf("%q", m.Nodes[i].Name))
-			}
+		for _, i := range stuck {
+			cyc = append(cyc, fmt.Sprintf("%q", m.Nodes[i].Name))
 		}
 		return nil, fmt.Errorf("%w: the graph has a cycle through nodes %s", ErrBadModel, strings.Join(cyc, ", "))
 	}
+	order := make([]*Node, len(idx))
+	for k, i := range idx {
+		order[k] = m.Nodes[i]
+	}
 	return order, nil
-}
-
-func sortedOps() []string {
-	names := OpNames()
-	sort.Strings(names)
-	return names
 }
 
 // fuse groups nodes into steps: a Conv followed by a BatchNormalization that
@@ -307,11 +284,9 @@ func fuse(order []*Node, m *Model, off bool) [][]*Node {
 					last = r
 				}
 			}
-			if opTable[n.Op].fusesAct && n.Attrs["activation"] == nil {
-				if r := soleReader(last); r != nil {
-					if _, ok := activationOp[r.Op]; ok {
-						grp = append(grp, r)
-					}
+			if opTable[n.Op].FusesAct && n.Attrs["activation"] == nil {
+				if r := soleReader(last); r != nil && opTable[r.Op].Act != ops.ActNone {
+					grp = append(grp, r)
 				}
 			}
 		}
@@ -326,29 +301,16 @@ func fuse(order []*Node, m *Model, off bool) [][]*Node {
 // addStep infers the shapes of one group of fused nodes and records it.
 func (p *plan) addStep(grp []*Node, opts Options) error {
 	head := grp[0]
-	spec := opTable[head.Op]
-	if len(head.Inputs) < spec.minIn || len(head.Inputs) > spec.maxIn {
-		return nodeErr(head, fmt.Errorf("%w: has %d inputs, want %d to %d", ErrBadModel, len(head.Inputs), spec.minIn, spec.maxIn))
-	}
+	def := opTable[head.Op]
 	st := &step{node: head, fused: grp[1:]}
 	in := make([]operand, len(head.Inputs))
 	for i, name := range head.Inputs {
 		id := p.byName[name]
 		v := p.values[id]
-		in[i] = operand{name: name, shape: v.shape, konst: v.konst}
+		in[i] = operand{name: name, shape: v.shape, konst: v.konst, weight: v.konst != nil}
 		st.inputs = append(st.inputs, id)
-	}
-	for _, wi := range spec.weights {
-		if wi < len(in) && in[wi].konst == nil {
-			return nodeErr(head, fmt.Errorf("%w: input %d (%q) must be a weight tensor", ErrBadModel, wi, in[wi].name))
-		}
-	}
-	for i, op := range in {
-		if op.konst != nil {
-			if head.Op == "BatchNormalization" && i >= 3 {
-				continue // running statistics are buffers, not parameters
-			}
-			st.params += int64(len(op.konst))
+		if v.konst != nil && !(head.Op == "BatchNormalization" && i >= 3) {
+			st.params += int64(len(v.konst)) // running statistics are buffers, not parameters
 		}
 	}
 	c := opContext{algo: opts.Algo}
@@ -357,93 +319,67 @@ func (p *plan) addStep(grp []*Node, opts Options) error {
 	}
 	c.tunable = opts.Autotune && (c.algo == "" || c.algo == ops.AlgoAuto)
 	for _, f := range grp[1:] {
-		spec := opTable[f.Op]
-		if len(f.Inputs) < spec.minIn || len(f.Inputs) > spec.maxIn {
-			return nodeErr(f, fmt.Errorf("%w: has %d inputs, want %d to %d", ErrBadModel, len(f.Inputs), spec.minIn, spec.maxIn))
-		}
-		switch {
-		case f.Op == "BatchNormalization":
-			folded, bias, err := p.foldBatchNorm(head, f, in)
+		if f.Op == "BatchNormalization" {
+			w, b, err := FoldBatchNorm(p.model, head, f)
 			if err != nil {
 				return nodeErr(f, err)
 			}
-			in[1].konst = folded
+			in[1].konst = w.Data
+			bias := operand{name: f.Name + "/folded_bias", shape: b.Shape, konst: b.Data, weight: true}
 			if len(in) == 3 {
-				in[2].konst = bias
+				in[2] = bias
 			} else {
-				in = append(in, operand{name: f.Name + "/folded_bias", shape: []int{len(bias)}, konst: bias})
+				in = append(in, bias)
 			}
-			for _, id := range f.Inputs[1:] {
+			for _, id := range f.Inputs[1:3] {
 				if w := p.values[p.byName[id]]; w.konst != nil {
-					if id == f.Inputs[1] || id == f.Inputs[2] {
-						st.params += int64(len(w.konst))
-					}
+					st.params += int64(len(w.konst))
 				}
 			}
-		default:
-			a := newAttrs(f.Attrs)
-			kind := activationOp[f.Op]
-			act := actFromAttrs(kind, a, "alpha", "beta")
-			if kind == ops.ActClip {
-				act = actFromAttrs(kind, a, "min", "max")
-			}
-			if a.err != nil {
-				return nodeErr(f, a.err)
-			}
-			if u := a.unknown(); len(u) > 0 {
-				return nodeErr(f, fmt.Errorf("%w: unknown attributes %v", ErrBadModel, u))
-			}
-			c.act = act
+			continue
 		}
+		d := opTable[f.Op]
+		if err := d.CheckArity(len(f.Inputs)); err != nil {
+			return nodeErr(f, err)
+		}
+		a := newAttrs(d, f.Attrs)
+		act := opAct(a)
+		if a.err != nil {
+			return nodeErr(f, a.err)
+		}
+		c.act = act
 	}
 	if c.algo == ops.AlgoAuto {
 		c.algo = ""
 	}
-	a := newAttrs(head.Attrs)
-	l, err := spec.build(head, a, in, c)
-	if err == nil && a.err != nil {
-		err = a.err
-	}
-	if err == nil {
-		if u := a.unknown(); len(u) > 0 {
-			sort.Strings(u)
-			err = fmt.Errorf("%w: unknown attributes %v", ErrBadModel, u)
-		}
+	l, err := def.infer(head, in, c)
+	if err != nil && head.Op == "Conv" && opts.Algo != "" && opts.Algo != ops.AlgoAuto && p.nodeAlgo[head.Name] == "" && errors.Is(err, errAlgo) {
+		// A model-wide algorithm only applies where it can.
+		c.algo = ""
+		l, err = def.infer(head, in, c)
 	}
 	if err != nil {
-		if head.Op == "Conv" && opts.Algo != "" && opts.Algo != ops.AlgoAuto && p.nodeAlgo[head.Name] == "" && errors.Is(err, errAlgo) {
-			// A model-wide algorithm only applies where it can.
-			c.algo = ""
-			l, err = spec.build(head, newAttrs(head.Attrs), in, c)
-		}
-		if err != nil {
-			return nodeErr(head, fmt.Errorf("inputs %s: %w", describeOperands(in), err))
-		}
+		return err
 	}
 	st.layer = l
 	last := grp[len(grp)-1]
+	lim := opts.Limits.withDefaults()
 	for i, shape := range l.outShapes {
 		size, err := ops.NumElements(shape)
 		if err != nil {
 			return nodeErr(head, err)
 		}
-		if over(int64(size), opts.Limits.withDefaults().MaxTensorElements) {
+		if over(int64(size), lim.MaxTensorElements) {
 			return nodeErr(head, fmt.Errorf("%w: output %s has %d elements, the limit is %d", ErrLimit,
-				ops.FormatShape(shape), size, opts.Limits.withDefaults().MaxTensorElements))
+				ops.FormatShape(shape), size, lim.MaxTensorElements))
 		}
-		id, err := func() (int, error) {
-			name := last.Outputs[i]
-			if _, dup := p.byName[name]; dup {
-				return 0, fmt.Errorf("%w: value %q is defined twice", ErrBadModel, name)
-			}
-			v := &value{name: name, shape: shape, size: size, producer: len(p.steps), viewOf: -1, offset: -1}
-			p.byName[name] = len(p.values)
-			p.values = append(p.values, v)
-			return len(p.values) - 1, nil
-		}()
-		if err != nil {
-			return nodeErr(last, err)
+		name := last.Outputs[i]
+		if _, dup := p.byName[name]; dup {
+			return nodeErr(last, fmt.Errorf("%w: value %q is defined twice", ErrBadModel, name))
 		}
+		id := len(p.values)
+		p.byName[name] = id
+		p.values = append(p.values, &value{name: name, shape: shape, size: size, producer: len(p.steps), viewOf: -1, offset: -1})
 		if l.view && i == 0 {
 			src := st.inputs[0]
 			if root := p.values[src].viewOf; root >= 0 {
@@ -465,60 +401,76 @@ func describeOperands(in []operand) string {
 	return strings.Join(parts, ", ")
 }
 
-// foldBatchNorm returns conv weights and bias with the BatchNormalization
-// bn folded in: w'[m] = w[m]*a[m], b'[m] = b[m]*a[m] + shift[m].
-func (p *plan) foldBatchNorm(conv, bn *Node, in []operand) ([]float32, []float32, error) {
-	a := newAttrs(bn.Attrs)
-	eps := a.float("epsilon", 1e-5)
+// FoldBatchNorm returns the weights and bias of the Conv node conv with the
+// BatchNormalization node bn, which reads conv's output, folded in, as
+// NewSession folds them: w'[m] = w[m]*a[m] and b'[m] = b[m]*a[m] + shift[m] in
+// float32, a and shift being ops.NewBatchNorm's. Every input of both but
+// conv's first must be a weight of m. Errors name what does not fit.
+func FoldBatchNorm(m *Model, conv, bn *Node) (w, b *ops.Tensor, err error) {
+	bnDef := opTable["BatchNormalization"]
+	if err := bnDef.CheckArity(len(bn.Inputs)); err != nil {
+		return nil, nil, err
+	}
+	a := newAttrs(bnDef, bn.Attrs)
+	eps := a.float("epsilon")
 	if a.err != nil {
 		return nil, nil, a.err
 	}
-	if u := a.unknown(); len(u) > 0 {
-		return nil, nil, fmt.Errorf("%w: unknown attributes %v", ErrBadModel, u)
+	if len(conv.Inputs) < 2 || m.Weights[conv.Inputs[1]] == nil {
+		return nil, nil, fmt.Errorf("%w: conv %q has no weight tensor", ErrBadModel, conv.Name)
 	}
-	if len(bn.Inputs) != 5 {
-		return nil, nil, fmt.Errorf("%w: has %d inputs, want 5", ErrBadModel, len(bn.Inputs))
+	cw := m.Weights[conv.Inputs[1]]
+	if len(cw.Shape) < 1 || cw.Shape[0] == 0 || len(cw.Data)%cw.Shape[0] != 0 {
+		return nil, nil, fmt.Errorf("%w: conv weights %s have no output-channel axis", ErrShape, ops.FormatShape(cw.Shape))
 	}
-	w := in[1]
-	if len(w.shape) < 1 {
-		return nil, nil, fmt.Errorf("%w: conv weights have no output-channel axis", ErrShape)
+	mch := cw.Shape[0]
+	weight := func(name string) (*ops.Tensor, error) {
+		t := m.Weights[name]
+		if t == nil {
+			return nil, fmt.Errorf("%w: input %q must be a weight tensor", ErrBadModel, name)
+		}
+		if !ops.EqualShapes(t.Shape, []int{mch}) {
+			return nil, fmt.Errorf("%w: %q %s must have shape [%d] to match conv %q", ErrShape, name, ops.FormatShape(t.Shape), mch, conv.Name)
+		}
+		return t, nil
 	}
-	mch := w.shape[0]
 	var prm [4][]float32
 	for i := range prm {
-		v := p.values[p.byName[bn.Inputs[i+1]]]
-		if v.konst == nil {
-			return nil, nil, fmt.Errorf("%w: input %q must be a weight tensor", ErrBadModel, v.name)
+		t, err := weight(bn.Inputs[i+1])
+		if err != nil {
+			return nil, nil, err
 		}
-		if !ops.EqualShapes(v.shape, []int{mch}) {
-			return nil, nil, fmt.Errorf("%w: %q %s must have shape [%d] to match conv %q", ErrShape, v.name, ops.FormatShape(v.shape), mch, conv.Name)
+		prm[i] = t.Data
+	}
+	var oldBias []float32
+	if len(conv.Inputs) == 3 {
+		t, err := weight(conv.Inputs[2])
+		if err != nil {
+			return nil, nil, err
 		}
-		prm[i] = v.konst
+		oldBias = t.Data
 	}
 	bnk, err := ops.NewBatchNorm(prm[0], prm[1], prm[2], prm[3], eps)
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(w.konst) == 0 || len(w.konst)%mch != 0 {
-		return nil, nil, fmt.Errorf("%w: conv weights %s", ErrShape, ops.FormatShape(w.shape))
-	}
-	per := len(w.konst) / mch
-	folded := make([]float32, len(w.konst))
-	for m := 0; m < mch; m++ {
-		s := bnk.Scale[m]
-		for i := m * per; i < (m+1)*per; i++ {
-			folded[i] = float32(w.konst[i] * s)
+	per := len(cw.Data) / mch
+	folded := make([]float32, len(cw.Data))
+	for c := 0; c < mch; c++ {
+		s := bnk.Scale[c]
+		for i := c * per; i < (c+1)*per; i++ {
+			folded[i] = float32(cw.Data[i] * s)
 		}
 	}
 	bias := make([]float32, mch)
-	for m := range bias {
+	for c := range bias {
 		b := float32(0)
-		if len(in) == 3 && in[2].konst != nil && len(in[2].konst) == mch {
-			b = in[2].konst[m]
+		if oldBias != nil {
+			b = oldBias[c]
 		}
-		bias[m] = float32(b*bnk.Scale[m]) + bnk.Shift[m]
+		bias[c] = float32(b*bnk.Scale[c]) + bnk.Shift[c]
 	}
-	return folded, bias, nil
+	return &ops.Tensor{Shape: append([]int(nil), cw.Shape...), Data: folded}, &ops.Tensor{Shape: []int{mch}, Data: bias}, nil
 }
 
 // errAlgo marks "algorithm does not apply" errors from buildConv.

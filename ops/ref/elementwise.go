@@ -121,3 +121,19 @@ func Sigmoid(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
 
 // Tanh returns tanh(v).
 func Tanh(v float64) float64 { return math.Tanh(v) }
+
+// BinaryFunc returns the definition of the elementwise binary op that ONNX
+// names op (Add, Sub, Mul, Div), or nil if there is none.
+func BinaryFunc(op string) func(x, y float64) float64 {
+	switch op {
+	case "Add":
+		return func(x, y float64) float64 { return x + y }
+	case "Sub":
+		return func(x, y float64) float64 { return x - y }
+	case "Mul":
+		return func(x, y float64) float64 { return x * y }
+	case "Div":
+		return func(x, y float64) float64 { return x / y }
+	}
+	return nil
+}

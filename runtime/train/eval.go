@@ -59,8 +59,8 @@ func Evaluate(ctx context.Context, m *runtime.Model, data Dataset, threads int) 
 		}
 	}
 	plane := pl.w * pl.h
-	x := &ops.Tensor{Shape: in.Shape, Data: make([]float32, product(in.Shape))}
-	logits := &ops.Tensor{Shape: out.Shape, Data: make([]float32, product(out.Shape))}
+	x := &ops.Tensor{Shape: in.Shape, Data: make([]float32, ops.ShapeSize(in.Shape))}
+	logits := &ops.Tensor{Shape: out.Shape, Data: make([]float32, ops.ShapeSize(out.Shape))}
 	feeds := map[string]*ops.Tensor{in.Name: x}
 	outs := map[string]*ops.Tensor{out.Name: logits}
 	for lo := 0; lo < data.Len(); lo += batch {

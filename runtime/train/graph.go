@@ -1,8 +1,8 @@
 package train
 
 import (
+	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/wasmnn/wasmnn/ops"
@@ -105,7 +105,7 @@ func (t *Trainer) newPass(batch int) (*pass, error) {
 	}
 	in := m.Inputs[0]
 	shape := append([]int{batch}, in.Shape[1:]...)
-	p.input = add(&value{name: in.Name, shape: shape, data: make([]float32, product(shape))})
+	p.input = add(&value{name: in.Name, shape: shape, data: make([]float32, ops.ShapeSize(shape))})
 	for _, prm := range t.params {
 		w := m.Weights[prm.Name]
 		add(&value{name: prm.Name, shape: w.Shape, data: w.Data, grad: prm.Grad, isWeight: true})
@@ -129,9 +129,9 @@ func (t *Trainer) newPass(batch int) (*pass, error) {
 		}
 		op, outShape, err := t.buildOp(n, shapes, ids, p)
 		if err != nil {
-			return nil, nodeErr(n, err)
+			return nil, err
 		}
-		out := &value{name: n.Outputs[0], shape: outShape, data: make([]float32, product(outShape))}
+		out := &value{name: n.Outputs[0], shape: outShape, data: make([]float32, ops.ShapeSize(outShape))}
 		// The output needs a gradient when some input does.
 		for _, id := range ids {
 			if p.values[id].grad != nil {
@@ -204,105 +204,64 @@ func (p *pass) resetGrads() {
 	}
 }
 
-func product(s []int) int {
-	n := 1
-	for _, d := range s {
-		n *= d
-	}
-	return n
-}
-
 // buildOp prepares node n given its input shapes and ids, returning the op
-// and its output shape.
+// and its output shape. The runtime checks the node and infers its shape
+// (runtime.InferShapes: inputs, weights, attributes, shapes), so the trainer
+// builds only what it trains; errors name the node.
 func (t *Trainer) buildOp(n *runtime.Node, shapes [][]int, ids []int, p *pass) (layerOp, []int, error) {
-	a := runtime.ReadAttrs(n.Attrs)
-	want := func(lo, hi int) error {
-		if len(shapes) < lo || len(shapes) > hi {
-			return fmt.Errorf("%w: has %d inputs, want %d to %d", runtime.ErrBadModel, len(shapes), lo, hi)
-		}
-		return nil
+	if n.Op == "Softmax" {
+		return nil, nil, nodeErr(n, fmt.Errorf("%w: training applies softmax cross-entropy to the output logits: remove the Softmax node", runtime.ErrUnsupportedOp))
 	}
-	weightAt := func(i int) error {
-		if i < len(ids) && !p.values[ids[i]].isWeight {
-			return fmt.Errorf("%w: input %d (%q) must be a model weight to be trained", runtime.ErrBadModel, i, n.Inputs[i])
-		}
-		return nil
+	weights := make([]bool, len(ids))
+	for i, id := range ids {
+		weights[i] = p.values[id].isWeight
 	}
+	outs, err := runtime.InferShapes(n, shapes, weights)
+	if err != nil {
+		if n.Op == "Reshape" && errors.Is(err, runtime.ErrShape) {
+			err = fmt.Errorf("%w (for a batch of %d: a fixed batch dimension cannot be trained with other batch sizes)", err, shapes[0][0])
+		}
+		return nil, nil, err
+	}
+	if len(n.Outputs) != 1 || len(outs) != 1 {
+		return nil, nil, nodeErr(n, fmt.Errorf("%w: has %d outputs, the trainer supports 1", runtime.ErrBadModel, len(n.Outputs)))
+	}
+	out := outs[0]
+	a := runtime.ReadAttrs(n)
 	var op layerOp
-	var out []int
-	var err error
 	switch n.Op {
 	case "Conv":
-		if err = want(2, 3); err == nil {
-			if err = weightAt(1); err == nil {
-				if err = weightAt(2); err == nil {
-					op, out, err = newConvOp(a, shapes)
-				}
-			}
-		}
+		op, err = newConvOp(a, shapes)
 	case "MaxPool", "AveragePool":
-		if err = want(1, 1); err == nil {
-			kind := ops.PoolMax
-			if n.Op == "AveragePool" {
-				kind = ops.PoolAvg
-			}
-			op, out, err = newPoolOp(a, kind, shapes[0])
+		kind := ops.PoolMax
+		if n.Op == "AveragePool" {
+			kind = ops.PoolAvg
 		}
+		op, err = newPoolOp(a, kind, shapes[0])
 	case "GlobalAveragePool", "GlobalMaxPool":
-		if err = want(1, 1); err == nil {
-			kind := ops.PoolMax
-			if n.Op == "GlobalAveragePool" {
-				kind = ops.PoolAvg
-			}
-			op, out, err = newGlobalPoolOp(kind, shapes[0])
+		kind := ops.PoolMax
+		if n.Op == "GlobalAveragePool" {
+			kind = ops.PoolAvg
 		}
+		op = newGlobalPoolOp(kind, shapes[0])
 	case "Dense":
-		if err = want(2, 3); err == nil {
-			if err = weightAt(1); err == nil {
-				if err = weightAt(2); err == nil {
-					op, out, err = newDenseOp(a, shapes)
-				}
-			}
-		}
+		op = newDenseOp(a, shapes, out)
 	case "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh":
-		if err = want(1, 1); err == nil {
-			op, out, err = newActOp(a, n.Op, shapes[0])
-		}
-	case "Flatten":
-		if err = want(1, 1); err == nil {
-			op, out, err = newFlattenOp(a, shapes[0])
-		}
-	case "Reshape":
-		if err = want(1, 1); err == nil {
-			op, out, err = newReshapeOp(a, shapes[0])
-		}
+		op = &actOp{act: a.Act()}
+	case "Flatten", "Reshape":
+		op = copyOp{}
 	case "Dropout":
-		if err = want(1, 1); err == nil {
-			op, out, err = newDropoutOp(a, shapes[0], t.rngDrop)
-		}
+		op = newDropoutOp(a, out, t.rngDrop)
 	case "BatchNormalization":
-		if err = want(5, 5); err == nil {
-			for i := 1; i < 5 && err == nil; i++ {
-				err = weightAt(i)
-			}
-			if err == nil {
-				vs := make([][]float32, 4)
-				for i := range vs {
-					vs[i] = p.values[ids[i+1]].data
-				}
-				op, out, err = newBatchNormOp(a, shapes, vs, float32(t.bnMomentum))
-			}
+		vs := make([][]float32, 4)
+		for i := range vs {
+			vs[i] = p.values[ids[i+1]].data
 		}
+		op, err = newBatchNormOp(a, shapes[0], vs, float32(t.bnMomentum))
 	case "Add":
-		if err = want(2, 2); err == nil {
-			op, out, err = newAddOp(a, shapes)
-		}
+		op, err = newAddOp(a, shapes)
 	case "Concat":
-		if err = want(1, math.MaxInt); err == nil {
-			op, out, err = newConcatOp(a, shapes)
-		}
-	case "Softmax":
-		err = fmt.Errorf("%w: training applies softmax cross-entropy to the output logits: remove the Softmax node", runtime.ErrUnsupportedOp)
+		op = newConcatOp(a, shapes)
 	default:
 		err = fmt.Errorf("%w: the trainer cannot train through %s", runtime.ErrUnsupportedOp, n.Op)
 	}
@@ -310,13 +269,7 @@ func (t *Trainer) buildOp(n *runtime.Node, shapes [][]int, ids []int, p *pass) (
 		err = a.Err()
 	}
 	if err != nil {
-		return nil, nil, err
-	}
-	if len(n.Outputs) != 1 {
-		return nil, nil, fmt.Errorf("%w: has %d outputs, the trainer supports 1", runtime.ErrBadModel, len(n.Outputs))
-	}
-	if _, err := ops.NumElements(out); err != nil {
-		return nil, nil, err
+		return nil, nil, nodeErr(n, err)
 	}
 	return op, out, nil
 }

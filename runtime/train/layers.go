@@ -55,29 +55,14 @@ type convOp struct {
 	actStage
 }
 
-func newConvOp(a *runtime.AttrReader, shapes [][]int) (layerOp, []int, error) {
+func newConvOp(a *runtime.AttrReader, shapes [][]int) (layerOp, error) {
 	x, w := shapes[0], shapes[1]
-	rank := len(x) - 2
-	if rank < 1 || rank > 3 {
-		return nil, nil, fmt.Errorf("%w: input %s must have rank 3, 4 or 5", runtime.ErrShape, ops.FormatShape(x))
-	}
-	p := ops.ConvParams{Window: a.Window(rank), Groups: a.Int("group", 1)}
-	op := &convOp{actStage: actStage{act: a.Fused()}}
-	if a.Err() != nil {
-		return nil, nil, a.Err()
-	}
+	p := ops.ConvParams{Window: a.Window(len(x) - 2), Groups: a.Int("group")}
 	g, err := ops.NewConvGeom(x, w, p)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if len(shapes) == 3 {
-		if !ops.EqualShapes(shapes[2], []int{g.M}) {
-			return nil, nil, fmt.Errorf("%w: bias %s must have shape [%d]", runtime.ErrShape, ops.FormatShape(shapes[2]), g.M)
-		}
-		op.hasBias = true
-	}
-	op.g = g
-	return op, g.OutShape(), nil
+	return &convOp{g: g, hasBias: len(shapes) == 3, actStage: actStage{act: a.Fused()}}, nil
 }
 
 func (c *convOp) forward(p *pass, s *step, train bool) error {
@@ -120,24 +105,15 @@ func (c *convOp) backward(p *pass, s *step) {
 // poolOp is MaxPool or AveragePool.
 type poolOp struct{ g ops.PoolGeom }
 
-func newPoolOp(a *runtime.AttrReader, kind ops.PoolKind, x []int) (layerOp, []int, error) {
+func newPoolOp(a *runtime.AttrReader, kind ops.PoolKind, x []int) (layerOp, error) {
 	rank := len(x) - 2
-	if rank < 1 || rank > 3 {
-		return nil, nil, fmt.Errorf("%w: input %s must have rank 3, 4 or 5", runtime.ErrShape, ops.FormatShape(x))
-	}
 	pp := ops.PoolParams{Window: a.Window(rank), Kind: kind, Kernel: a.Ints("kernel_shape", rank),
-		CeilMode: a.Int("ceil_mode", 0) == 1, CountIncludePad: a.Int("count_include_pad", 0) == 1}
-	if a.Err() != nil {
-		return nil, nil, a.Err()
-	}
-	if pp.Kernel == nil {
-		return nil, nil, fmt.Errorf("attribute kernel_shape is required")
-	}
+		CeilMode: a.Int("ceil_mode") == 1, CountIncludePad: a.Int("count_include_pad") == 1}
 	g, err := ops.NewPoolGeom(x, pp)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return &poolOp{g: g}, g.OutShape(), nil
+	return &poolOp{g: g}, nil
 }
 
 func (o *poolOp) forward(p *pass, s *step, train bool) error {
@@ -159,15 +135,8 @@ type globalPoolOp struct {
 	n, c, plane int
 }
 
-func newGlobalPoolOp(kind ops.PoolKind, x []int) (layerOp, []int, error) {
-	if len(x) < 3 || product(x[2:]) == 0 {
-		return nil, nil, fmt.Errorf("%w: input %s must have rank >= 3 and spatial elements", runtime.ErrShape, ops.FormatShape(x))
-	}
-	out := []int{x[0], x[1]}
-	for range x[2:] {
-		out = append(out, 1)
-	}
-	return &globalPoolOp{kind: kind, n: x[0], c: x[1], plane: product(x[2:])}, out, nil
+func newGlobalPoolOp(kind ops.PoolKind, x []int) layerOp {
+	return &globalPoolOp{kind: kind, n: x[0], c: x[1], plane: ops.ShapeSize(x[2:])}
 }
 
 func (o *globalPoolOp) forward(p *pass, s *step, train bool) error {
@@ -190,31 +159,9 @@ type denseOp struct {
 	actStage
 }
 
-func newDenseOp(a *runtime.AttrReader, shapes [][]int) (layerOp, []int, error) {
-	x, w := shapes[0], shapes[1]
-	op := &denseOp{transposed: a.Int("transposed", 1) == 1, actStage: actStage{act: a.Fused()}}
-	if a.Err() != nil {
-		return nil, nil, a.Err()
-	}
-	if len(x) != 2 || len(w) != 2 {
-		return nil, nil, fmt.Errorf("%w: input %s and weights %s must have rank 2", runtime.ErrShape, ops.FormatShape(x), ops.FormatShape(w))
-	}
-	op.batch, op.in = x[0], x[1]
-	wIn, out := w[0], w[1]
-	if op.transposed {
-		wIn, out = w[1], w[0]
-	}
-	if wIn != op.in {
-		return nil, nil, fmt.Errorf("%w: input %s has %d features but weights %s expect %d", runtime.ErrShape, ops.FormatShape(x), op.in, ops.FormatShape(w), wIn)
-	}
-	op.out = out
-	if len(shapes) == 3 {
-		if !ops.EqualShapes(shapes[2], []int{out}) {
-			return nil, nil, fmt.Errorf("%w: bias %s must have shape [%d]", runtime.ErrShape, ops.FormatShape(shapes[2]), out)
-		}
-		op.hasBias = true
-	}
-	return op, []int{op.batch, out}, nil
+func newDenseOp(a *runtime.AttrReader, shapes [][]int, out []int) layerOp {
+	return &denseOp{batch: out[0], in: shapes[0][1], out: out[1], transposed: a.Int("transposed") == 1,
+		hasBias: len(shapes) == 3, actStage: actStage{act: a.Fused()}}
 }
 
 // forward sums each output's products in increasing input index (one Gemm),
@@ -261,23 +208,6 @@ func (d *denseOp) backward(p *pass, s *step) {
 // actOp is a standalone activation.
 type actOp struct{ act ops.Activation }
 
-func newActOp(a *runtime.AttrReader, op string, x []int) (layerOp, []int, error) {
-	var act ops.Activation
-	switch op {
-	case "Relu":
-		act = ops.Activation{Kind: ops.ActReLU}
-	case "LeakyRelu":
-		act = a.Act(ops.ActLeakyReLU, "alpha", "beta")
-	case "Clip":
-		act = a.Act(ops.ActClip, "min", "max")
-	case "Sigmoid":
-		act = ops.Activation{Kind: ops.ActSigmoid}
-	case "Tanh":
-		act = ops.Activation{Kind: ops.ActTanh}
-	}
-	return &actOp{act: act}, x, nil
-}
-
 func (o *actOp) forward(p *pass, s *step, train bool) error {
 	out := p.values[s.out].data
 	copy(out, p.values[s.in[0]].data)
@@ -297,51 +227,6 @@ func (o *actOp) backward(p *pass, s *step) {
 // copyOp is Flatten or Reshape: the data is copied unchanged, and so is the
 // gradient.
 type copyOp struct{}
-
-func newFlattenOp(a *runtime.AttrReader, x []int) (layerOp, []int, error) {
-	axis := a.Int("axis", 1)
-	if axis < 0 {
-		axis += len(x)
-	}
-	if axis < 0 || axis > len(x) {
-		return nil, nil, fmt.Errorf("%w: axis out of range for input %s", runtime.ErrShape, ops.FormatShape(x))
-	}
-	return copyOp{}, []int{product(x[:axis]), product(x[axis:])}, nil
-}
-
-func newReshapeOp(a *runtime.AttrReader, x []int) (layerOp, []int, error) {
-	want := a.Ints("shape", -1)
-	if a.Err() != nil {
-		return nil, nil, a.Err()
-	}
-	if want == nil {
-		return nil, nil, fmt.Errorf("attribute shape is required")
-	}
-	total, known, infer := product(x), 1, -1
-	out := make([]int, len(want))
-	for i, d := range want {
-		switch {
-		case d == 0 && i < len(x):
-			d = x[i]
-		case d == -1 && infer < 0:
-			infer = i
-			continue
-		case d < 1:
-			return nil, nil, fmt.Errorf("%w: reshape %v: bad dimension %d", runtime.ErrShape, want, d)
-		}
-		out[i] = d
-		known *= d
-	}
-	if infer >= 0 && known > 0 && total%known == 0 {
-		out[infer] = total / known
-		known = total
-	}
-	if known != total {
-		return nil, nil, fmt.Errorf("%w: cannot reshape %s to %v for a batch of %d (a fixed batch dimension cannot be trained with other batch sizes)",
-			runtime.ErrShape, ops.FormatShape(x), want, x[0])
-	}
-	return copyOp{}, out, nil
-}
 
 func (copyOp) forward(p *pass, s *step, train bool) error {
 	copy(p.values[s.out].data, p.values[s.in[0]].data)
@@ -366,12 +251,8 @@ type dropoutOp struct {
 	train bool
 }
 
-func newDropoutOp(a *runtime.AttrReader, x []int, rng *rand.Rand) (layerOp, []int, error) {
-	r := a.Float("ratio", 0.5)
-	if !(r >= 0 && r < 1) {
-		return nil, nil, fmt.Errorf("attribute ratio %g must be in [0, 1)", r)
-	}
-	return &dropoutOp{ratio: r, rng: rng, mask: make([]float32, product(x))}, x, nil
+func newDropoutOp(a *runtime.AttrReader, x []int, rng *rand.Rand) layerOp {
+	return &dropoutOp{ratio: a.Float("ratio"), rng: rng, mask: make([]float32, ops.ShapeSize(x))}
 }
 
 func (o *dropoutOp) forward(p *pass, s *step, train bool) error {
@@ -418,25 +299,12 @@ type batchNormOp struct {
 	train      bool
 }
 
-func newBatchNormOp(a *runtime.AttrReader, shapes [][]int, params [][]float32, momentum float32) (layerOp, []int, error) {
-	eps := a.Float("epsilon", 1e-5)
-	x := shapes[0]
-	if a.Err() != nil {
-		return nil, nil, a.Err()
-	}
-	if len(x) < 2 {
-		return nil, nil, fmt.Errorf("%w: input %s must have rank >= 2", runtime.ErrShape, ops.FormatShape(x))
-	}
-	for i, nm := range []string{"scale", "B", "mean", "var"} {
-		if !ops.EqualShapes(shapes[i+1], []int{x[1]}) {
-			return nil, nil, fmt.Errorf("%w: %s %s must have shape [%d]", runtime.ErrShape, nm, ops.FormatShape(shapes[i+1]), x[1])
-		}
-	}
-	bn, err := ops.NewBatchNormTrain(params[0], params[1], params[2], params[3], eps, momentum)
+func newBatchNormOp(a *runtime.AttrReader, x []int, params [][]float32, momentum float32) (layerOp, error) {
+	bn, err := ops.NewBatchNormTrain(params[0], params[1], params[2], params[3], a.Float("epsilon"), momentum)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return &batchNormOp{bn: bn, n: x[0], spatial: product(x[2:])}, x, nil
+	return &batchNormOp{bn: bn, n: x[0], spatial: ops.ShapeSize(x[2:])}, nil
 }
 
 func (o *batchNormOp) forward(p *pass, s *step, train bool) error {
@@ -478,13 +346,12 @@ func (o *batchNormOp) backward(p *pass, s *step) {
 // addOp is Add with an optional fused activation.
 type addOp struct{ actStage }
 
-func newAddOp(a *runtime.AttrReader, shapes [][]int) (layerOp, []int, error) {
-	op := &addOp{actStage{act: a.Fused()}}
+func newAddOp(a *runtime.AttrReader, shapes [][]int) (layerOp, error) {
 	if !ops.EqualShapes(shapes[0], shapes[1]) {
-		return nil, nil, fmt.Errorf("%w: inputs %s and %s must have the same shape", runtime.ErrShape,
+		return nil, fmt.Errorf("%w: the trainer needs inputs of the same shape, got %s and %s", runtime.ErrUnsupportedOp,
 			ops.FormatShape(shapes[0]), ops.FormatShape(shapes[1]))
 	}
-	return op, shapes[0], nil
+	return &addOp{actStage{act: a.Fused()}}, nil
 }
 
 func (o *addOp) forward(p *pass, s *step, train bool) error {
@@ -512,31 +379,17 @@ type concatOp struct {
 	srcs         [][]float32
 }
 
-func newConcatOp(a *runtime.AttrReader, shapes [][]int) (layerOp, []int, error) {
+func newConcatOp(a *runtime.AttrReader, shapes [][]int) layerOp {
 	first := shapes[0]
-	axis := a.Int("axis", 1)
+	axis := a.Int("axis")
 	if axis < 0 {
 		axis += len(first)
 	}
-	if axis < 0 || axis >= len(first) {
-		return nil, nil, fmt.Errorf("%w: axis out of range for input %s", runtime.ErrShape, ops.FormatShape(first))
-	}
-	op := &concatOp{outer: product(first[:axis]), inner: product(first[axis+1:]), srcs: make([][]float32, len(shapes))}
-	out := append([]int(nil), first...)
-	out[axis] = 0
-	for i, sh := range shapes {
-		if len(sh) != len(first) {
-			return nil, nil, fmt.Errorf("%w: input %d %s has a different rank from %s", runtime.ErrShape, i, ops.FormatShape(sh), ops.FormatShape(first))
-		}
-		for d := range first {
-			if d != axis && sh[d] != first[d] {
-				return nil, nil, fmt.Errorf("%w: input %d %s differs from %s outside axis %d", runtime.ErrShape, i, ops.FormatShape(sh), ops.FormatShape(first), axis)
-			}
-		}
+	op := &concatOp{outer: ops.ShapeSize(first[:axis]), inner: ops.ShapeSize(first[axis+1:]), srcs: make([][]float32, len(shapes))}
+	for _, sh := range shapes {
 		op.sizes = append(op.sizes, sh[axis])
-		out[axis] += sh[axis]
 	}
-	return op, out, nil
+	return op
 }
 
 func (o *concatOp) forward(p *pass, s *step, train bool) error {

@@ -70,7 +70,7 @@ func TestGradientCheck(t *testing.T) {
 			}
 			rng := rand.New(rand.NewPCG(uint64(ni), 99))
 			in := m.Inputs[0].Shape
-			x := make([]float32, product(in))
+			x := make([]float32, ops.ShapeSize(in))
 			for i := range x {
 				x[i] = float32(rng.NormFloat64())
 			}

@@ -5,9 +5,9 @@ package reftest
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
+	"github.com/wasmnn/wasmnn/ops"
 	"github.com/wasmnn/wasmnn/ops/ref"
 	"github.com/wasmnn/wasmnn/runtime"
 )
@@ -16,37 +16,6 @@ type (
 	Model = runtime.Model
 	Node  = runtime.Node
 )
-
-func product(s []int) int {
-	p := 1
-	for _, d := range s {
-		p *= d
-	}
-	return p
-}
-
-// resolveReshape applies ONNX Reshape's 0 and -1 rules.
-func resolveReshape(in, want []int) ([]int, error) {
-	out := append([]int(nil), want...)
-	known, infer := 1, -1
-	for i, d := range out {
-		switch d {
-		case 0:
-			out[i] = in[i]
-		case -1:
-			infer = i
-			continue
-		}
-		known *= out[i]
-	}
-	if infer >= 0 {
-		out[infer] = product(in) / known
-	}
-	if product(out) != product(in) {
-		return nil, fmt.Errorf("cannot reshape %v to %v", in, want)
-	}
-	return out, nil
-}
 
 // Eval runs m on inputs (keyed by input name) and returns every graph output.
 func Eval(m *Model, inputs map[string][]float64) (map[string][]float64, error) {
@@ -94,49 +63,6 @@ func Eval(m *Model, inputs map[string][]float64) (map[string][]float64, error) {
 	return res, nil
 }
 
-func attrInts(a map[string]any, name string) []int {
-	v, ok := a[name]
-	if !ok {
-		return nil
-	}
-	var out []int
-	switch x := v.(type) {
-	case []int64:
-		for _, e := range x {
-			out = append(out, int(e))
-		}
-	case []int:
-		out = x
-	}
-	return out
-}
-
-func attrInt(a map[string]any, name string, def int) int {
-	if v, ok := a[name]; ok {
-		switch x := v.(type) {
-		case int64:
-			return int(x)
-		case int:
-			return x
-		}
-	}
-	return def
-}
-
-func attrFloat(a map[string]any, name string, def float64) float64 {
-	if v, ok := a[name]; ok {
-		switch x := v.(type) {
-		case float64:
-			return x
-		case float32:
-			return float64(x)
-		case int64:
-			return float64(x)
-		}
-	}
-	return def
-}
-
 // onnxAutoPad maps the .wnn auto_pad spellings to ONNX's.
 func onnxAutoPad(s string) string {
 	switch s {
@@ -148,32 +74,40 @@ func onnxAutoPad(s string) string {
 	return strings.ToUpper(s)
 }
 
-func attrStr(a map[string]any, name string) string {
-	s, _ := a[name].(string)
-	return s
-}
-
-func refAct(kind string, a map[string]any, lo, hi string) func(float64) float64 {
-	switch kind {
-	case "relu", "Relu":
+// refAct returns the float64 form of an activation.
+func refAct(act ops.Activation) func(float64) float64 {
+	al, be := float64(act.Alpha), float64(act.Beta)
+	switch act.Kind {
+	case ops.ActReLU:
 		return ref.ReLU
-	case "leakyrelu", "LeakyRelu":
-		al := attrFloat(a, lo, 0.01)
+	case ops.ActLeakyReLU:
 		return func(v float64) float64 { return ref.LeakyReLU(v, al) }
-	case "clip", "Clip":
-		l, h := attrFloat(a, lo, math.Inf(-1)), attrFloat(a, hi, math.Inf(1))
-		return func(v float64) float64 { return ref.Clip(v, l, h) }
-	case "sigmoid", "Sigmoid":
+	case ops.ActClip:
+		return func(v float64) float64 { return ref.Clip(v, al, be) }
+	case ops.ActSigmoid:
 		return ref.Sigmoid
-	case "tanh", "Tanh":
+	case ops.ActTanh:
 		return ref.Tanh
 	}
 	return nil
 }
 
+// refNode evaluates one node. Attributes are read through the runtime's op
+// declarations (their types and defaults are declared once, there); the
+// shapes and the arithmetic are the oracle's own.
 func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]float64, []int, error) {
+	d, ok := runtime.Op(n.Op)
+	if !ok {
+		return nil, nil, fmt.Errorf("no reference for op %s", n.Op)
+	}
+	if err := d.CheckArity(len(n.Inputs)); err != nil {
+		return nil, nil, err
+	}
+	a := runtime.ReadAttrs(n)
+	if err := a.Err(); err != nil {
+		return nil, nil, err
+	}
 	x, xs := vals[n.Inputs[0]], shapes[n.Inputs[0]]
-	a := n.Attrs
 	rank := len(xs) - 2
 	split := func(p []int) ([]int, []int) {
 		if p == nil {
@@ -182,46 +116,48 @@ func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]flo
 		return p[:len(p)/2], p[len(p)/2:]
 	}
 	applyAct := func(y []float64) []float64 {
-		if f := refAct(attrStr(a, "activation"), a, "alpha", "beta"); f != nil {
+		if f := refAct(a.Fused()); f != nil {
 			return ref.Map(y, f)
 		}
 		return y
 	}
+	optional := func(i int) []float64 {
+		if i < len(n.Inputs) {
+			return vals[n.Inputs[i]]
+		}
+		return nil
+	}
 	switch n.Op {
 	case "Conv":
-		pb, pe := split(attrInts(a, "pads"))
-		ca := ref.ConvAttrs{Strides: attrInts(a, "strides"), Dilations: attrInts(a, "dilations"), PadsBegin: pb, PadsEnd: pe,
-			AutoPad: onnxAutoPad(attrStr(a, "auto_pad")), Groups: attrInt(a, "group", 1)}
-		var b []float64
-		if len(n.Inputs) == 3 {
-			b = vals[n.Inputs[2]]
-		}
-		y, ys := ref.Conv(x, xs, vals[n.Inputs[1]], shapes[n.Inputs[1]], b, ca)
+		pb, pe := split(a.Ints("pads", -1))
+		ca := ref.ConvAttrs{Strides: a.Ints("strides", -1), Dilations: a.Ints("dilations", -1), PadsBegin: pb, PadsEnd: pe,
+			AutoPad: onnxAutoPad(a.String("auto_pad")), Groups: a.Int("group")}
+		y, ys := ref.Conv(x, xs, vals[n.Inputs[1]], shapes[n.Inputs[1]], optional(2), ca)
 		return applyAct(y), ys, nil
 	case "MaxPool", "AveragePool":
-		k := attrInts(a, "kernel_shape")
-		s := attrInts(a, "strides")
-		d := attrInts(a, "dilations")
-		pb, pe := split(attrInts(a, "pads"))
-		ceil := attrInt(a, "ceil_mode", 0) == 1
-		spec := ref.PoolSpec{Max: n.Op == "MaxPool", CountIncludePad: attrInt(a, "count_include_pad", 0) == 1, Kernel: k}
+		k := a.Ints("kernel_shape", -1)
+		s := a.Ints("strides", -1)
+		dl := a.Ints("dilations", -1)
+		pb, pe := split(a.Ints("pads", -1))
+		ceil := a.Int("ceil_mode") == 1
+		spec := ref.PoolSpec{Max: n.Op == "MaxPool", CountIncludePad: a.Int("count_include_pad") == 1, Kernel: k}
 		out := []int{xs[0], xs[1]}
 		for i := 0; i < rank; i++ {
-			st, dl, b0, e0 := 1, 1, 0, 0
+			st, di, b0, e0 := 1, 1, 0, 0
 			if s != nil {
 				st = s[i]
 			}
-			if d != nil {
-				dl = d[i]
+			if dl != nil {
+				di = dl[i]
 			}
 			if pb != nil {
 				b0, e0 = pb[i], pe[i]
 			}
 			spec.Strides = append(spec.Strides, st)
-			spec.Dilations = append(spec.Dilations, dl)
+			spec.Dilations = append(spec.Dilations, di)
 			spec.PadsBegin = append(spec.PadsBegin, b0)
 			spec.PadsEnd = append(spec.PadsEnd, e0)
-			o := ref.PoolOutSize(xs[2+i], k[i], st, dl, b0, e0, ceil)
+			o := ref.PoolOutSize(xs[2+i], k[i], st, di, b0, e0, ceil)
 			spec.Out = append(spec.Out, o)
 			out = append(out, o)
 		}
@@ -231,46 +167,31 @@ func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]flo
 		for range xs[2:] {
 			out = append(out, 1)
 		}
-		return ref.GlobalPool(x, xs[0], xs[1], product(xs[2:]), n.Op == "GlobalMaxPool"), out, nil
+		return ref.GlobalPool(x, xs[0], xs[1], ops.ShapeSize(xs[2:]), n.Op == "GlobalMaxPool"), out, nil
 	case "Dense":
 		ws := shapes[n.Inputs[1]]
-		tr := attrInt(a, "transposed", 1) == 1
+		tr := a.Int("transposed") == 1
 		in, out := ws[0], ws[1]
 		if tr {
 			in, out = ws[1], ws[0]
 		}
-		var b []float64
-		if len(n.Inputs) == 3 {
-			b = vals[n.Inputs[2]]
-		}
-		return applyAct(ref.Dense(x, xs[0], in, out, vals[n.Inputs[1]], tr, b)), []int{xs[0], out}, nil
-	case "Relu", "LeakyRelu", "Sigmoid", "Tanh":
-		return ref.Map(x, refAct(n.Op, a, "alpha", "beta")), xs, nil
-	case "Clip":
-		return ref.Map(x, refAct(n.Op, a, "min", "max")), xs, nil
+		return applyAct(ref.Dense(x, xs[0], in, out, vals[n.Inputs[1]], tr, optional(2))), []int{xs[0], out}, nil
+	case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip":
+		return ref.Map(x, refAct(a.Act())), xs, nil
 	case "Softmax":
-		axis := attrInt(a, "axis", -1)
+		axis := a.Int("axis")
 		if axis < 0 {
 			axis += len(xs)
 		}
-		return ref.Softmax(x, product(xs[:axis]), xs[axis], product(xs[axis+1:])), xs, nil
+		return ref.Softmax(x, ops.ShapeSize(xs[:axis]), xs[axis], ops.ShapeSize(xs[axis+1:])), xs, nil
 	case "BatchNormalization":
 		return ref.BatchNorm(x, vals[n.Inputs[1]], vals[n.Inputs[2]], vals[n.Inputs[3]], vals[n.Inputs[4]],
-			attrFloat(a, "epsilon", 1e-5), xs[0], product(xs[2:])), xs, nil
+			float64(a.Float("epsilon")), xs[0], ops.ShapeSize(xs[2:])), xs, nil
 	case "LRN":
-		return ref.LRN(x, xs[0], xs[1], product(xs[2:]), attrInt(a, "size", 1), attrFloat(a, "alpha", 1e-4),
-			attrFloat(a, "beta", 0.75), attrFloat(a, "bias", 1)), xs, nil
-	case "Add", "Sub", "Mul", "Div":
-		f := map[string]func(a, b float64) float64{
-			"Add": func(a, b float64) float64 { return a + b },
-			"Sub": func(a, b float64) float64 { return a - b },
-			"Mul": func(a, b float64) float64 { return a * b },
-			"Div": func(a, b float64) float64 { return a / b },
-		}[n.Op]
-		y, ys := ref.Binary(x, xs, vals[n.Inputs[1]], shapes[n.Inputs[1]], f)
-		return applyAct(y), ys, nil
+		return ref.LRN(x, xs[0], xs[1], ops.ShapeSize(xs[2:]), a.Int("size"), float64(a.Float("alpha")),
+			float64(a.Float("beta")), float64(a.Float("bias"))), xs, nil
 	case "Transpose":
-		perm := attrInts(a, "perm")
+		perm := a.Ints("perm", -1)
 		if perm == nil {
 			for i := len(xs) - 1; i >= 0; i-- {
 				perm = append(perm, i)
@@ -279,19 +200,18 @@ func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]flo
 		y, ys := ref.Transpose(x, xs, perm)
 		return y, ys, nil
 	case "Pad":
-		mode := attrStr(a, "mode")
-		if mode == "" {
-			mode = "constant"
-		}
-		y, ys := ref.Pad(x, xs, attrInts(a, "pads"), mode, attrFloat(a, "value", 0))
+		y, ys := ref.Pad(x, xs, a.Ints("pads", -1), a.String("mode"), float64(a.Float("value")))
 		return y, ys, nil
 	case "HardSigmoid":
-		al, be := attrFloat(a, "alpha", 0.2), attrFloat(a, "beta", 0.5)
+		al, be := float64(a.Float("alpha")), float64(a.Float("beta"))
 		return ref.Map(x, func(v float64) float64 { return ref.HardSigmoid(v, al, be) }), xs, nil
 	case "HardSwish":
 		return ref.Map(x, ref.HardSwish), xs, nil
 	case "Concat":
-		axis := attrInt(a, "axis", 1)
+		axis := a.Int("axis")
+		if axis < 0 {
+			axis += len(xs)
+		}
 		var srcs [][]float64
 		var sizes []int
 		out := append([]int(nil), xs...)
@@ -301,15 +221,22 @@ func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]flo
 			sizes = append(sizes, shapes[in][axis])
 			out[axis] += shapes[in][axis]
 		}
-		return ref.Concat(srcs, product(xs[:axis]), sizes, product(xs[axis+1:])), out, nil
+		return ref.Concat(srcs, ops.ShapeSize(xs[:axis]), sizes, ops.ShapeSize(xs[axis+1:])), out, nil
 	case "Flatten":
-		axis := attrInt(a, "axis", 1)
-		return x, []int{product(xs[:axis]), product(xs[axis:])}, nil
+		axis := a.Int("axis")
+		if axis < 0 {
+			axis += len(xs)
+		}
+		return x, []int{ops.ShapeSize(xs[:axis]), ops.ShapeSize(xs[axis:])}, nil
 	case "Reshape":
-		out, err := resolveReshape(xs, attrInts(a, "shape"))
+		out, err := runtime.ResolveReshape(xs, a.Ints("shape", -1))
 		return x, out, err
 	case "Dropout":
 		return x, xs, nil
+	}
+	if f := ref.BinaryFunc(n.Op); f != nil {
+		y, ys := ref.Binary(x, xs, vals[n.Inputs[1]], shapes[n.Inputs[1]], f)
+		return applyAct(y), ys, nil
 	}
 	return nil, nil, fmt.Errorf("no reference for op %s", n.Op)
 }
