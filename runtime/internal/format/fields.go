@@ -194,6 +194,8 @@ func (rs *records[T]) codec() codec[[]T] {
 	}
 }
 
+// read reads the array, each element's fields and then its check; errors
+// give the element's index, and its description when rs.describe is set.
 func (rs *records[T]) read(r *reader) ([]T, error) {
 	n, err := r.listLen(rs.level, rs.minSize, rs.what)
 	if err != nil || n == 0 {
