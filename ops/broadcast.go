@@ -23,6 +23,17 @@ func (k BinaryKind) String() string {
 	return fmt.Sprintf("binary(%d)", k)
 }
 
+// ParseBinaryKind returns the binary operation ONNX names name (ok false if
+// there is none).
+func ParseBinaryKind(name string) (kind BinaryKind, ok bool) {
+	for i, n := range binaryNames {
+		if n == name {
+			return BinaryKind(i), true
+		}
+	}
+	return 0, false
+}
+
 // maxBroadcastRank bounds the rank of broadcast and transposed tensors.
 const maxBroadcastRank = 8
 

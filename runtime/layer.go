@@ -46,4 +46,4 @@ type opContext struct {
 // builder checks a node's shapes and attributes (read through a, whose
 // first error the caller also checks) and returns its layer; kernels are
 // built later, from the weights in the operands.
-type builder func(n *Node, a *attrs, in []operand, c opContext) (*layer, error)
+type builder func(a *attrs, in []operand, c opContext) (*layer, error)

@@ -255,41 +255,69 @@ func InferShapes(n *Node, shapes [][]int, weight []bool) ([][]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	out, err := d.shapes(n.Inputs, n.Attrs, shapes, weight)
+	if err != nil {
+		return nil, nodeErr(n, err)
+	}
+	return out, nil
+}
+
+// Shapes is the op's shape rule: the output shapes for inputs of the given
+// shapes and attributes, with every check NewSession makes; weight[i]
+// reports that input i is a weight tensor. Errors describe the inputs but do
+// not name a node (InferShapes does).
+func (d *OpDef) Shapes(attrs map[string]any, shapes [][]int, weight []bool) ([][]int, error) {
+	return d.shapes(nil, attrs, shapes, weight)
+}
+
+// shapes runs the shape rule on inputs named by names (or by position).
+func (d *OpDef) shapes(names []string, attrs map[string]any, shapes [][]int, weight []bool) ([][]int, error) {
 	in := make([]operand, len(shapes))
 	for i, s := range shapes {
 		in[i] = operand{name: fmt.Sprintf("input %d", i), shape: s, weight: i < len(weight) && weight[i]}
-		if i < len(n.Inputs) {
-			in[i].name = n.Inputs[i]
+		if i < len(names) {
+			in[i].name = names[i]
 		}
 	}
-	l, err := d.infer(n, in, opContext{})
+	l, err := d.check(attrs, in, opContext{})
 	if err != nil {
 		return nil, err
 	}
 	return l.outShapes, nil
 }
 
-// infer checks a node against its definition and runs its shape rule.
+// infer checks a node against its definition and runs its shape rule;
+// errors name the node.
 func (d *OpDef) infer(n *Node, in []operand, c opContext) (*layer, error) {
-	if err := d.CheckArity(len(in)); err != nil {
+	l, err := d.check(n.Attrs, in, c)
+	if err != nil {
 		return nil, nodeErr(n, err)
+	}
+	return l, nil
+}
+
+// check checks the inputs and attributes against the definition and runs
+// the builder.
+func (d *OpDef) check(attrs map[string]any, in []operand, c opContext) (*layer, error) {
+	if err := d.CheckArity(len(in)); err != nil {
+		return nil, err
 	}
 	for i, op := range in {
 		if d.IsWeight(i) && !op.weight {
-			return nil, nodeErr(n, fmt.Errorf("%w: input %d (%q) must be a weight tensor", ErrBadModel, i, op.name))
+			return nil, fmt.Errorf("%w: input %d (%q) must be a weight tensor", ErrBadModel, i, op.name)
 		}
 	}
-	a := newAttrs(d, n.Attrs)
+	a := newAttrs(d, attrs)
 	var l *layer
 	err := a.err
 	if err == nil {
-		l, err = d.build(n, a, in, c)
+		l, err = d.build(a, in, c)
 	}
 	if err == nil {
 		err = a.err
 	}
 	if err != nil {
-		return nil, nodeErr(n, fmt.Errorf("inputs %s: %w", describeOperands(in), err))
+		return nil, fmt.Errorf("inputs %s: %w", describeOperands(in), err)
 	}
 	return l, nil
 }

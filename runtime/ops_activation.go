@@ -167,7 +167,7 @@ func ActivationAttrs(act ops.Activation) map[string]any {
 	return out
 }
 
-func buildAct(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildAct(a *attrs, in []operand, c opContext) (*layer, error) {
 	act := opAct(a)
 	if a.err != nil {
 		return nil, a.err
@@ -182,7 +182,7 @@ func buildAct(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
 		}}, nil
 }
 
-func buildHardSigmoid(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildHardSigmoid(a *attrs, in []operand, c opContext) (*layer, error) {
 	alpha, beta := a.float("alpha"), a.float("beta")
 	size := ops.ShapeSize(in[0].shape)
 	return &layer{outShapes: [][]int{in[0].shape}, flops: 4 * int64(size),
@@ -191,7 +191,7 @@ func buildHardSigmoid(n *Node, a *attrs, in []operand, c opContext) (*layer, err
 		}}, nil
 }
 
-func buildHardSwish(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildHardSwish(a *attrs, in []operand, c opContext) (*layer, error) {
 	size := ops.ShapeSize(in[0].shape)
 	return &layer{outShapes: [][]int{in[0].shape}, flops: 5 * int64(size),
 		kernel: func(int) (kernel, error) {

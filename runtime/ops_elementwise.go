@@ -20,7 +20,7 @@ func binaryOp(kind ops.BinaryKind, doc string) *OpDef {
 // buildBinary builds a binary op. Add of two same-shaped inputs keeps Add's
 // original kernel.
 func buildBinary(kind ops.BinaryKind) builder {
-	return func(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+	return func(a *attrs, in []operand, c opContext) (*layer, error) {
 		act, err := layerAct(a, c)
 		if err != nil {
 			return nil, err

@@ -55,7 +55,7 @@ func layerAct(a *attrs, c opContext) (ops.Activation, error) {
 	return fuseAct(act, c.act)
 }
 
-func buildConv(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildConv(a *attrs, in []operand, c opContext) (*layer, error) {
 	x, w := in[0], in[1]
 	rank, err := spatialRank(x)
 	if err != nil {
@@ -125,7 +125,7 @@ func hasAlgo(list []ops.ConvAlgo, a ops.ConvAlgo) bool {
 	return false
 }
 
-func buildConvTranspose(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildConvTranspose(a *attrs, in []operand, c opContext) (*layer, error) {
 	x, w := in[0], in[1]
 	rank, err := spatialRank(x)
 	if err != nil {
@@ -177,7 +177,7 @@ func denseShape(x, w []int, transposed bool) (batch, inF, outF int, err error) {
 	return batch, inF, outF, nil
 }
 
-func buildDense(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildDense(a *attrs, in []operand, c opContext) (*layer, error) {
 	x, w := in[0], in[1]
 	transposed := a.intv("transposed") == 1
 	act, err := layerAct(a, c)

@@ -25,7 +25,7 @@ var poolAttrs = joinAttrs(windowAttrs, []AttrSpec{required(intsAttr("kernel_shap
 	boolAttr("ceil_mode", 0), boolAttr("count_include_pad", 0)})
 
 func buildPool(kind ops.PoolKind) builder {
-	return func(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+	return func(a *attrs, in []operand, c opContext) (*layer, error) {
 		x := in[0]
 		rank, err := spatialRank(x)
 		if err != nil {
@@ -48,7 +48,7 @@ func buildPool(kind ops.PoolKind) builder {
 }
 
 func buildGlobalPool(kind ops.PoolKind) builder {
-	return func(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+	return func(a *attrs, in []operand, c opContext) (*layer, error) {
 		x := in[0]
 		if len(x.shape) < 3 {
 			return nil, fmt.Errorf("%w: input %s must have rank >= 3", ErrShape, ops.FormatShape(x.shape))
@@ -83,7 +83,7 @@ func channelParams(in []operand, names []string) error {
 	return nil
 }
 
-func buildBatchNorm(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildBatchNorm(a *attrs, in []operand, c opContext) (*layer, error) {
 	x := in[0]
 	eps := a.float("epsilon")
 	if err := channelParams(in, []string{"scale", "B", "mean", "var"}); err != nil {
@@ -104,7 +104,7 @@ func buildBatchNorm(n *Node, a *attrs, in []operand, c opContext) (*layer, error
 		}}, nil
 }
 
-func buildLRN(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildLRN(a *attrs, in []operand, c opContext) (*layer, error) {
 	x := in[0]
 	size := a.intv("size")
 	alpha, beta, bias := a.float("alpha"), a.float("beta"), a.float("bias")
@@ -131,7 +131,7 @@ func normAxis(axis, rank int) (int, error) {
 	return axis, nil
 }
 
-func buildSoftmax(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildSoftmax(a *attrs, in []operand, c opContext) (*layer, error) {
 	shape := in[0].shape
 	axis, err := normAxis(a.intv("axis"), len(shape))
 	if err != nil {

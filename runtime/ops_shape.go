@@ -24,7 +24,7 @@ var shapeOps = []*OpDef{
 		build: buildPad},
 }
 
-func buildConcat(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildConcat(a *attrs, in []operand, c opContext) (*layer, error) {
 	first := in[0].shape
 	axis, err := normAxis(a.intv("axis"), len(first))
 	if err != nil {
@@ -63,7 +63,7 @@ func viewLayer(shape []int) *layer {
 		}}
 }
 
-func buildFlatten(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildFlatten(a *attrs, in []operand, c opContext) (*layer, error) {
 	shape := in[0].shape
 	axis := a.intv("axis")
 	if axis < 0 {
@@ -75,7 +75,7 @@ func buildFlatten(n *Node, a *attrs, in []operand, c opContext) (*layer, error) 
 	return viewLayer([]int{ops.ShapeSize(shape[:axis]), ops.ShapeSize(shape[axis:])}), nil
 }
 
-func buildReshape(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildReshape(a *attrs, in []operand, c opContext) (*layer, error) {
 	out, err := ResolveReshape(in[0].shape, a.ints("shape", -1))
 	if err != nil {
 		return nil, err
@@ -127,14 +127,14 @@ func ResolveReshape(in, want []int) ([]int, error) {
 	return out, nil
 }
 
-func buildDropout(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildDropout(a *attrs, in []operand, c opContext) (*layer, error) {
 	if r := a.float("ratio"); r < 0 || r >= 1 {
 		return nil, fmt.Errorf("attribute ratio %g must be in [0, 1)", r)
 	}
 	return viewLayer(in[0].shape), nil
 }
 
-func buildTranspose(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildTranspose(a *attrs, in []operand, c opContext) (*layer, error) {
 	g, err := ops.NewTransposeGeom(in[0].shape, a.ints("perm", len(in[0].shape)))
 	if err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func buildTranspose(n *Node, a *attrs, in []operand, c opContext) (*layer, error
 		}}, nil
 }
 
-func buildPad(n *Node, a *attrs, in []operand, c opContext) (*layer, error) {
+func buildPad(a *attrs, in []operand, c opContext) (*layer, error) {
 	shape := in[0].shape
 	pads := a.ints("pads", 2*len(shape))
 	value := a.float("value")
