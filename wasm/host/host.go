@@ -17,7 +17,9 @@ import (
 // Object is a JS object in the guest's world: a plain object, an array, a
 // function, a typed array, an ArrayBuffer, an Error, a Promise or a Date.
 // Objects belong to the Host that made them; like the Host they are not safe
-// for concurrent use.
+// for concurrent use. Its methods Get, Set, Delete, Keys, Len, Index, Class,
+// IsFunction and String read and write it with values converted as by
+// Host.Call.
 type Object = gojs.Object
 
 // Func is a host function callable from the guest as a JS function. this and

@@ -30,9 +30,11 @@ type LoadOptions struct {
 
 // Model is a model loaded into wasmnn.wasm running under the host.
 type Model struct {
-	h       *Host
-	id      int
-	Inputs  []wrt.ValueInfo
+	h  *Host
+	id int
+	// Inputs are the model's inputs, with their names and shapes, in order.
+	Inputs []wrt.ValueInfo
+	// Outputs are the model's outputs, in order.
 	Outputs []wrt.ValueInfo
 	// Meta holds the model's metadata as the guest reports it.
 	Meta struct {
