@@ -1,26 +1,5 @@
 package ops
 
-// DepthwiseKernel is a replacement for the interior sweep of one plane of a
-// 2D (or 1D) depthwise convolution, installed by SetDepthwiseKernel. For
-// r < rows and t < n (n a positive multiple of 4) it must set
-// dst[r*dstRow+t] to the sum, starting from 0, of the products
-// w[jh*kw+jw]·x[r*xRow + jh*tapRow + t*sw + jw*dw] in increasing jh < kh,
-// then jw < kw, each product rounded to float32 before it is added, plus
-// bias[0] if bias is not nil (one value), added last. Every tap lies inside
-// x and every output inside dst. Following these rules keeps results
-// bit-identical to the pure-Go kernel.
-type DepthwiseKernel func(dst, x, w []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw int, bias []float32)
-
-// depthwiseKernel is the installed DepthwiseKernel, nil for pure Go.
-var depthwiseKernel DepthwiseKernel
-
-// SetDepthwiseKernel installs k for the interior of every later 2D (or 1D)
-// depthwise convolution whose interior rows hold at least 4 outputs (nil
-// restores the pure-Go kernel). The wasm build uses it to route depthwise
-// convolutions to generated WebAssembly SIMD code. Call it at startup,
-// before any kernel runs: it is not synchronized.
-func SetDepthwiseKernel(k DepthwiseKernel) { depthwiseKernel = k }
-
 func (c *Conv) forwardDepthwise(dst, x []float32, threads int) {
 	g := c.g
 	planes := g.N * g.M
@@ -38,7 +17,7 @@ func (c *Conv) forwardDepthwise(dst, x []float32, threads int) {
 // adds the bias. The interior columns (whose kernel columns all lie inside
 // the input) of the rows whose kernel rows lie inside the input, a
 // contiguous range of them in the top and bottom rows of 2D planes, run
-// without per-tap bounds tests, through the DepthwiseKernel when one is
+// without per-tap bounds tests, through the Depthwise kernel when one is
 // installed; the other outputs test their taps. The order of the sums is
 // the same on every path.
 func (c *Conv) depthwisePlanes(dst, x []float32, lo, hi int) {
@@ -53,7 +32,7 @@ func (c *Conv) depthwisePlanes(dst, x []float32, lo, hi int) {
 	// The kernel sweeps every interior column of the rows it takes: the
 	// first multiple of 4, then the last 4 again (recomputing a few outputs
 	// to the same values).
-	sweep := depthwiseKernel != nil && k.D == 1 && owHi-owLo >= 4
+	sweep := installed.Depthwise != nil && k.D == 1 && owHi-owLo >= 4
 	hw := in.H * in.W
 	for p := lo; p < hi; p++ {
 		m := p % g.M
@@ -155,7 +134,7 @@ func (c *Conv) depthwiseOne(xc, wc []float32, od, oh, ow int, b float32) float32
 	return acc
 }
 
-// depthwiseSweep runs the DepthwiseKernel over rows output rows of plane
+// depthwiseSweep runs the installed Depthwise kernel over rows output rows of plane
 // o from offset do on, nw >= 4 interior columns each, for the kernel rows
 // [jhLo, jhHi) (those inside the input); xo is the offset in xc of the first
 // output's tap (jhLo, 0).
@@ -164,6 +143,7 @@ func (c *Conv) depthwiseSweep(o, xc, wc, bias []float32, do, xo, rows, jhLo, jhH
 	k, s, dl, in, out := g.Kernel, g.Stride, g.Dilate, g.In, g.Out
 	kh := jhHi - jhLo
 	w := wc[jhLo*k.W : jhHi*k.W]
+	depthwiseKernel := installed.Depthwise
 	for _, t := range [2][2]int{{0, nw &^ 3}, {nw - 4, 4}} {
 		d0, x0, n := do+t[0], xo+t[0]*s.W, t[1]
 		depthwiseKernel(o[d0:d0+(rows-1)*out.W+n], xc[x0:x0+((rows-1)*s.H+(kh-1)*dl.H)*in.W+(n-1)*s.W+(k.W-1)*dl.W+1],
@@ -211,25 +191,51 @@ func (c *Conv) depthwiseEdges(row, xc, wc []float32, base, jhLo, jhHi, owLo, owH
 // kernel rows jh in [jhLo, jhHi) are xc[base + jd*dl.D*hw + jh*dl.H*in.W +
 // jw*dl.W + o*s.W], all inside xc (the other kernel rows lie outside the
 // input): each sums those taps in order from 0, then adds b when the
-// convolution has a bias. Full 3x3 stride-1 undilated kernels, the common
-// case, keep the nine weights in locals and read nine input slices of the
-// row's length, so the loop has no bounds checks.
+// convolution has a bias. 2D (and 1D) planes go through depthwiseRow.
 func (c *Conv) depthwiseInterior(row, xc, wc []float32, base, hw, jhLo, jhHi int, b float32) {
 	g := &c.g
 	k, dl, sw, inW := g.Kernel, g.Dilate, g.Stride.W, g.In.W
+	if k.D == 1 {
+		depthwiseRow(row, xc, wc[jhLo*k.W:jhHi*k.W], base+jhLo*dl.H*inW, jhHi-jhLo, k.W, dl.H*inW, sw, dl.W, c.bias != nil, b)
+		return
+	}
+	for o := range row {
+		var acc float32
+		for jd := 0; jd < k.D; jd++ {
+			for jh := jhLo; jh < jhHi; jh++ {
+				off := base + jd*dl.D*hw + jh*dl.H*inW + o*sw
+				xs := xc[off : off+(k.W-1)*dl.W+1]
+				ws := wc[(jd*k.H+jh)*k.W : (jd*k.H+jh+1)*k.W]
+				for jw, wv := range ws {
+					acc += float32(wv * xs[jw*dl.W])
+				}
+			}
+		}
+		if c.bias != nil {
+			acc += b
+		}
+		row[o] = acc
+	}
+}
+
+// depthwiseRow sets each row[o] to the sum from 0 of the products
+// w[jh*kw+jw]·x[base + jh*tapRow + o*sw + jw*dw] in (jh, jw) order, each
+// rounded to float32, plus b if hasBias. 3x3 stride-1 undilated kernels,
+// the common case, keep the nine weights in locals and read nine input
+// slices of the row's length, so the loop has no bounds checks.
+func depthwiseRow(row, x, w []float32, base, kh, kw, tapRow, sw, dw int, hasBias bool, b float32) {
 	n := len(row)
-	if k.D == 1 && k.H == 3 && k.W == 3 && sw == 1 && dl.W == 1 && jhLo == 0 && jhHi == 3 {
-		wk := (*[9]float32)(wc[:9])
+	if kh == 3 && kw == 3 && sw == 1 && dw == 1 {
+		wk := (*[9]float32)(w[:9])
 		w00, w01, w02 := wk[0], wk[1], wk[2]
 		w10, w11, w12 := wk[3], wk[4], wk[5]
 		w20, w21, w22 := wk[6], wk[7], wk[8]
-		r0 := xc[base : base+n+2]
-		r1 := xc[base+dl.H*inW : base+dl.H*inW+n+2]
-		r2 := xc[base+2*dl.H*inW : base+2*dl.H*inW+n+2]
+		r0 := x[base : base+n+2]
+		r1 := x[base+tapRow : base+tapRow+n+2]
+		r2 := x[base+2*tapRow : base+2*tapRow+n+2]
 		a0, a1, a2 := r0[0:n], r0[1:n+1], r0[2:n+2]
 		b0, b1, b2 := r1[0:n], r1[1:n+1], r1[2:n+2]
 		c0, c1, c2 := r2[0:n], r2[1:n+1], r2[2:n+2]
-		hasBias := c.bias != nil
 		for o := range row {
 			var acc float32
 			acc += float32(w00 * a0[o])
@@ -250,19 +256,28 @@ func (c *Conv) depthwiseInterior(row, xc, wc []float32, base, hw, jhLo, jhHi int
 	}
 	for o := range row {
 		var acc float32
-		for jd := 0; jd < k.D; jd++ {
-			for jh := jhLo; jh < jhHi; jh++ {
-				off := base + jd*dl.D*hw + jh*dl.H*inW + o*sw
-				xs := xc[off : off+(k.W-1)*dl.W+1]
-				ws := wc[(jd*k.H+jh)*k.W : (jd*k.H+jh+1)*k.W]
-				for jw, wv := range ws {
-					acc += float32(wv * xs[jw*dl.W])
-				}
+		for jh := 0; jh < kh; jh++ {
+			off := base + jh*tapRow + o*sw
+			xs := x[off : off+(kw-1)*dw+1]
+			ws := w[jh*kw : (jh+1)*kw]
+			for jw, wv := range ws {
+				acc += float32(wv * xs[jw*dw])
 			}
 		}
-		if c.bias != nil {
+		if hasBias {
 			acc += b
 		}
 		row[o] = acc
+	}
+}
+
+// depthwiseGo is the pure-Go DepthwiseKernel: depthwiseRow on each row.
+func depthwiseGo(dst, x, w []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw int, bias []float32) {
+	var b float32
+	if bias != nil {
+		b = bias[0]
+	}
+	for r := 0; r < rows; r++ {
+		depthwiseRow(dst[r*dstRow:r*dstRow+n], x, w[:kh*kw], r*xRow, kh, kw, tapRow, sw, dw, bias != nil, b)
 	}
 }

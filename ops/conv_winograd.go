@@ -48,52 +48,8 @@ const (
 	AlgoWinograd4 ConvAlgo = "winograd4" // Winograd F(4x4,3x3) (F(4,3) in 1D): same conditions as winograd2
 )
 
-// WinogradKernels replace the 2D Winograd F(4x4, 3x3) transforms, four
-// tiles at a time (lane l of each group of four values belongs to the l-th
-// tile), installed by SetWinogradKernels. Each tile l has its own source or
-// destination: src[l] or dst[l] with a row stride row[l] and a channel
-// stride ch[l] (in floats), so the kernels read patches straight from the
-// input and write tiles straight into the output. To keep results
-// bit-identical they must compute exactly what the pure-Go transforms do,
-// operation for operation.
-//
-// In4(src, row, ch, v, n, stride): for each of n groups g (input channels),
-// element (r, j) of tile l's 6×6 patch is src[l][g*ch[l]+r*row[l]+j]; the
-// kernel stores the transformed patch Bᵀ x B, position p = i*6+j, at
-// v[p*stride+g*4+l]. len(src[l]) >= (n-1)*ch[l]+5*row[l]+6 and
-// len(v) == 35*stride+n*4.
-//
-// Out4(y, stride, ldy, dst, row, ch, n, bias, clip, lo, hi): for each of n
-// groups g (output channels), the 36 products of four tiles are
-// y[p*stride+g*ldy+l]; the kernel computes the 4×4 output tiles Aᵀ m A,
-// adds bias[g] (bias may be nil), then if clip replaces each value v by lo
-// if v < lo and by hi if v > hi (both tests on the original v), and stores
-// element (r, c) of tile l at dst[l][g*ch[l]+r*row[l]+c].
-// len(y) == 35*stride+(n-1)*ldy+4, len(dst[l]) >= (n-1)*ch[l]+3*row[l]+4,
-// len(bias) == n if set. The destinations of different tiles do not
-// overlap, except for tiles whose results are dropped.
-type WinogradKernels struct {
-	In4  func(src [4][]float32, row, ch [4]int, v []float32, n, stride int)
-	Out4 func(y []float32, stride, ldy int, dst [4][]float32, row, ch [4]int, n int, bias []float32, clip bool, lo, hi float32)
-}
-
-// winoKernels are the installed WinogradKernels (zero: pure Go).
-var winoKernels WinogradKernels
-
-// SetWinogradKernels installs k for the 2D F(4x4, 3x3) transforms of every
-// Winograd convolution created afterwards (the zero value restores the
-// pure-Go transforms). Both functions must be set, or neither. The wasm build
-// uses it for generated WebAssembly SIMD code. Call it at startup, before
-// any kernel runs: it is not synchronized.
-func SetWinogradKernels(k WinogradKernels) {
-	if (k.In4 == nil) != (k.Out4 == nil) {
-		panic("ops: SetWinogradKernels needs both In4 and Out4, or neither")
-	}
-	winoKernels = k
-}
-
-// wino4Chunk is the number of input channels per In4 call, and
-// wino4Scratch the per-goroutine scratch of the WinogradKernels path: a
+// wino4Chunk is the number of input channels per Winograd4In kernel call,
+// and wino4Scratch the per-goroutine scratch of the Winograd kernels' path: a
 // zero patch, or the border output tiles of four tiles of gemmMC channels.
 const (
 	wino4Chunk   = 64
@@ -121,19 +77,20 @@ func winogradApplies(g ConvGeom) bool {
 // unit with the same operations whatever the split, so results do not depend
 // on the thread count.
 type xformGemm struct {
-	npos       int             // transform positions, one GEMM each
-	rows, k    int             // GEMM rows and depth
-	mp         int             // rows rounded up to gemmMR
-	alen       int             // packedALen(rows, k)
-	a          []float32       // npos packed A operands (packA layout), alen apart
-	tiles      int             // tiles over the whole batch
-	tb, rb     int             // tiles per block (multiple of gemmNR), rows per row block (multiple of gemmMR)
-	nblk, nrb  int             // tile blocks, row blocks
-	vLen, yLen int             // V and Y scratch per goroutine
-	extra      int             // transform scratch per goroutine
-	slot       int             // vLen + yLen + extra
-	wk         WinogradKernels // transform kernels (2D F(4x4, 3x3) only), set at setup
-	stage      int             // zero-padded input copy in the workspace (with wk), after the slots
+	npos       int                // transform positions, one GEMM each
+	rows, k    int                // GEMM rows and depth
+	mp         int                // rows rounded up to gemmMR
+	alen       int                // packedALen(rows, k)
+	a          []float32          // npos packed A operands (packA layout), alen apart
+	tiles      int                // tiles over the whole batch
+	tb, rb     int                // tiles per block (multiple of gemmNR), rows per row block (multiple of gemmMR)
+	nblk, nrb  int                // tile blocks, row blocks
+	vLen, yLen int                // V and Y scratch per goroutine
+	extra      int                // transform scratch per goroutine
+	slot       int                // vLen + yLen + extra
+	in4        Winograd4InKernel  // transform kernels (2D F(4x4, 3x3) only), set at setup
+	out4       Winograd4OutKernel // (nil: the pure-Go transforms)
+	stage      int                // zero-padded input copy in the workspace (with in4), after the slots
 }
 
 // xformSlotBudget bounds the V and Y scratch of one goroutine (float32
@@ -266,7 +223,7 @@ func xformGemmPos(ap []float32, mp, k, r0, r1 int, v []float32, tb, nt int, y []
 		kcb := min(gemmKC, k-k0)
 		ablk := ap[k0*mp : k0*mp+mp*kcb]
 		vblk := v[k0*tb : k0*tb+kcb*tb]
-		if gemmKernel != nil {
+		if gemmKernel := installed.Gemm; gemmKernel != nil {
 			gemmKernel(ablk[r0*kcb:r1*kcb], vblk[:ntp*kcb], y[:(r1-r0-1)*tb+ntp], kcb, r1-r0, ntp, tb, k0 > 0, nil)
 			continue
 		}
@@ -296,7 +253,7 @@ type winoGeom struct {
 	mh, ah int // outputs and input rows per tile along H: m and m+2, or 1 and 1
 	aw     int // input columns per tile: m+2
 	th, tw int // tiles per image along H and W
-	hp, wp int // rows and columns of the zero-padded input copy (WinogradKernels path)
+	hp, wp int // rows and columns of the zero-padded input copy (Winograd kernels path)
 }
 
 // winogradSetup transforms the weights (U = G g Gᵀ, in float64) into the
@@ -312,9 +269,9 @@ func (c *Conv) winogradSetup(w []float32, m int) {
 	npos := wg.ah * wg.aw
 	e := &c.xf
 	extra := 0
-	if m == 4 && wg.twoD && winoKernels.In4 != nil {
+	if m == 4 && wg.twoD && installed.Winograd4In != nil {
 		extra = wino4Scratch
-		e.wk = winoKernels
+		e.in4, e.out4 = installed.Winograd4In, installed.Winograd4Out
 	}
 	e.init(npos, g.M, g.C, g.N*wg.th*wg.tw, extra)
 	if extra > 0 {
@@ -452,12 +409,13 @@ func (c *Conv) winoTile(t int) (n, iy0, ix0 int) {
 }
 
 // wino4Fast reports whether the Winograd convolution runs its transforms
-// with the installed WinogradKernels (with the scratch set up for them).
+// with the Winograd kernels installed at its creation (with the scratch
+// set up for them).
 func (c *Conv) wino4Fast(extra []float32) bool {
-	return c.algo != AlgoFFT && c.xf.wk.In4 != nil && len(extra) >= wino4Scratch
+	return c.algo != AlgoFFT && c.xf.in4 != nil && len(extra) >= wino4Scratch
 }
 
-// winoStage copies x into xp, the zero-padded input of the WinogradKernels
+// winoStage copies x into xp, the zero-padded input of the Winograd kernels'
 // path: wino.hp × wino.wp planes holding the input at (PadHead.H,
 // PadHead.W), zero around it, so that every tile's patch lies inside.
 func (c *Conv) winoStage(xp, x []float32) {
@@ -480,8 +438,8 @@ func (c *Conv) winoStage(xp, x []float32) {
 	}
 }
 
-// winoIn4Fast is winoIn for 2D F(4x4, 3x3) with WinogradKernels.In4, four
-// tiles and up to wino4Chunk channels of one K block per call: In4 reads
+// winoIn4Fast is winoIn for 2D F(4x4, 3x3) with a Winograd4InKernel, four
+// tiles and up to wino4Chunk channels of one K block per call: it reads
 // the patches from xp, the zero-padded input copy (winoStage); tiles past
 // nt read a zero patch in d.
 func (c *Conv) winoIn4Fast(v, xp []float32, t0, nt int, d []float32) {
@@ -513,13 +471,13 @@ func (c *Conv) winoIn4Fast(v, xp []float32, t0, nt int, d []float32) {
 				row[l], ch[l] = wg.wp, plane
 			}
 			off := e.vOff(ci0, tt0)
-			e.wk.In4(src, row, ch, v[off:off+35*vp+nc*4], nc, vp)
+			e.in4(src, row, ch, v[off:off+35*vp+nc*4], nc, vp)
 			ci0 += nc
 		}
 	}
 }
 
-// winoOut4Fast is winoOut for 2D F(4x4, 3x3) with WinogradKernels.Out4,
+// winoOut4Fast is winoOut for 2D F(4x4, 3x3) with a Winograd4OutKernel,
 // which inverse-transforms four tiles of all rows [r0, r1), adds the bias
 // and applies ReLU or Clip, writing tiles inside the output straight into
 // dst; border tiles go to o and are copied into dst here. Other
@@ -563,7 +521,7 @@ func (c *Conv) winoOut4Fast(dst, y []float32, t0, nt, r0, r1 int, o []float32) {
 				dsts[l], row[l], ch[l] = o[l*rows*16:(l+1)*rows*16], 4, 16
 			}
 		}
-		e.wk.Out4(y[tt0:tt0+35*yp+(rows-1)*e.tb+4], yp, e.tb, dsts, row, ch, rows, bias, clip, lo, hi)
+		e.out4(y[tt0:tt0+35*yp+(rows-1)*e.tb+4], yp, e.tb, dsts, row, ch, rows, bias, clip, lo, hi)
 		for l := 0; l < 4 && tt0+l < nt; l++ {
 			if full[l] && !after {
 				continue
@@ -697,6 +655,52 @@ func (c *Conv) winoOut(dst, y []float32, t0, nt, r0, r1 int) {
 					copy(seg, src)
 				}
 				c.act.Apply(seg)
+			}
+		}
+	}
+}
+
+// winograd4InGo is the pure-Go Winograd4InKernel: wino4In2D on each tile's
+// patch.
+func winograd4InGo(src [4][]float32, row, ch [4]int, v []float32, n, stride int) {
+	var d, o [36]float32
+	for g := 0; g < n; g++ {
+		for l := 0; l < 4; l++ {
+			s := src[l][g*ch[l]:]
+			for r := 0; r < 6; r++ {
+				copy(d[r*6:r*6+6], s[r*row[l]:r*row[l]+6])
+			}
+			wino4In2D(&o, &d)
+			for p, y := range o {
+				v[p*stride+g*4+l] = y
+			}
+		}
+	}
+}
+
+// winograd4OutGo is the pure-Go Winograd4OutKernel: wino4Out2D on each
+// tile's products, then the bias and clip32.
+func winograd4OutGo(y []float32, stride, ldy int, dst [4][]float32, row, ch [4]int, n int, bias []float32, clip bool, lo, hi float32) {
+	var m, o [36]float32
+	for g := 0; g < n; g++ {
+		for l := 0; l < 4; l++ {
+			for p := range m {
+				m[p] = y[p*stride+g*ldy+l]
+			}
+			wino4Out2D(&o, &m)
+			d := dst[l][g*ch[l]:]
+			for r := 0; r < 4; r++ {
+				seg := d[r*row[l] : r*row[l]+4]
+				for c := range seg {
+					v := o[r*4+c]
+					if bias != nil {
+						v += bias[g]
+					}
+					if clip {
+						v = clip32(v, lo, hi)
+					}
+					seg[c] = v
+				}
 			}
 		}
 	}

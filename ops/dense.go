@@ -13,7 +13,7 @@ import (
 //   - with the pure-Go kernels, as the A operand of yᵀ = W·xᵀ, so that a
 //     batch of one streams the weights through an 8x1 kernel instead of
 //     wasting half of a 2x4 tile;
-//   - with a GemmKernel installed (SetGemmKernel, before NewDense), as the
+//   - with a Gemm kernel installed (UseKernels, before NewDense), as the
 //     B operand of y = x·Wᵀ, whose C has unit column stride as the kernel
 //     needs.
 //
@@ -51,7 +51,7 @@ func NewDense(w, bias []float32, in, out int, transposed bool, act Activation) (
 	}
 	d := &Dense{in: in, out: out, act: act}
 	switch {
-	case gemmKernel != nil:
+	case installed.Gemm != nil:
 		// Wᵀ (in × out) as B, element (p, j) at w[j*in+p] (transposed) or
 		// w[p*out+j].
 		d.rowMajor = true

@@ -82,55 +82,14 @@ func (p GemmParams) check() {
 	}
 }
 
-// GemmKernel is a replacement for the micro-kernel sweep over one packed
-// block of the GEMM (and of the Winograd and FFT transform GEMMs), installed
-// by SetGemmKernel. For each of the m×n elements (i, j) of C, c[i*ldc+j], it
-// must start from C's value when load is set and from 0 otherwise, add the
-// kc products a(i, kk)·b(kk, j) in increasing kk, each rounded to float32
-// before it is added, then add bias[i] if bias is not nil, and store the
-// sum; nothing else of c may change. a holds ceil(m/2) packed A panels of
-// kc*2 values (element (r, kk) of panel p at p*2*kc+kk*2+r; the second row of
-// a last, odd panel is padding), b holds n/4 packed B panels of kc*4 values
-// (element (kk, l) of panel q at q*4*kc+kk*4+l), n is a multiple of 4. The
-// slices are exactly as long as the data they hold (c: (m-1)*ldc+n values,
-// bias: m). Following these rules keeps results bit-identical to the pure-Go
-// kernels.
-type GemmKernel func(a, b, c []float32, kc, m, n, ldc int, load bool, bias []float32)
-
-// gemmKernel is the installed GemmKernel, nil for the pure-Go kernels.
-var gemmKernel GemmKernel
-
-// SetGemmKernel installs k for every later GEMM block whose C has unit
-// column stride (nil restores the pure-Go kernels). The wasm build uses it to
-// route blocks to generated WebAssembly SIMD code. Call it at startup, before
-// any kernel runs: it is not synchronized.
-func SetGemmKernel(k GemmKernel) { gemmKernel = k }
-
-// ClipKernel is a replacement for the ReLU and Clip activations over a
-// strided block, installed by SetClipKernel. For r < rows and j < cols it
-// must replace v = c[r*ldc+j] by lo if v < lo, then by hi if v > hi (both
-// tests on the original v; a NaN passes), with lo <= hi or either of them
-// NaN; ReLU is lo = +0, hi = +Inf. c holds exactly (rows-1)*ldc+cols values.
-type ClipKernel func(c []float32, rows, cols, ldc int, lo, hi float32)
-
-// clipKernel is the installed ClipKernel, nil for pure Go.
-var clipKernel ClipKernel
-
-// SetClipKernel installs k for the ReLU and Clip activations fused into
-// the GEMM-based and depthwise convolutions and Dense (nil restores
-// Activation.Apply). The wasm build uses it to route them to generated
-// WebAssembly SIMD code. Call it at startup, before any kernel runs: it is
-// not synchronized.
-func SetClipKernel(k ClipKernel) { clipKernel = k }
-
 // applyAct applies act to the rows×cols block of c with row stride ld,
-// through the ClipKernel when one is installed and act is ReLU or a Clip
-// with ordered bounds, else with Activation.Apply row by row.
+// through the installed Clip kernel when there is one and act is ReLU or a
+// Clip with ordered bounds, else with Activation.Apply row by row.
 func applyAct(c []float32, rows, cols, ld int, act Activation) {
 	if act.Kind == ActNone || rows <= 0 || cols <= 0 {
 		return
 	}
-	if clipKernel != nil {
+	if clipKernel := installed.Clip; clipKernel != nil {
 		switch {
 		case act.Kind == ActReLU:
 			clipKernel(c[:(rows-1)*ld+cols], rows, cols, ld, 0, float32(math.Inf(1)))
@@ -142,6 +101,14 @@ func applyAct(c []float32, rows, cols, ld int, act Activation) {
 	}
 	for i := 0; i < rows; i++ {
 		act.Apply(c[i*ld : i*ld+cols])
+	}
+}
+
+// clipGo is the pure-Go ClipKernel: Clip's Activation.Apply row by row.
+func clipGo(c []float32, rows, cols, ldc int, lo, hi float32) {
+	act := Activation{Kind: ActClip, Alpha: lo, Beta: hi}
+	for r := 0; r < rows; r++ {
+		act.Apply(c[r*ldc : r*ldc+cols])
 	}
 }
 
@@ -443,13 +410,13 @@ func gemmBlock(ap []float32, m, k int, src *bSource, c []float32, rsC, csC, i0, 
 // [j0, j0+ncb) of C for one K block of depth kcb: a holds the A panels of
 // those rows, bp the packed B block (ceil(ncb/gemmNR) panels), load says to
 // start from C's values, bias is nil or the values for rows [i0, i1), and
-// tile is scratch of gemmMC×gemmNR values. The installed GemmKernel, if
+// tile is scratch of gemmMC×gemmNR values. The installed Gemm kernel, if
 // any, computes the ragged last panel into tile, which keeps its sums in the
 // same order as the pure-Go kernels.
 func gemmSweep(a, bp []float32, kcb int, c []float32, i0, i1, j0, ncb, rsC, csC int, load bool, bias, tile []float32) {
 	nfull := ncb / gemmNR * gemmNR
 	rows := i1 - i0
-	if gemmKernel != nil && csC == 1 {
+	if gemmKernel := installed.Gemm; gemmKernel != nil && csC == 1 {
 		if nfull > 0 {
 			gemmKernel(a, bp[:nfull*kcb], c[i0*rsC+j0:(i1-1)*rsC+j0+nfull], kcb, rows, nfull, rsC, load, bias)
 		}
@@ -469,18 +436,8 @@ func gemmSweep(a, bp []float32, kcb int, c []float32, i0, i1, j0, ncb, rsC, csC 
 		return
 	}
 	iEnd := roundUp(rows, gemmMR)
-	for jj := 0; jj < nfull; jj += gemmNR {
-		b := bp[jj*kcb : (jj+gemmNR)*kcb]
-		for i := 0; i < iEnd; i += gemmMR {
-			var t [gemmMR * gemmNR]float32
-			n := min(gemmMR, rows-i)
-			base := (i0+i)*rsC + (j0+jj)*csC
-			if load {
-				loadTile(t[:], gemmNR, c, base, n, gemmNR, rsC, csC)
-			}
-			kern2x4(a[i*kcb:(i+gemmMR)*kcb], b, &t)
-			storeTile(t[:], gemmNR, c, base, n, gemmNR, rsC, csC, bias, i)
-		}
+	if nfull > 0 {
+		gemmPanels(a, bp[:nfull*kcb], kcb, c[i0*rsC+j0*csC:], rows, nfull, rsC, csC, load, bias)
 	}
 	for jj := nfull; jj < ncb; jj++ {
 		b := bp[nfull*kcb+jj-nfull : (nfull+gemmNR)*kcb]
@@ -505,6 +462,36 @@ func gemmSweep(a, bp []float32, kcb int, c []float32, i0, i1, j0, ncb, rsC, csC 
 			storeTile(t[:], 1, c, base+i*rsC, n, 1, rsC, csC, bias, i)
 		}
 	}
+}
+
+// gemmPanels computes the n columns (a multiple of gemmNR) of rows [0, m)
+// of C for one K block of depth kc with the 2x4 micro-kernel, as
+// GemmKernel documents: a holds the packed A panels of the rows, b the
+// n/gemmNR packed B panels, and C's element (i, j) is c[i*rsC+j*csC].
+func gemmPanels(a, b []float32, kc int, c []float32, m, n, rsC, csC int, load bool, bias []float32) {
+	iEnd := roundUp(m, gemmMR)
+	for jj := 0; jj < n; jj += gemmNR {
+		bp := b[jj*kc : (jj+gemmNR)*kc]
+		for i := 0; i < iEnd; i += gemmMR {
+			var t [gemmMR * gemmNR]float32
+			r := min(gemmMR, m-i)
+			base := i*rsC + jj*csC
+			if load {
+				loadTile(t[:], gemmNR, c, base, r, gemmNR, rsC, csC)
+			}
+			kern2x4(a[i*kc:(i+gemmMR)*kc], bp, &t)
+			storeTile(t[:], gemmNR, c, base, r, gemmNR, rsC, csC, bias, i)
+		}
+	}
+}
+
+// gemmKernelGo is the pure-Go GemmKernel: the micro-kernel sweep Gemm
+// runs over its full B panels.
+func gemmKernelGo(a, b, c []float32, kc, m, n, ldc int, load bool, bias []float32) {
+	if n%gemmNR != 0 {
+		panic(fmt.Sprintf("ops: GemmKernel: n = %d is not a multiple of %d", n, gemmNR))
+	}
+	gemmPanels(a, b, kc, c, m, n, ldc, 1, load, bias)
 }
 
 // loadTile copies the rows×cols part of C at base into the tile t (row

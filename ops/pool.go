@@ -43,26 +43,6 @@ func tapRange(start, k, d, n int) (lo, hi int) {
 	return lo, hi
 }
 
-// PoolMaxKernel is a replacement for the interior sweep of 2D max pooling,
-// installed by SetPoolMaxKernel. For r < rows and t < n (n a positive
-// multiple of 4) it must set dst[r*dstRow+t] to the maximum, in fmax32's
-// semantics (Go's max: a NaN wins, the last NaN in tap order if there are
-// several; -0 is below +0), folded from -Inf over the window taps
-// x[r*xRow + jh*tapRow + t*sw + jw*dw] in increasing jh < kh, then jw < kw.
-// Every tap lies inside x and every output inside dst. Following these rules
-// keeps results bit-identical to the pure-Go kernel.
-type PoolMaxKernel func(dst, x []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw int)
-
-// poolMaxKernel is the installed PoolMaxKernel, nil for pure Go.
-var poolMaxKernel PoolMaxKernel
-
-// SetPoolMaxKernel installs k for the interior of every later 2D (or 1D)
-// max pooling whose interior rows hold at least 4 outputs (nil restores the
-// pure-Go kernel). The wasm build uses it to route pooling to generated
-// WebAssembly SIMD code. Call it at startup, before any kernel runs: it is not
-// synchronized.
-func SetPoolMaxKernel(k PoolMaxKernel) { poolMaxKernel = k }
-
 // interiorRange returns the outputs [lo, hi) of one axis whose windows
 // (start o*s-pad, k taps d apart) lie entirely inside [0, n); hi <= lo when
 // there are none.
@@ -96,6 +76,7 @@ func poolPlane(g *PoolGeom, dst, x []float32) {
 	// The SIMD sweep covers the first nv interior columns of the interior
 	// rows of each interior depth slice.
 	nv := 0
+	poolMaxKernel := installed.PoolMax
 	if isMax && poolMaxKernel != nil && k.D == 1 && ohHi > ohLo {
 		nv = nw &^ 3
 	}
@@ -198,6 +179,14 @@ func poolMaxRow(d, x []float32, o int, k, dl Dims3, sw, hw, w int) {
 				}
 			}
 		}
+	}
+}
+
+// poolMaxGo is the pure-Go PoolMaxKernel: poolMaxRow on each row.
+func poolMaxGo(dst, x []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw int) {
+	k, dl := Dims3{1, kh, kw}, Dims3{1, 1, dw}
+	for r := 0; r < rows; r++ {
+		poolMaxRow(dst[r*dstRow:r*dstRow+n], x, r*xRow, k, dl, sw, 0, tapRow)
 	}
 }
 

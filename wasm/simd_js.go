@@ -30,19 +30,19 @@ func simdAvailable() int32
 //go:wasmimport wasmnn_simd gemm
 func simdGemm(a, b, c, kc, m, n, ldc, flags, bias uint32)
 
-// simdWino4In is the kernel module's wino4_in (see ops.WinogradKernels):
-// the address of V, the number of channel groups and V's position stride
-// in floats, then per tile the patch address and its row and channel
-// strides in floats.
+// simdWino4In is the kernel module's wino4_in (see simd.Wino4InRef and
+// ops.Winograd4InKernel): the address of V, the number of channel groups
+// and V's position stride in floats, then per tile the patch address and
+// its row and channel strides in floats.
 //
 //go:wasmimport wasmnn_simd wino4_in
 func simdWino4In(v, n, stride, p0, row0, ch0, p1, row1, ch1, p2, row2, ch2, p3, row3, ch3 uint32)
 
-// simdWino4Out is the kernel module's wino4_out: the address of Y, its
-// position stride and row stride in floats, the number of rows, the bias
-// address (0: none), flags (1: clip) and the bits of the float32 bounds,
-// then per tile the output address and its row and channel strides in
-// floats.
+// simdWino4Out is the kernel module's wino4_out (see simd.Wino4OutRef and
+// ops.Winograd4OutKernel): the address of Y, its position stride and row
+// stride in floats, the number of rows, the bias address (0: none), flags
+// (1: clip) and the bits of the float32 bounds, then per tile the output
+// address and its row and channel strides in floats.
 //
 //go:wasmimport wasmnn_simd wino4_out
 func simdWino4Out(y, stride, ldy, n, bias, flags, lo, hi, p0, row0, ch0, p1, row1, ch1, p2, row2, ch2, p3, row3, ch3 uint32)
@@ -73,11 +73,14 @@ var simdOn bool
 
 func init() {
 	if simdAvailable() != 0 {
-		ops.SetGemmKernel(gemmSIMD)
-		ops.SetWinogradKernels(ops.WinogradKernels{In4: wino4InSIMD, Out4: wino4OutSIMD})
-		ops.SetPoolMaxKernel(maxPoolSIMD)
-		ops.SetDepthwiseKernel(depthwiseSIMD)
-		ops.SetClipKernel(clipSIMD)
+		ops.UseKernels(ops.Kernels{
+			Gemm:         gemmSIMD,
+			Winograd4In:  wino4InSIMD,
+			Winograd4Out: wino4OutSIMD,
+			PoolMax:      maxPoolSIMD,
+			Depthwise:    depthwiseSIMD,
+			Clip:         clipSIMD,
+		})
 		simdOn = true
 	}
 }
@@ -109,7 +112,7 @@ func gemmSIMD(a, b, c []float32, kc, m, n, ldc int, load bool, bias []float32) {
 	runtime.KeepAlive(bias)
 }
 
-// wino4InSIMD is WinogradKernels.In4 on the generated kernel. It checks
+// wino4InSIMD is ops.Winograd4InKernel on the generated kernel. It checks
 // every tile's patches lie inside its slice, since the kernel reads memory
 // unchecked.
 func wino4InSIMD(src [4][]float32, row, ch [4]int, v []float32, n, stride int) {
@@ -131,7 +134,7 @@ func wino4InSIMD(src [4][]float32, row, ch [4]int, v []float32, n, stride int) {
 	runtime.KeepAlive(v)
 }
 
-// wino4OutSIMD is WinogradKernels.Out4 on the generated kernel. It checks
+// wino4OutSIMD is ops.Winograd4OutKernel on the generated kernel. It checks
 // every tile's outputs lie inside its slice, since the kernel writes
 // memory unchecked.
 func wino4OutSIMD(y []float32, stride, ldy int, dst [4][]float32, row, ch [4]int, n int, bias []float32, clip bool, lo, hi float32) {

@@ -30,14 +30,16 @@
 // (ops.GemmKernel); wino4_in and wino4_out are the 2D Winograd F(4x4, 3x3)
 // input and output transforms, four tiles per vector, each tile read from
 // or written to its own strided place, the output with bias and clip
-// fused (ops.WinogradKernels);
-// maxpool sweeps the interior of 2D max pooling, four outputs per vector
+// fused (ops.Winograd4InKernel, ops.Winograd4OutKernel); maxpool sweeps the interior of 2D max pooling, four outputs per vector
 // (ops.PoolMaxKernel); depthwise the interior of one plane of a 2D
 // depthwise convolution, four outputs per vector (ops.DepthwiseKernel); clip
 // applies ReLU or Clip to a strided block (ops.ClipKernel).
-// GemmRef, Wino4InRef, Wino4OutRef, MaxPoolRef, DepthwiseRef and ClipRef are their pure-Go twins and document
-// the arguments (pointers are byte addresses, sizes and strides in floats). Results are bit-identical to
-// ops' pure-Go kernels: every sum is taken in the same order with separately
+// The Go module installs them together as an ops.Kernels table. GemmRef,
+// Wino4InRef, Wino4OutRef, MaxPoolRef, DepthwiseRef and ClipRef are their
+// pure-Go twins and document the arguments (pointers are byte addresses,
+// sizes and strides in floats); the tests run ops/kerneltest's conformance
+// suites against the twins and against the module under wazero. Results
+// are bit-identical to ops' pure-Go kernels: every sum is taken in the same order with separately
 // rounded products (f32x4.mul then f32x4.add, never fused).
 //
 // Run `go generate ./wasm/simd` after changing a generator: it rewrites

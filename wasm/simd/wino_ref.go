@@ -4,7 +4,7 @@ import "github.com/wasmnn/wasmnn/ops"
 
 // Wino4InRef is the pure-Go twin of the wino4_in kernel (the arithmetic of
 // ops' Winograd F(4x4, 3x3) input transform, four tiles at a time; see
-// ops.WinogradKernels): for each of n groups g, element (r, j) of tile l's
+// ops.Winograd4InKernel): for each of n groups g, element (r, j) of tile l's
 // 6×6 patch is src[l][g*ch[l]+r*row[l]+j], and the transformed patch
 // Bᵀ x B, position p = i*6+j, goes to v[p*stride+g*4+l].
 func Wino4InRef(src [4][]float32, row, ch [4]int, v []float32, n, stride int) {
@@ -31,7 +31,7 @@ func Wino4InRef(src [4][]float32, row, ch [4]int, v []float32, n, stride int) {
 }
 
 // Wino4OutRef is the pure-Go twin of the wino4_out kernel (ops' F(4x4, 3x3)
-// output transform; see ops.WinogradKernels): for each of n groups g, the
+// output transform; see ops.Winograd4OutKernel): for each of n groups g, the
 // products of tile l at position p are y[p*stride+g*ldy+l]; the 4×4 tile
 // Aᵀ m A plus bias[g] (if bias is not nil), clipped to [lo, hi] if clip
 // (v < lo gives lo, v > hi gives hi, both tests on the unclipped v), goes

@@ -1,0 +1,134 @@
+package ops
+
+// Kernels is the table of accelerated kernels: the inner loops a build may
+// replace with faster code that computes the same float32 values, bit for
+// bit (the wasm build installs generated WebAssembly SIMD kernels, see
+// wasm/simd). A nil field keeps the pure-Go kernel, so the zero Kernels is
+// pure Go throughout.
+//
+// Each field's type is the kernel's contract: what it computes, the order
+// of its float32 operations (which an implementation must keep to stay
+// bit-identical to the pure-Go kernels), and the exact slices it is called
+// with. GoKernels returns the pure-Go kernels in this form; package
+// ops/kerneltest checks any implementation against them.
+type Kernels struct {
+	// Gemm sweeps one packed block of every GEMM whose C has unit column
+	// stride: Gemm, the im2col and 1x1 convolutions, Dense, and the
+	// transform GEMMs of the Winograd and FFT convolutions. NewDense packs
+	// its weights for it when it is installed.
+	Gemm GemmKernel
+	// Winograd4In and Winograd4Out are the 2D Winograd F(4x4, 3x3) input and
+	// output transforms, four tiles at a time. Both are set, or neither; they
+	// apply to the convolutions created (NewConv) while they are installed,
+	// which size their scratch for them.
+	Winograd4In  Winograd4InKernel
+	Winograd4Out Winograd4OutKernel
+	// PoolMax sweeps the interior of 2D (and 1D) max pooling, where an
+	// interior row holds at least 4 outputs.
+	PoolMax PoolMaxKernel
+	// Depthwise sweeps the interior of one plane of a 2D (or 1D) depthwise
+	// convolution, where an interior row holds at least 4 outputs.
+	Depthwise DepthwiseKernel
+	// Clip applies the ReLU and Clip activations fused into the GEMM-based
+	// and depthwise convolutions and Dense.
+	Clip ClipKernel
+}
+
+// GemmKernel computes one packed block of a GEMM. For each of the m×n
+// elements (i, j) of C, c[i*ldc+j], it must start from C's value when load
+// is set and from 0 otherwise, add the kc products a(i, kk)·b(kk, j) in
+// increasing kk, each rounded to float32 before it is added, then add
+// bias[i] if bias is not nil, and store the sum; nothing else of c may
+// change. a holds ceil(m/2) packed A panels of kc*2 values (element (r, kk)
+// of panel p at p*2*kc+kk*2+r; the second row of a last, odd panel is
+// padding), b holds n/4 packed B panels of kc*4 values (element (kk, l) of
+// panel q at q*4*kc+kk*4+l), n is a multiple of 4. The slices are exactly
+// as long as the data they hold (c: (m-1)*ldc+n values, bias: m).
+type GemmKernel func(a, b, c []float32, kc, m, n, ldc int, load bool, bias []float32)
+
+// Winograd4InKernel is the 2D Winograd F(4x4, 3x3) input transform of
+// four tiles at a time (lane l of each group of four values belongs to the
+// l-th tile). For each of n groups g (input channels), element (r, j) of
+// tile l's 6×6 patch is src[l][g*ch[l]+r*row[l]+j]; the kernel stores the
+// transformed patch Bᵀ x B, position p = i*6+j, at v[p*stride+g*4+l], and
+// nothing else of v. It must compute exactly what Winograd4In does along
+// the columns of the patch (H) and then along the rows of the result (W),
+// operation for operation. len(src[l]) >= (n-1)*ch[l]+5*row[l]+6 and
+// len(v) == 35*stride+n*4.
+type Winograd4InKernel func(src [4][]float32, row, ch [4]int, v []float32, n, stride int)
+
+// Winograd4OutKernel is the 2D Winograd F(4x4, 3x3) output transform of
+// four tiles at a time, with the bias and a clip fused. For each of n
+// groups g (output channels), the 36 products of tile l are
+// y[p*stride+g*ldy+l]; the kernel computes the 4×4 output tile Aᵀ m A
+// exactly as Winograd4Out along the columns (H) and then along the rows of
+// the result (W), adds bias[g] (bias may be nil), then if clip replaces
+// each value v by lo if v < lo and by hi if v > hi (both tests on the
+// original v), and stores element (r, c) of tile l at
+// dst[l][g*ch[l]+r*row[l]+c], writing nothing else. len(y) ==
+// 35*stride+(n-1)*ldy+4, len(dst[l]) >= (n-1)*ch[l]+3*row[l]+4, len(bias)
+// == n if set. The destinations of different tiles do not overlap, except
+// for tiles whose results are dropped.
+type Winograd4OutKernel func(y []float32, stride, ldy int, dst [4][]float32, row, ch [4]int, n int, bias []float32, clip bool, lo, hi float32)
+
+// PoolMaxKernel is the interior sweep of 2D max pooling. For r < rows and
+// t < n (n a positive multiple of 4) it must set dst[r*dstRow+t] to the
+// maximum, in fmax32's semantics (Go's max: a NaN wins, the last NaN in tap
+// order if there are several; -0 is below +0), folded from -Inf over the
+// window taps x[r*xRow + jh*tapRow + t*sw + jw*dw] in increasing jh < kh,
+// then jw < kw; nothing else of dst may change. x and dst end at the last
+// tap and the last output.
+type PoolMaxKernel func(dst, x []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw int)
+
+// DepthwiseKernel is the interior sweep of one plane of a 2D depthwise
+// convolution. For r < rows and t < n (n a positive multiple of 4) it must
+// set dst[r*dstRow+t] to the sum, starting from 0, of the products
+// w[jh*kw+jw]·x[r*xRow + jh*tapRow + t*sw + jw*dw] in increasing jh < kh,
+// then jw < kw, each product rounded to float32 before it is added, plus
+// bias[0] if bias is not nil (one value), added last; nothing else of dst
+// may change. len(w) == kh*kw; x and dst end at the last tap and the last
+// output.
+type DepthwiseKernel func(dst, x, w []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw int, bias []float32)
+
+// ClipKernel applies ReLU or Clip to a strided block. For r < rows and
+// j < cols it must replace v = c[r*ldc+j] by lo if v < lo, then by hi if
+// v > hi (both tests on the original v; a NaN passes), with lo <= hi or
+// either of them NaN; ReLU is lo = +0, hi = +Inf. c holds exactly
+// (rows-1)*ldc+cols values, and nothing outside the block may change.
+type ClipKernel func(c []float32, rows, cols, ldc int, lo, hi float32)
+
+// installed is the kernel table in use (zero: pure Go).
+var installed Kernels
+
+// UseKernels installs k for every later kernel call (and, for the Winograd
+// transforms, every later NewConv); nil fields select the pure-Go kernels,
+// so UseKernels(Kernels{}) restores them. It panics if only one of
+// Winograd4In and Winograd4Out is set. The wasm build calls it at startup
+// to route the kernels to generated WebAssembly SIMD code. Call it before
+// any kernel runs: it is not synchronized.
+func UseKernels(k Kernels) {
+	if (k.Winograd4In == nil) != (k.Winograd4Out == nil) {
+		panic("ops: UseKernels needs both Winograd4In and Winograd4Out, or neither")
+	}
+	installed = k
+}
+
+// InstalledKernels returns the table UseKernels installed last (the zero
+// Kernels if it was never called).
+func InstalledKernels() Kernels { return installed }
+
+// GoKernels returns the pure-Go kernels as a table, every field set: the
+// loops that run when a field of the installed table is nil, in the
+// form of the kernel contracts. Conformance tests compare other
+// implementations with them; installing them gives results bit-identical
+// to the zero table.
+func GoKernels() Kernels {
+	return Kernels{
+		Gemm:         gemmKernelGo,
+		Winograd4In:  winograd4InGo,
+		Winograd4Out: winograd4OutGo,
+		PoolMax:      poolMaxGo,
+		Depthwise:    depthwiseGo,
+		Clip:         clipGo,
+	}
+}
