@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wasmnn/wasmnn/ops"
 	"github.com/wasmnn/wasmnn/runtime"
 )
 
@@ -244,23 +245,32 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 		}
 		return nil
 	}
-	switch n.Op {
-	case "Conv", "ConvTranspose":
+	def, ok := runtime.Op(n.Op)
+	if !ok {
+		return fmt.Errorf("%w: no ONNX mapping for op %s", ErrUnsupported, n.Op)
+	}
+	// defInt returns an integer attribute or the runtime's default, for ONNX
+	// attributes that are required or whose ONNX default differs.
+	defInt := func(name string) int64 {
+		if v, ok := getInt(a, name); ok {
+			return v
+		}
+		v, _ := def.Attr(name).Default.(int64)
+		return v
+	}
+	switch {
+	case n.Op == "Conv" || n.Op == "ConvTranspose":
 		ws := weightShape(1)
 		if len(ws) < 3 {
 			return fmt.Errorf("weights %v", ws)
 		}
-		g, ok := getInt(a, "group")
-		if !ok {
-			g = 1
-		}
 		attrs := []*Attr{attrInts("kernel_shape", ints64(ws[2:])), intsAttr(a, "strides"), intsAttr(a, "dilations"),
-			intsAttr(a, "pads"), autoPadAttr(a), attrInt("group", g)}
+			intsAttr(a, "pads"), autoPadAttr(a), attrInt("group", defInt("group"))}
 		if n.Op == "ConvTranspose" {
 			attrs = append(attrs, intsAttr(a, "output_padding"), intsAttr(a, "output_shape"))
 		}
 		e.add(n.Name, n.Op, n.Inputs, outs, attrs...)
-	case "MaxPool", "AveragePool":
+	case n.Op == "MaxPool" || n.Op == "AveragePool":
 		attrs := []*Attr{intsAttr(a, "kernel_shape"), intsAttr(a, "strides"), intsAttr(a, "pads"), autoPadAttr(a)}
 		if v, ok := getInt(a, "ceil_mode"); ok && v != 0 {
 			attrs = append(attrs, attrInt("ceil_mode", 1))
@@ -281,76 +291,32 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 			attrs = append(attrs, attrInt("count_include_pad", 1))
 		}
 		e.add(n.Name, n.Op, n.Inputs, outs, attrs...)
-	case "GlobalAveragePool", "GlobalMaxPool", "Relu", "Sigmoid", "Tanh", "HardSwish", "Add", "Sub", "Mul", "Div":
-		e.add(n.Name, n.Op, n.Inputs, outs)
-	case "Dense":
-		tr, ok := getInt(a, "transposed")
+	case def.ONNX:
+		e.add(n.Name, n.Op, n.Inputs, outs, directAttrs(def, a)...)
+	case n.Op == "Dense":
+		e.add(n.Name, "Gemm", n.Inputs, outs, attrInt("transB", defInt("transposed")))
+	case n.Op == "Clip":
+		act, ok := runtime.ActivationOf(n)
 		if !ok {
-			tr = 1
+			return fmt.Errorf("%w: bad Clip attributes", runtime.ErrBadModel)
 		}
-		e.add(n.Name, "Gemm", n.Inputs, outs, attrInt("transB", tr))
-	case "LeakyRelu":
-		alpha, ok := getFloat(a, "alpha")
-		if !ok {
-			alpha = 0.01
-		}
-		e.add(n.Name, n.Op, n.Inputs, outs, attrFloat("alpha", alpha))
-	case "HardSigmoid":
-		alpha, ok := getFloat(a, "alpha")
-		if !ok {
-			alpha = 0.2
-		}
-		beta, ok := getFloat(a, "beta")
-		if !ok {
-			beta = 0.5
-		}
-		e.add(n.Name, n.Op, n.Inputs, outs, attrFloat("alpha", alpha), attrFloat("beta", beta))
-	case "Clip":
-		lo, hasLo := getFloat(a, "min")
-		hi, hasHi := getFloat(a, "max")
-		e.clip(n.Name, n.Inputs[0], layerOut, lo, hasLo, hi, hasHi)
-	case "Softmax":
-		axis, ok := getInt(a, "axis")
-		if !ok {
-			axis = -1
-		}
-		e.add(n.Name, n.Op, n.Inputs, outs, attrInt("axis", axis))
-	case "BatchNormalization":
-		eps, ok := getFloat(a, "epsilon")
-		if !ok {
-			eps = 1e-5
-		}
-		e.add(n.Name, n.Op, n.Inputs, outs, attrFloat("epsilon", eps))
-	case "LRN":
-		size, _ := getInt(a, "size")
-		attrs := []*Attr{attrInt("size", size)}
-		for name, def := range map[string]float32{"alpha": 1e-4, "beta": 0.75, "bias": 1} {
-			v, ok := getFloat(a, name)
-			if !ok {
-				v = def
-			}
-			attrs = append(attrs, attrFloat(name, v))
-		}
-		sort.Slice(attrs, func(i, j int) bool { return attrs[i].Name < attrs[j].Name })
-		e.add(n.Name, n.Op, n.Inputs, outs, attrs...)
-	case "Concat", "Flatten":
-		axis, ok := getInt(a, "axis")
-		if !ok {
-			axis = 1
-		}
-		e.add(n.Name, n.Op, n.Inputs, outs, attrInt("axis", axis))
-	case "Reshape":
+		e.clip(n.Name, n.Inputs[0], layerOut, act)
+	case n.Op == "Softmax" || n.Op == "Concat" || n.Op == "Flatten":
+		e.add(n.Name, n.Op, n.Inputs, outs, attrInt("axis", defInt("axis")))
+	case n.Op == "BatchNormalization":
+		e.add(n.Name, n.Op, n.Inputs, outs, directAttrs(def, a)...)
+	case n.Op == "Reshape":
 		shape, _ := getInts(a, "shape")
 		e.add(n.Name, n.Op, []string{n.Inputs[0], e.constInt(n.Name+"/shape", []int{len(shape)}, shape)}, outs)
-	case "Dropout":
+	case n.Op == "Dropout":
 		e.add(n.Name, "Identity", n.Inputs, outs)
-	case "Transpose":
+	case n.Op == "Transpose":
 		e.add(n.Name, n.Op, n.Inputs, outs, intsAttr(a, "perm"))
-	case "Pad":
+	case n.Op == "Pad":
 		pads, _ := getInts(a, "pads")
 		mode, _ := a["mode"].(string)
 		if mode == "" {
-			mode = "constant"
+			mode, _ = def.Attr("mode").Default.(string)
 		}
 		inputs := []string{n.Inputs[0], e.constInt(n.Name+"/pads", []int{len(pads)}, pads)}
 		if v, ok := getFloat(a, "value"); ok && v != 0 && mode == "constant" {
@@ -363,38 +329,32 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 	if act == "" {
 		return nil
 	}
-	name := n.Name + "/" + act
-	alpha, hasAlpha := getFloat(a, "alpha")
-	switch act {
-	case "relu":
-		e.add(name, "Relu", []string{layerOut}, []string{out})
-	case "sigmoid":
-		e.add(name, "Sigmoid", []string{layerOut}, []string{out})
-	case "tanh":
-		e.add(name, "Tanh", []string{layerOut}, []string{out})
-	case "leakyrelu":
-		if !hasAlpha {
-			alpha = 0.01
-		}
-		e.add(name, "LeakyRelu", []string{layerOut}, []string{out}, attrFloat("alpha", alpha))
-	case "clip":
-		beta, hasBeta := getFloat(a, "beta")
-		e.clip(name, layerOut, out, alpha, hasAlpha, beta, hasBeta)
-	default:
+	fused, err := runtime.FusedActivation(n)
+	if err != nil {
+		return err
+	}
+	actDef, ok := runtime.ActivationOp(fused.Kind)
+	if !ok {
 		return fmt.Errorf("%w: fused activation %q", ErrUnsupported, act)
 	}
+	name := n.Name + "/" + act
+	if fused.Kind == ops.ActClip {
+		e.clip(name, layerOut, out, fused)
+		return nil
+	}
+	e.add(name, actDef.Name, []string{layerOut}, []string{out}, directAttrs(actDef, runtime.ActivationAttrs(fused))...)
 	return nil
 }
 
 // clip writes a Clip node (opset 11+: bounds are inputs; infinite bounds
 // are left out).
-func (e *exporter) clip(name, in, out string, lo float32, hasLo bool, hi float32, hasHi bool) {
+func (e *exporter) clip(name, in, out string, act ops.Activation) {
 	inputs := []string{in, "", ""}
-	if hasLo && !math.IsInf(float64(lo), -1) {
-		inputs[1] = e.constFloat(name+"/min", lo)
+	if !math.IsInf(float64(act.Alpha), -1) {
+		inputs[1] = e.constFloat(name+"/min", act.Alpha)
 	}
-	if hasHi && !math.IsInf(float64(hi), 1) {
-		inputs[2] = e.constFloat(name+"/max", hi)
+	if !math.IsInf(float64(act.Beta), 1) {
+		inputs[2] = e.constFloat(name+"/max", act.Beta)
 	}
 	for len(inputs) > 1 && inputs[len(inputs)-1] == "" {
 		inputs = inputs[:len(inputs)-1]

@@ -299,7 +299,8 @@ func foldBinary(kind ops.BinaryKind, a, b *val, g ops.BroadcastGeom) (*konst, er
 	if g.Size() > maxFoldElements {
 		return nil, fmt.Errorf("%w: constant of shape %s is too large to fold", ErrUnsupported, ops.FormatShape(g.Out))
 	}
-	if !a.c.isInt || !b.c.isInt {
+	intArith := kind == ops.BinAdd || kind == ops.BinSub || kind == ops.BinMul || kind == ops.BinDiv
+	if !a.c.isInt || !b.c.isInt || !intArith {
 		out := make([]float32, g.Size())
 		ops.Binary(kind, g, out, a.c.floats(), b.c.floats(), ops.Activation{})
 		return floatKonst(out), nil
@@ -315,7 +316,7 @@ func foldBinary(kind ops.BinaryKind, a, b *val, g ops.BroadcastGeom) (*konst, er
 			out[i] = x - y
 		case ops.BinMul:
 			out[i] = x * y
-		default:
+		case ops.BinDiv:
 			if y == 0 {
 				return nil, fmt.Errorf("%w: integer division by zero", ErrMalformed)
 			}

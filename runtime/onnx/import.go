@@ -26,6 +26,7 @@ import (
 
 	"github.com/wasmnn/wasmnn/ops"
 	"github.com/wasmnn/wasmnn/runtime"
+	"github.com/wasmnn/wasmnn/runtime/internal/topo"
 )
 
 // MinOpset is the oldest default-domain opset Import accepts.
@@ -349,44 +350,24 @@ func sortGraph(g *Graph, known map[string]*val) ([]*Node, error) {
 			producer[out] = i
 		}
 	}
-	indeg := make([]int, len(g.Nodes))
-	users := make([][]int, len(g.Nodes))
+	deps := make([][]int, len(g.Nodes))
 	for i, n := range g.Nodes {
 		for _, in := range n.Inputs {
 			if in == "" {
 				continue // an omitted optional input
 			}
 			if j, ok := producer[in]; ok {
-				indeg[i]++
-				users[j] = append(users[j], i)
+				deps[i] = append(deps[i], j)
 			} else if _, ok := known[in]; !ok {
 				return nil, fmt.Errorf("%w: node %s: input %q is not a graph input, an initializer or a node output", ErrMalformed, label(i), in)
 			}
 		}
 	}
-	var ready, order []int
-	for i := range g.Nodes {
-		if indeg[i] == 0 {
-			ready = append(ready, i)
-		}
-	}
-	for len(ready) > 0 {
-		sort.Ints(ready)
-		i := ready[0]
-		ready = ready[1:]
-		order = append(order, i)
-		for _, u := range users[i] {
-			if indeg[u]--; indeg[u] == 0 {
-				ready = append(ready, u)
-			}
-		}
-	}
-	if len(order) != len(g.Nodes) {
+	order, stuck := topo.Sort(len(g.Nodes), func(i int) []int { return deps[i] })
+	if len(stuck) > 0 {
 		var cyc []string
-		for i, d := range indeg {
-			if d > 0 {
-				cyc = append(cyc, label(i))
-			}
+		for _, i := range stuck {
+			cyc = append(cyc, label(i))
 		}
 		return nil, fmt.Errorf("%w: the graph has a cycle through nodes %s", ErrMalformed, strings.Join(cyc, ", "))
 	}

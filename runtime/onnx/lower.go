@@ -18,7 +18,10 @@ type handler struct {
 var handlers map[string]handler
 
 func init() {
-	handlers = map[string]handler{
+	// The ops ONNX shares with the runtime as they are, then those that
+	// need converting.
+	handlers = directHandlers()
+	for name, h := range map[string]handler{
 		// Layers with weights.
 		"Conv":               {2, lowerConv},
 		"ConvTranspose":      {2, lowerConvTranspose},
@@ -26,27 +29,12 @@ func init() {
 		"MatMul":             {2, lowerMatMul},
 		"BatchNormalization": {5, lowerBatchNorm},
 		// Pooling and normalisation.
-		"MaxPool":           {1, lowerPool(ops.PoolMax)},
-		"AveragePool":       {1, lowerPool(ops.PoolAvg)},
-		"GlobalAveragePool": {1, lowerGlobalPool("GlobalAveragePool")},
-		"GlobalMaxPool":     {1, lowerGlobalPool("GlobalMaxPool")},
-		"ReduceMean":        {1, lowerReduce("GlobalAveragePool")},
-		"ReduceMax":         {1, lowerReduce("GlobalMaxPool")},
-		"LRN":               {1, lowerLRN},
-		"Softmax":           {1, lowerSoftmax},
-		// Activations.
-		"Relu":        {1, lowerUnary("Relu", nil)},
-		"Sigmoid":     {1, lowerUnary("Sigmoid", nil)},
-		"Tanh":        {1, lowerUnary("Tanh", nil)},
-		"HardSwish":   {1, lowerUnary("HardSwish", nil)},
-		"LeakyRelu":   {1, lowerUnary("LeakyRelu", map[string]float32{"alpha": 0.01})},
-		"HardSigmoid": {1, lowerUnary("HardSigmoid", map[string]float32{"alpha": 0.2, "beta": 0.5})},
+		"MaxPool":     {1, lowerPool(ops.PoolMax)},
+		"AveragePool": {1, lowerPool(ops.PoolAvg)},
+		"ReduceMean":  {1, lowerReduce("GlobalAveragePool")},
+		"ReduceMax":   {1, lowerReduce("GlobalMaxPool")},
+		"Softmax":     {1, lowerSoftmax},
 		"Clip":        {1, lowerClip},
-		// Arithmetic.
-		"Add": {2, lowerBinary(ops.BinAdd)},
-		"Sub": {2, lowerBinary(ops.BinSub)},
-		"Mul": {2, lowerBinary(ops.BinMul)},
-		"Div": {2, lowerBinary(ops.BinDiv)},
 		// Data movement.
 		"Concat":    {1, lowerConcat},
 		"Flatten":   {1, lowerFlatten},
@@ -72,6 +60,8 @@ func init() {
 		"Neg":             {1, foldUnary(func(v float64) float64 { return -v })},
 		"Sqrt":            {1, foldUnary(math.Sqrt)},
 		"Reciprocal":      {1, foldUnary(func(v float64) float64 { return 1 / v })},
+	} {
+		handlers[name] = h
 	}
 }
 
@@ -281,20 +271,6 @@ func lowerPool(kind ops.PoolKind) func(c *nodeCtx) error {
 	}
 }
 
-func lowerGlobalPool(op string) func(c *nodeCtx) error {
-	return func(c *nodeCtx) error {
-		x := c.in[0]
-		if len(x.shape) < 3 {
-			return fmt.Errorf("%w: input %s must have rank >= 3", ErrMalformed, ops.FormatShape(x.shape))
-		}
-		out := append([]int(nil), x.shape...)
-		for i := 2; i < len(out); i++ {
-			out[i] = 1
-		}
-		c.emit(op, []string{c.dyn(0)}, nil, out)
-		return nil
-	}
-}
 
 // lowerReduce converts ReduceMean and ReduceMax over every spatial axis to
 // global pooling.
@@ -342,22 +318,6 @@ func lowerReduce(op string) func(c *nodeCtx) error {
 	}
 }
 
-func lowerLRN(c *nodeCtx) error {
-	if !c.a.has("size") {
-		return fmt.Errorf("%w: attribute size is required", ErrMalformed)
-	}
-	size := c.a.int("size", 1)
-	if size < 1 || size > 1<<16 {
-		return fmt.Errorf("%w: size %d", ErrMalformed, size)
-	}
-	attrs := map[string]any{"size": size, "alpha": float64(c.a.float("alpha", 1e-4)),
-		"beta": float64(c.a.float("beta", 0.75)), "bias": float64(c.a.float("bias", 1))}
-	if len(c.in[0].shape) < 3 {
-		return fmt.Errorf("%w: input %s must have rank >= 3", ErrMalformed, ops.FormatShape(c.in[0].shape))
-	}
-	c.emit("LRN", []string{c.dyn(0)}, attrs, c.in[0].shape)
-	return nil
-}
 
 func lowerSoftmax(c *nodeCtx) error {
 	x := c.in[0]
@@ -394,18 +354,6 @@ func lowerSoftmax(c *nodeCtx) error {
 	return nil
 }
 
-// lowerUnary converts an activation with float attributes (and their
-// defaults).
-func lowerUnary(op string, floatAttrs map[string]float32) func(c *nodeCtx) error {
-	return func(c *nodeCtx) error {
-		attrs := map[string]any{}
-		for name, def := range floatAttrs {
-			attrs[name] = float64(c.a.float(name, def))
-		}
-		c.emit(op, []string{c.dyn(0)}, attrs, c.in[0].shape)
-		return nil
-	}
-}
 
 func lowerClip(c *nodeCtx) error {
 	attrs := map[string]any{}
@@ -467,8 +415,11 @@ func lowerBatchNorm(c *nodeCtx) error {
 		}
 		inputs = append(inputs, c.im.materialize(p))
 	}
-	eps := c.a.float("epsilon", 1e-5)
-	c.emit("BatchNormalization", inputs, map[string]any{"epsilon": float64(eps)}, x.shape)
+	var attrs map[string]any
+	if c.a.has("epsilon") {
+		attrs = map[string]any{"epsilon": float64(c.a.float("epsilon", 0))}
+	}
+	c.emit("BatchNormalization", inputs, attrs, x.shape)
 	return nil
 }
 

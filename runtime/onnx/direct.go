@@ -1,0 +1,109 @@
+package onnx
+
+import (
+	"fmt"
+
+	"github.com/wasmnn/wasmnn/ops"
+	"github.com/wasmnn/wasmnn/runtime"
+)
+
+// Ops that ONNX and wasmnn share as they are (runtime.OpDef.ONNX): the
+// same name, inputs and attributes with the same defaults. Their import and
+// export read the runtime's declaration, so nothing about them is written
+// here; the binary arithmetic ops among them are converted by lowerBinary,
+// which folds constant operands.
+
+// directHandlers returns a handler for every op the runtime shares with
+// ONNX.
+func directHandlers() map[string]handler {
+	m := map[string]handler{}
+	for _, d := range runtime.Ops() {
+		if !d.ONNX {
+			continue
+		}
+		lo, _ := d.Arity()
+		if kind, ok := ops.ParseBinaryKind(d.Name); ok {
+			m[d.Name] = handler{lo, lowerBinary(kind)}
+			continue
+		}
+		m[d.Name] = handler{lo, lowerDirect(d)}
+	}
+	return m
+}
+
+// lowerDirect converts an op the runtime has as it is: the attributes it
+// declares are copied with their declared kinds (absent ones keep their
+// defaults, which are ONNX's), and the output shape comes from the op's own
+// shape rule.
+func lowerDirect(d *runtime.OpDef) func(c *nodeCtx) error {
+	return func(c *nodeCtx) error {
+		attrs := map[string]any{}
+		for _, s := range d.Attrs {
+			if s.Internal || !c.a.has(s.Name) {
+				continue
+			}
+			switch s.Kind {
+			case runtime.AttrInt:
+				attrs[s.Name] = c.a.int(s.Name, 0)
+			case runtime.AttrFloat:
+				attrs[s.Name] = float64(c.a.float(s.Name, 0))
+			case runtime.AttrString:
+				attrs[s.Name] = c.a.str(s.Name, "")
+			case runtime.AttrInts:
+				attrs[s.Name] = c.a.ints(s.Name)
+			}
+		}
+		if c.a.err != nil {
+			return c.a.err
+		}
+		var inputs []string
+		var shapes [][]int
+		var weights []bool
+		for i, v := range c.in {
+			if v == nil {
+				if i < len(d.Inputs) && d.Inputs[i].Optional {
+					break
+				}
+				return fmt.Errorf("%w: input %d is empty", ErrMalformed, i)
+			}
+			shapes = append(shapes, v.shape)
+			weights = append(weights, v.c != nil)
+		}
+		outs, err := d.Shapes(attrs, shapes, weights)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		for i := range shapes {
+			inputs = append(inputs, c.dyn(i))
+		}
+		c.emit(d.Name, inputs, attrs, outs[0])
+		return nil
+	}
+}
+
+// directAttrs returns the ONNX attributes of a node whose op ONNX shares:
+// those present, as their declaration types them (absent ones have the same
+// default in ONNX).
+func directAttrs(d *runtime.OpDef, a map[string]any) []*Attr {
+	var out []*Attr
+	for _, s := range d.Attrs {
+		if _, ok := a[s.Name]; !ok || s.Internal {
+			continue
+		}
+		switch s.Kind {
+		case runtime.AttrInt:
+			v, _ := getInt(a, s.Name)
+			out = append(out, attrInt(s.Name, v))
+		case runtime.AttrFloat:
+			v, _ := getFloat(a, s.Name)
+			out = append(out, attrFloat(s.Name, v))
+		case runtime.AttrString:
+			v, _ := a[s.Name].(string)
+			out = append(out, attrStr(s.Name, v))
+		case runtime.AttrInts:
+			v, _ := getInts(a, s.Name)
+			out = append(out, attrInts(s.Name, v))
+		}
+	}
+	return out
+}
