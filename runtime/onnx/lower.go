@@ -271,7 +271,6 @@ func lowerPool(kind ops.PoolKind) func(c *nodeCtx) error {
 	}
 }
 
-
 // lowerReduce converts ReduceMean and ReduceMax over every spatial axis to
 // global pooling.
 func lowerReduce(op string) func(c *nodeCtx) error {
@@ -318,7 +317,6 @@ func lowerReduce(op string) func(c *nodeCtx) error {
 	}
 }
 
-
 func lowerSoftmax(c *nodeCtx) error {
 	x := c.in[0]
 	rank := len(x.shape)
@@ -353,7 +351,6 @@ func lowerSoftmax(c *nodeCtx) error {
 	c.emit("Reshape", []string{s.name}, map[string]any{"shape": ints64(x.shape)}, x.shape)
 	return nil
 }
-
 
 func lowerClip(c *nodeCtx) error {
 	attrs := map[string]any{}
