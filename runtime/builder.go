@@ -75,20 +75,36 @@ func (b *Builder) uniform(lo, hi float64) func(int) float32 {
 	return func(int) float32 { return float32(lo + (hi-lo)*b.rng.Float64()) }
 }
 
-// node appends a node whose output shape the caller computed.
+// node appends a node; its output shape comes from the op's shape rule
+// (InferShapes), and must equal shape if that is given.
 func (b *Builder) node(name, op string, inputs []string, attrs map[string]any, shape []int) string {
 	if b.err != nil {
 		return name
 	}
-	for _, in := range inputs {
-		if _, ok := b.shapes[in]; !ok {
-			if _, ok := b.m.Weights[in]; !ok {
-				b.err = fmt.Errorf("builder: node %q reads unknown value %q", name, in)
-			}
+	shapes := make([][]int, len(inputs))
+	weights := make([]bool, len(inputs))
+	for i, in := range inputs {
+		if w, ok := b.m.Weights[in]; ok {
+			shapes[i], weights[i] = w.Shape, true
+		} else if s, ok := b.shapes[in]; ok {
+			shapes[i] = s
+		} else {
+			b.err = fmt.Errorf("builder: node %q reads unknown value %q", name, in)
+			return name
 		}
 	}
-	b.m.Nodes = append(b.m.Nodes, &Node{Name: name, Op: op, Inputs: inputs, Outputs: []string{name}, Attrs: attrs})
-	b.shapes[name] = shape
+	n := &Node{Name: name, Op: op, Inputs: inputs, Outputs: []string{name}, Attrs: attrs}
+	outs, err := InferShapes(n, shapes, weights)
+	if err != nil {
+		b.err = fmt.Errorf("builder: %w", err)
+		return name
+	}
+	if shape != nil && !ops.EqualShapes(shape, outs[0]) {
+		b.err = fmt.Errorf("builder: node %q: output shape %s, but %s was given", name, ops.FormatShape(outs[0]), ops.FormatShape(shape))
+		return name
+	}
+	b.m.Nodes = append(b.m.Nodes, n)
+	b.shapes[name] = outs[0]
 	return name
 }
 
@@ -126,33 +142,17 @@ func (b *Builder) Conv(name, x string, outC int, s ConvSpec) string {
 	groups := max(s.Groups, 1)
 	wshape := append([]int{outC, in[1] / groups}, s.Kernel...)
 	attrs := map[string]any{"group": int64(groups)}
-	p := ops.ConvParams{Groups: groups}
 	if s.Strides != nil {
 		attrs["strides"] = ints64(s.Strides)
-		p.Strides = s.Strides
 	}
 	if s.Dilations != nil {
 		attrs["dilations"] = ints64(s.Dilations)
-		p.Dilations = s.Dilations
 	}
 	if s.Pads != nil {
 		attrs["pads"] = ints64(s.Pads)
-		r := len(s.Pads) / 2
-		p.PadsBegin, p.PadsEnd = s.Pads[:r], s.Pads[r:]
 	}
 	if s.AutoPad != "" {
 		attrs["auto_pad"] = s.AutoPad
-		mode, err := ops.ParseAutoPad(s.AutoPad)
-		if err != nil {
-			b.err = fmt.Errorf("builder: conv %q: %w", name, err)
-			return name
-		}
-		p.AutoPad = mode
-	}
-	g, err := ops.NewConvGeom(in, wshape, p)
-	if err != nil {
-		b.err = fmt.Errorf("builder: conv %q: %w", name, err)
-		return name
 	}
 	fanIn := float64(ops.ShapeSize(wshape[1:]))
 	inputs := []string{x, b.weight(name+".weight", wshape, b.normal(math.Sqrt(2/fanIn)))}
@@ -160,7 +160,7 @@ func (b *Builder) Conv(name, x string, outC int, s ConvSpec) string {
 		bound := 1 / math.Sqrt(fanIn)
 		inputs = append(inputs, b.weight(name+".bias", []int{outC}, b.uniform(-bound, bound)))
 	}
-	return b.node(name, "Conv", inputs, attrs, g.OutShape())
+	return b.node(name, "Conv", inputs, attrs, nil)
 }
 
 // BatchNorm adds an inference-mode batch normalisation.
@@ -175,12 +175,12 @@ func (b *Builder) BatchNorm(name, x string, eps float64) string {
 		b.weight(name+".running_mean", []int{c}, b.uniform(-0.1, 0.1)),
 		b.weight(name+".running_var", []int{c}, b.uniform(0.8, 1.2)),
 	}
-	return b.node(name, "BatchNormalization", inputs, map[string]any{"epsilon": eps}, b.shapes[x])
+	return b.node(name, "BatchNormalization", inputs, map[string]any{"epsilon": eps}, nil)
 }
 
 // Act adds a standalone activation op ("Relu", "Sigmoid", ...).
 func (b *Builder) Act(name, op, x string, attrs map[string]any) string {
-	return b.node(name, op, []string{x}, attrs, b.shapes[x])
+	return b.node(name, op, []string{x}, attrs, nil)
 }
 
 // Pool adds MaxPool or AveragePool with a square/cubic kernel k, stride s and
@@ -198,43 +198,23 @@ func (b *Builder) Pool(name, op, x string, k, s, pad int, ceil bool) string {
 		}
 		return out
 	}
-	kind := ops.PoolMax
-	if op == "AveragePool" {
-		kind = ops.PoolAvg
-	}
-	p := ops.PoolParams{Kind: kind, Kernel: rep(k), CeilMode: ceil,
-		Window: ops.Window{Strides: rep(s), PadsBegin: rep(pad), PadsEnd: rep(pad)}}
-	g, err := ops.NewPoolGeom(in, p)
-	if err != nil {
-		b.err = fmt.Errorf("builder: pool %q: %w", name, err)
-		return name
-	}
 	ceilInt := int64(0)
 	if ceil {
 		ceilInt = 1
 	}
 	attrs := map[string]any{"kernel_shape": ints64(rep(k)), "strides": ints64(rep(s)),
 		"pads": ints64(append(rep(pad), rep(pad)...)), "ceil_mode": ceilInt}
-	return b.node(name, op, []string{x}, attrs, g.OutShape())
+	return b.node(name, op, []string{x}, attrs, nil)
 }
 
 // GlobalAvgPool adds a global average pooling.
 func (b *Builder) GlobalAvgPool(name, x string) string {
-	in := b.shapes[x]
-	out := append([]int(nil), in...)
-	for i := 2; i < len(out); i++ {
-		out[i] = 1
-	}
-	return b.node(name, "GlobalAveragePool", []string{x}, nil, out)
+	return b.node(name, "GlobalAveragePool", []string{x}, nil, nil)
 }
 
 // Flatten adds a flatten to [N, rest].
 func (b *Builder) Flatten(name, x string) string {
-	in := b.shapes[x]
-	if len(in) == 0 {
-		return b.node(name, "Flatten", []string{x}, nil, nil)
-	}
-	return b.node(name, "Flatten", []string{x}, nil, []int{in[0], ops.ShapeSize(in[1:])})
+	return b.node(name, "Flatten", []string{x}, nil, nil)
 }
 
 // Dense adds a fully connected layer with PyTorch's [out, in] weight layout
@@ -252,12 +232,12 @@ func (b *Builder) Dense(name, x string, out int) string {
 	inputs := []string{x,
 		b.weight(name+".weight", []int{out, in[1]}, b.normal(math.Sqrt(2/fanIn))),
 		b.weight(name+".bias", []int{out}, b.uniform(-bound, bound))}
-	return b.node(name, "Dense", inputs, map[string]any{"transposed": int64(1)}, []int{in[0], out})
+	return b.node(name, "Dense", inputs, map[string]any{"transposed": int64(1)}, nil)
 }
 
 // Add adds an elementwise sum.
 func (b *Builder) Add(name, x, y string) string {
-	return b.node(name, "Add", []string{x, y}, nil, b.shapes[x])
+	return b.node(name, "Add", []string{x, y}, nil, nil)
 }
 
 // Concat adds a concatenation along the channel axis.
@@ -265,21 +245,16 @@ func (b *Builder) Concat(name string, xs ...string) string {
 	if b.err != nil || len(xs) == 0 {
 		return name
 	}
-	out := append([]int(nil), b.shapes[xs[0]]...)
-	out[1] = 0
-	for _, x := range xs {
-		out[1] += b.shapes[x][1]
-	}
-	return b.node(name, "Concat", xs, map[string]any{"axis": int64(1)}, out)
+	return b.node(name, "Concat", xs, map[string]any{"axis": int64(1)}, nil)
 }
 
 // Dropout adds a dropout (the identity at inference).
 func (b *Builder) Dropout(name, x string, ratio float64) string {
-	return b.node(name, "Dropout", []string{x}, map[string]any{"ratio": ratio}, b.shapes[x])
+	return b.node(name, "Dropout", []string{x}, map[string]any{"ratio": ratio}, nil)
 }
 
-// Generic adds any node with explicit attributes; its output shape is
-// unknown to the builder (nil) unless shape is given.
+// Generic adds any node with explicit attributes. Its output shape comes
+// from the op's shape rule; a non-nil shape must agree with it.
 func (b *Builder) Generic(name, op string, inputs []string, attrs map[string]any, shape []int) string {
 	return b.node(name, op, inputs, attrs, shape)
 }

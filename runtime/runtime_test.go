@@ -36,7 +36,7 @@ func smallNet(t *testing.T) *runtime.Model {
 	a := b.Add("add", s, lrn)
 	cl := b.Act("clip", "Clip", a, map[string]any{"min": -0.5, "max": 0.5})
 	avg := b.Generic("avg", "AveragePool", []string{cl}, map[string]any{"kernel_shape": []int64{2, 2}, "strides": []int64{1, 1},
-		"pads": []int64{0, 0, 1, 1}, "count_include_pad": int64(1)}, []int{2, 8, 5, 5})
+		"pads": []int64{0, 0, 1, 1}, "count_include_pad": int64(1)}, []int{2, 8, 6, 5})
 	cat := b.Concat("cat", avg, cl)
 	g := b.GlobalAvgPool("gap", cat)
 	f := b.Flatten("flat", g)
