@@ -1,19 +1,23 @@
 package ops
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // BinaryKind names an elementwise arithmetic operation on two tensors.
 type BinaryKind uint8
 
-// Binary operations, as ONNX Add, Sub, Mul and Div.
+// Binary operations, as ONNX Add, Sub, Mul, Div and Pow.
 const (
 	BinAdd BinaryKind = iota // a + b
 	BinSub                   // a - b
 	BinMul                   // a * b
 	BinDiv                   // a / b
+	BinPow                   // a ** b, as C's pow (see Pow32)
 )
 
-var binaryNames = [...]string{"Add", "Sub", "Mul", "Div"}
+var binaryNames = [...]string{"Add", "Sub", "Mul", "Div", "Pow"}
 
 // String returns the operation's ONNX name.
 func (k BinaryKind) String() string {
@@ -190,6 +194,10 @@ func binaryRow(kind BinaryKind, dst, a, b []float32, offA, offB, ia, ib int) {
 			for i := range dst {
 				dst[i] = a[i] / b[i]
 			}
+		case BinPow:
+			for i := range dst {
+				dst[i] = Pow32(a[i], b[i])
+			}
 		}
 	case ia == 1 && ib == 0:
 		a = a[offA : offA+n]
@@ -210,6 +218,10 @@ func binaryRow(kind BinaryKind, dst, a, b []float32, offA, offB, ia, ib int) {
 		case BinDiv:
 			for i := range dst {
 				dst[i] = a[i] / s
+			}
+		case BinPow:
+			for i := range dst {
+				dst[i] = Pow32(a[i], s)
 			}
 		}
 	case ia == 0 && ib == 1:
@@ -232,6 +244,10 @@ func binaryRow(kind BinaryKind, dst, a, b []float32, offA, offB, ia, ib int) {
 			for i := range dst {
 				dst[i] = s / b[i]
 			}
+		case BinPow:
+			for i := range dst {
+				dst[i] = Pow32(s, b[i])
+			}
 		}
 	default: // both broadcast along this axis
 		v := binaryScalar(kind, a[offA], b[offB])
@@ -249,9 +265,44 @@ func binaryScalar(kind BinaryKind, x, y float32) float32 {
 		return x - y
 	case BinMul:
 		return x * y
+	case BinPow:
+		return Pow32(x, y)
 	default:
 		return x / y
 	}
+}
+
+// Pow32 returns x**y rounded to float32 with the special cases of C's pow:
+// x**0 and 1**y are 1 (even for NaN), a negative x (or -0) with an integer
+// y gives the sign of x for odd y, a negative x with a fractional y is NaN.
+// y = 2 is x*x and y = 0.5 a correctly rounded square root; the rest is
+// computed in float64 by Pow64, so native and wasm builds agree bit for bit.
+func Pow32(x, y float32) float32 {
+	switch y {
+	case 1:
+		return x
+	case 2:
+		return x * x
+	case 0.5:
+		if x > 0 && !math.IsInf(float64(x), 1) {
+			return float32(math.Sqrt(float64(x)))
+		}
+	}
+	xd, yd := float64(x), float64(y)
+	if !math.Signbit(xd) || yd == 0 || xd != xd {
+		return float32(Pow64(xd, yd))
+	}
+	if yd != math.Trunc(yd) { // a fractional power of a negative number
+		if xd == 0 || math.IsInf(xd, -1) {
+			return float32(Pow64(-xd, yd)) // -0 and -Inf: as +0 and +Inf
+		}
+		return float32(math.NaN())
+	}
+	r := Pow64(-xd, yd)
+	if math.Abs(yd) < 1<<53 && int64(yd)%2 != 0 {
+		r = -r
+	}
+	return float32(r)
 }
 
 // BinaryFLOPs returns the FLOP count of Binary over n output elements: one

@@ -9,6 +9,7 @@ var elementwiseOps = []*OpDef{
 	binaryOp(ops.BinSub, "a - b"),
 	binaryOp(ops.BinMul, "a * b"),
 	binaryOp(ops.BinDiv, "a / b"),
+	binaryOp(ops.BinPow, "a ** b (as C's pow)"),
 }
 
 // binaryOp declares the op computing kind, named as ONNX names it.

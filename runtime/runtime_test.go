@@ -468,7 +468,7 @@ func TestLimits(t *testing.T) {
 
 // TestBroadcastAndShapeOps checks the ops added for ONNX against the float64
 // reference interpreter: broadcasting arithmetic with weights on either side,
-// Transpose, Pad and the hard activations.
+// Pow, Transpose, Pad and the hard activations.
 func TestBroadcastAndShapeOps(t *testing.T) {
 	b := runtime.NewBuilder("onnxish", 3)
 	x := b.Input("x", 2, 3, 4, 5)
@@ -479,6 +479,7 @@ func TestBroadcastAndShapeOps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	model.Weights["scale"] = randTensor(rng, 1, 3, 1, 1)
 	model.Weights["row"] = randTensor(rng, 5)
+	model.Weights["expo"] = randTensor(rng, 7)
 	model.Nodes = append(model.Nodes,
 		&runtime.Node{Name: "mul", Op: "Mul", Inputs: []string{x, "scale"}, Outputs: []string{"mul"}},
 		&runtime.Node{Name: "sub", Op: "Sub", Inputs: []string{"row", "mul"}, Outputs: []string{"sub"}},
@@ -487,7 +488,8 @@ func TestBroadcastAndShapeOps(t *testing.T) {
 		&runtime.Node{Name: "pad", Op: "Pad", Inputs: []string{"tr"}, Outputs: []string{"pad"}, Attrs: map[string]any{"pads": []int64{0, 0, 1, 2, 0, 1, 0, 1}, "mode": "reflect"}},
 		&runtime.Node{Name: "hs", Op: "HardSwish", Inputs: []string{"pad"}, Outputs: []string{"hs"}},
 		&runtime.Node{Name: "hsig", Op: "HardSigmoid", Inputs: []string{"hs"}, Outputs: []string{"hsig"}, Attrs: map[string]any{"alpha": 0.3, "beta": 0.4}},
-		&runtime.Node{Name: "add", Op: "Add", Inputs: []string{"hsig", "hs"}, Outputs: []string{"add"}},
+		&runtime.Node{Name: "pow", Op: "Pow", Inputs: []string{"hsig", "expo"}, Outputs: []string{"pow"}},
+		&runtime.Node{Name: "add", Op: "Add", Inputs: []string{"pow", "hs"}, Outputs: []string{"add"}},
 	)
 	model.Outputs = []string{"add"}
 	sess, err := runtime.NewSession(model, runtime.Options{})

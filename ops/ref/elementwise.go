@@ -123,7 +123,7 @@ func Sigmoid(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
 func Tanh(v float64) float64 { return math.Tanh(v) }
 
 // BinaryFunc returns the definition of the elementwise binary op that ONNX
-// names op (Add, Sub, Mul, Div), or nil if there is none.
+// names op (Add, Sub, Mul, Div, Pow), or nil if there is none.
 func BinaryFunc(op string) func(x, y float64) float64 {
 	switch op {
 	case "Add":
@@ -134,6 +134,8 @@ func BinaryFunc(op string) func(x, y float64) float64 {
 		return func(x, y float64) float64 { return x * y }
 	case "Div":
 		return func(x, y float64) float64 { return x / y }
+	case "Pow":
+		return math.Pow
 	}
 	return nil
 }

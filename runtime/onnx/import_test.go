@@ -302,7 +302,8 @@ func TestExportRoundTrip(t *testing.T) {
 			&rn{Name: "h", Op: "HardSwish", Inputs: []string{"p"}},
 			&rn{Name: "ct", Op: "ConvTranspose", Inputs: []string{"h", "Wt"}, Attrs: map[string]any{"strides": []int64{2, 2}, "output_padding": []int64{1, 0}}},
 			&rn{Name: "hs", Op: "HardSigmoid", Inputs: []string{"ct"}, Attrs: map[string]any{"alpha": 0.3}},
-			&rn{Name: "m", Op: "Mul", Inputs: []string{"hs", "scale"}})},
+			&rn{Name: "pw", Op: "Pow", Inputs: []string{"hs", "scale"}},
+			&rn{Name: "m", Op: "Mul", Inputs: []string{"pw", "scale"}})},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -182,6 +182,12 @@ func opCases() []opCase {
 		single("mul-scalar", 13, "Mul", []opIn{x4, scalar("s", 1.5)}),
 		single("mul-both-dynamic", 13, "Mul", []opIn{x4, dynIn("z", 1, 3, 1, 8)}),
 		single("div-channel", 7, "Div", []opIn{x4, wpos("c", 42, 1, 3, 1, 1)}),
+		single("pow-square", 13, "Pow", []opIn{x4, scalar("e", 2)}),
+		single("pow-cube", 13, "Pow", []opIn{x4, scalar("e", 3)}),
+		single("pow-sqrt", 15, "Pow", []opIn{x4, scalar("e", 0.5)}),
+		single("pow-negative-integer", 13, "Pow", []opIn{x4, scalar("e", -2)}),
+		single("pow-channel-base", 13, "Pow", []opIn{wpos("c", 50, 1, 3, 1, 1), x4}),
+		single("pow-both-dynamic", 12, "Pow", []opIn{x4, dynIn("z", 1, 3, 1, 8)}),
 		// Data movement.
 		single("concat", 13, "Concat", []opIn{x(2, 3, 4), dynIn("z", 2, 5, 4), w("c", 43, 2, 1, 4)}, ai("axis", 1)),
 		single("concat-last", 11, "Concat", []opIn{x(2, 3), dynIn("z", 2, 2)}, ai("axis", -1)),

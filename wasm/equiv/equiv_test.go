@@ -190,6 +190,13 @@ func opCases() []opCase {
 			r := b.Act("r", "Relu", x, nil)
 			return b.Concat("cat", s, th, l, c, r)
 		}},
+		{name: "pow", in: k(2, 3, 4, 5), build: func(b *runtime.Builder, x string) string {
+			pos := b.Act("s", "Sigmoid", x, nil)
+			p := b.Generic("p", "Pow", []string{pos, x}, nil, nil) // positive bases
+			q := b.Generic("q", "Pow", []string{x, pos}, nil, nil) // negative bases: NaN
+			r := b.Generic("r", "Pow", []string{x, x}, nil, nil)
+			return b.Concat("cat", p, q, r)
+		}},
 		{name: "flatten-reshape-dropout", in: k(2, 3, 4, 5), build: func(b *runtime.Builder, x string) string {
 			f := b.Flatten("f", b.Dropout("d", x, 0.5))
 			return b.Generic("r", "Reshape", []string{f}, map[string]any{"shape": []int64{0, 3, -1}}, nil)
