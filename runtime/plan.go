@@ -240,9 +240,29 @@ func sortNodes(m *Model, known map[string]int) ([]*Node, error) {
 	return order, nil
 }
 
-// fuse groups nodes into steps: a Conv followed by a BatchNormalization that
-// is its only reader is folded into it, and Conv, Dense and Add take a
-// following activation that is their output's only reader.
+// FusionGroups checks m's nodes and returns them in topological order,
+// grouped as NewSession fuses them: each group is a head node followed by
+// the nodes folded into it (see fuse). ONNX import applies the same groups
+// to the file itself.
+func FusionGroups(m *Model) ([][]*Node, error) {
+	known := map[string]int{}
+	for i, in := range m.Inputs {
+		known[in.Name] = i
+	}
+	for name := range m.Weights {
+		known[name] = 0
+	}
+	order, err := sortNodes(m, known)
+	if err != nil {
+		return nil, err
+	}
+	return fuse(order, m, false), nil
+}
+
+// fuse groups nodes into steps: a Conv without a fused activation followed
+// by a BatchNormalization that is its only reader is folded into it, and the
+// ops that take a fused activation (OpDef.FusesAct) take a following
+// activation op that is their output's only reader.
 func fuse(order []*Node, m *Model, off bool) [][]*Node {
 	readers := map[string][]*Node{}
 	for _, n := range order {
@@ -278,7 +298,7 @@ func fuse(order []*Node, m *Model, off bool) [][]*Node {
 		grp := []*Node{n}
 		if !off {
 			last := n
-			if n.Op == "Conv" {
+			if n.Op == "Conv" && n.Attrs["activation"] == nil {
 				if r := soleReader(last); r != nil && r.Op == "BatchNormalization" {
 					grp = append(grp, r)
 					last = r

@@ -512,3 +512,40 @@ func TestBroadcastAndShapeOps(t *testing.T) {
 		t.Errorf("relative error %.3g", rel)
 	}
 }
+
+// TestBatchNormAfterFusedActivation: a BatchNormalization after a Conv that
+// already has a fused activation is not folded into it (the activation
+// comes between them), natively and in ONNX's Optimize alike.
+func TestBatchNormAfterFusedActivation(t *testing.T) {
+	b := runtime.NewBuilder("act-bn", 4)
+	x := b.Input("x", 1, 2, 5, 5)
+	c := b.Conv("c", x, 3, runtime.ConvSpec{Kernel: []int{3, 3}, Bias: true})
+	bn := b.BatchNorm("bn", c, 1e-5)
+	b.Output(bn)
+	m, err := b.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Nodes[0].Attrs["activation"] = "relu"
+	groups, err := runtime.FusionGroups(m)
+	if err != nil || len(groups) != 2 {
+		t.Fatalf("groups %v, %v: want conv and batch norm apart", groups, err)
+	}
+	rng := rand.New(rand.NewPCG(2, 9))
+	in := randTensor(rng, 1, 2, 5, 5)
+	sess, err := runtime.NewSession(m, runtime.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sess.Run(context.Background(), map[string]*ops.Tensor{"x": in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := reftest.Eval(m, map[string][]float64{"x": toF64(in.Data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel := relErr(got[bn].Data, want[bn]); rel > 1e-6 {
+		t.Errorf("relative error %.3g", rel)
+	}
+}
