@@ -114,12 +114,7 @@ func (m *Model) Encode() ([]byte, error) {
 	for _, n := range m.Nodes {
 		f.Graph.Nodes = append(f.Graph.Nodes, format.Node{Name: n.Name, Op: n.Op, Inputs: n.Inputs, Outputs: n.Outputs, Attrs: n.Attrs})
 	}
-	names := make([]string, 0, len(m.Weights))
-	for name := range m.Weights {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range m.WeightNames() {
 		w := m.Weights[name]
 		var t format.Tensor
 		var err error
@@ -139,4 +134,14 @@ func (m *Model) Encode() ([]byte, error) {
 	f.Meta = format.Meta{Name: m.Meta.Name, Description: m.Meta.Description, Labels: m.Meta.Labels,
 		Preprocess: m.Meta.Preprocess, Extra: m.Meta.Extra}
 	return format.Encode(f)
+}
+
+// WeightNames returns the names of m's weights, sorted.
+func (m *Model) WeightNames() []string {
+	names := make([]string, 0, len(m.Weights))
+	for name := range m.Weights {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sort"
 	"strings"
 
 	"github.com/wasmnn/wasmnn/ops"
@@ -118,12 +117,7 @@ func newPlan(m *Model, opts Options) (*plan, error) {
 		}
 		p.inputs = append(p.inputs, id)
 	}
-	wnames := make([]string, 0, len(m.Weights))
-	for name := range m.Weights {
-		wnames = append(wnames, name)
-	}
-	sort.Strings(wnames)
-	for _, name := range wnames {
+	for _, name := range m.WeightNames() {
 		w := m.Weights[name]
 		n, err := ops.NumElements(w.Shape)
 		if err != nil || n != len(w.Data) {

@@ -84,25 +84,21 @@ func lowerDirect(d *runtime.OpDef) func(c *nodeCtx) error {
 // directAttrs returns the ONNX attributes of a node whose op ONNX shares:
 // those present, as their declaration types them (absent ones have the same
 // default in ONNX).
-func directAttrs(d *runtime.OpDef, a map[string]any) []*Attr {
+func directAttrs(d *runtime.OpDef, r *runtime.AttrReader) []*Attr {
 	var out []*Attr
 	for _, s := range d.Attrs {
-		if _, ok := a[s.Name]; !ok || s.Internal {
+		if s.Internal || !r.Has(s.Name) {
 			continue
 		}
 		switch s.Kind {
 		case runtime.AttrInt:
-			v, _ := getInt(a, s.Name)
-			out = append(out, attrInt(s.Name, v))
+			out = append(out, attrInt(s.Name, int64(r.Int(s.Name))))
 		case runtime.AttrFloat:
-			v, _ := getFloat(a, s.Name)
-			out = append(out, attrFloat(s.Name, v))
+			out = append(out, attrFloat(s.Name, r.Float(s.Name)))
 		case runtime.AttrString:
-			v, _ := a[s.Name].(string)
-			out = append(out, attrStr(s.Name, v))
+			out = append(out, attrStr(s.Name, r.String(s.Name)))
 		case runtime.AttrInts:
-			v, _ := getInts(a, s.Name)
-			out = append(out, attrInts(s.Name, v))
+			out = append(out, attrInts(s.Name, ints64(r.Ints(s.Name, -1))))
 		}
 	}
 	return out

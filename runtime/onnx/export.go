@@ -63,12 +63,7 @@ func ExportModel(m *runtime.Model) (*Model, error) {
 	for _, out := range sum.Outputs {
 		e.g.Outputs = append(e.g.Outputs, tensorInfo(out.Name, out.Shape))
 	}
-	wnames := make([]string, 0, len(m.Weights))
-	for name := range m.Weights {
-		wnames = append(wnames, name)
-	}
-	sort.Strings(wnames)
-	for _, name := range wnames {
+	for _, name := range m.WeightNames() {
 		w := m.Weights[name]
 		e.g.Initializers = append(e.g.Initializers, floatTensor(name, w.Shape, w.Data))
 	}
@@ -158,64 +153,16 @@ func attrInts(name string, v []int64) *Attr {
 	return &Attr{Name: name, Type: AttrInts, Ints: append([]int64{}, v...)}
 }
 
-// Reading runtime attributes, which are int64, float64, string, []int64 or
-// []float64 after decoding, or Go ints and float32s in built models.
-
-func getInt(a map[string]any, name string) (int64, bool) {
-	switch x := a[name].(type) {
-	case int64:
-		return x, true
-	case int:
-		return int64(x), true
-	case float64:
-		return int64(x), true
-	case float32:
-		return int64(x), true
-	}
-	return 0, false
-}
-
-func getFloat(a map[string]any, name string) (float32, bool) {
-	switch x := a[name].(type) {
-	case float64:
-		return float32(x), true
-	case float32:
-		return x, true
-	case int64:
-		return float32(x), true
-	case int:
-		return float32(x), true
-	}
-	return 0, false
-}
-
-func getInts(a map[string]any, name string) ([]int64, bool) {
-	switch x := a[name].(type) {
-	case []int64:
-		return x, true
-	case []int:
-		return ints64(x), true
-	case []float64:
-		out := make([]int64, len(x))
-		for i, v := range x {
-			out[i] = int64(v)
-		}
-		return out, true
-	}
-	return nil, false
-}
-
 // intsAttr copies a list attribute if present.
-func intsAttr(a map[string]any, name string) *Attr {
-	if v, ok := getInts(a, name); ok {
-		return attrInts(name, v)
+func intsAttr(r *runtime.AttrReader, name string) *Attr {
+	if r.Has(name) {
+		return attrInts(name, ints64(r.Ints(name, -1)))
 	}
 	return nil
 }
 
-func autoPadAttr(a map[string]any) *Attr {
-	s, _ := a["auto_pad"].(string)
-	switch strings.ToLower(s) {
+func autoPadAttr(r *runtime.AttrReader) *Attr {
+	switch strings.ToLower(r.String("auto_pad")) {
 	case "same", "same_upper":
 		return attrStr("auto_pad", "SAME_UPPER")
 	case "same_lower":
@@ -228,10 +175,13 @@ func autoPadAttr(a map[string]any) *Attr {
 
 // node writes one runtime node as ONNX nodes.
 func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
-	a := n.Attrs
+	a := runtime.ReadAttrs(n) // the model passed Summarize: attributes are valid
 	out := n.Outputs[0]
 	// A fused activation becomes its own node reading the layer's result.
-	act, _ := a["activation"].(string)
+	var act string
+	if def, ok := runtime.Op(n.Op); ok && def.FusesAct {
+		act = a.String("activation")
+	}
 	layerOut := out
 	if act != "" {
 		layerOut = e.fresh(out + "/preact")
@@ -249,15 +199,6 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 	if !ok {
 		return fmt.Errorf("%w: no ONNX mapping for op %s", ErrUnsupported, n.Op)
 	}
-	// defInt returns an integer attribute or the runtime's default, for ONNX
-	// attributes that are required or whose ONNX default differs.
-	defInt := func(name string) int64 {
-		if v, ok := getInt(a, name); ok {
-			return v
-		}
-		v, _ := def.Attr(name).Default.(int64)
-		return v
-	}
 	switch {
 	case n.Op == "Conv" || n.Op == "ConvTranspose":
 		ws := weightShape(1)
@@ -265,17 +206,18 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 			return fmt.Errorf("weights %v", ws)
 		}
 		attrs := []*Attr{attrInts("kernel_shape", ints64(ws[2:])), intsAttr(a, "strides"), intsAttr(a, "dilations"),
-			intsAttr(a, "pads"), autoPadAttr(a), attrInt("group", defInt("group"))}
+			intsAttr(a, "pads"), autoPadAttr(a), attrInt("group", int64(a.Int("group")))}
 		if n.Op == "ConvTranspose" {
 			attrs = append(attrs, intsAttr(a, "output_padding"), intsAttr(a, "output_shape"))
 		}
 		e.add(n.Name, n.Op, n.Inputs, outs, attrs...)
 	case n.Op == "MaxPool" || n.Op == "AveragePool":
 		attrs := []*Attr{intsAttr(a, "kernel_shape"), intsAttr(a, "strides"), intsAttr(a, "pads"), autoPadAttr(a)}
-		if v, ok := getInt(a, "ceil_mode"); ok && v != 0 {
+		if a.Int("ceil_mode") != 0 {
 			attrs = append(attrs, attrInt("ceil_mode", 1))
 		}
-		if d, ok := getInts(a, "dilations"); ok {
+		if a.Has("dilations") {
+			d := ints64(a.Ints("dilations", -1))
 			dilated := false
 			for _, x := range d {
 				dilated = dilated || x != 1
@@ -287,14 +229,14 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 				e.opset = max(e.opset, 19)
 			}
 		}
-		if v, ok := getInt(a, "count_include_pad"); ok && v != 0 && n.Op == "AveragePool" {
+		if a.Int("count_include_pad") != 0 && n.Op == "AveragePool" {
 			attrs = append(attrs, attrInt("count_include_pad", 1))
 		}
 		e.add(n.Name, n.Op, n.Inputs, outs, attrs...)
 	case def.ONNX:
 		e.add(n.Name, n.Op, n.Inputs, outs, directAttrs(def, a)...)
 	case n.Op == "Dense":
-		e.add(n.Name, "Gemm", n.Inputs, outs, attrInt("transB", defInt("transposed")))
+		e.add(n.Name, "Gemm", n.Inputs, outs, attrInt("transB", int64(a.Int("transposed"))))
 	case n.Op == "Clip":
 		act, ok := runtime.ActivationOf(n)
 		if !ok {
@@ -302,24 +244,20 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 		}
 		e.clip(n.Name, n.Inputs[0], layerOut, act)
 	case n.Op == "Softmax" || n.Op == "Concat" || n.Op == "Flatten":
-		e.add(n.Name, n.Op, n.Inputs, outs, attrInt("axis", defInt("axis")))
+		e.add(n.Name, n.Op, n.Inputs, outs, attrInt("axis", int64(a.Int("axis"))))
 	case n.Op == "BatchNormalization":
 		e.add(n.Name, n.Op, n.Inputs, outs, directAttrs(def, a)...)
 	case n.Op == "Reshape":
-		shape, _ := getInts(a, "shape")
+		shape := ints64(a.Ints("shape", -1))
 		e.add(n.Name, n.Op, []string{n.Inputs[0], e.constInt(n.Name+"/shape", []int{len(shape)}, shape)}, outs)
 	case n.Op == "Dropout":
 		e.add(n.Name, "Identity", n.Inputs, outs)
 	case n.Op == "Transpose":
 		e.add(n.Name, n.Op, n.Inputs, outs, intsAttr(a, "perm"))
 	case n.Op == "Pad":
-		pads, _ := getInts(a, "pads")
-		mode, _ := a["mode"].(string)
-		if mode == "" {
-			mode, _ = def.Attr("mode").Default.(string)
-		}
+		pads, mode := ints64(a.Ints("pads", -1)), a.String("mode")
 		inputs := []string{n.Inputs[0], e.constInt(n.Name+"/pads", []int{len(pads)}, pads)}
-		if v, ok := getFloat(a, "value"); ok && v != 0 && mode == "constant" {
+		if v := a.Float("value"); v != 0 && mode == "constant" {
 			inputs = append(inputs, e.constFloat(n.Name+"/value", v))
 		}
 		e.add(n.Name, n.Op, inputs, outs, attrStr("mode", mode))
@@ -342,7 +280,8 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 		e.clip(name, layerOut, out, fused)
 		return nil
 	}
-	e.add(name, actDef.Name, []string{layerOut}, []string{out}, directAttrs(actDef, runtime.ActivationAttrs(fused))...)
+	actNode := &runtime.Node{Name: name, Op: actDef.Name, Attrs: runtime.ActivationAttrs(fused)}
+	e.add(name, actDef.Name, []string{layerOut}, []string{out}, directAttrs(actDef, runtime.ReadAttrs(actNode))...)
 	return nil
 }
 
