@@ -61,7 +61,7 @@ func foldConstantOfShape(c *nodeCtx) error {
 	if err != nil {
 		return err
 	}
-	n := product(shape)
+	n := ops.ShapeSize(shape)
 	if n > maxFoldElements {
 		return fmt.Errorf("%w: constant of %d elements", ErrUnsupported, n)
 	}
@@ -121,7 +121,7 @@ func foldShape(c *nodeCtx) error {
 }
 
 func foldSize(c *nodeCtx) error {
-	c.constant([]int{}, intKonst([]int64{int64(product(c.in[0].shape))}))
+	c.constant([]int{}, intKonst([]int64{int64(ops.ShapeSize(c.in[0].shape))}))
 	return nil
 }
 
@@ -144,7 +144,7 @@ func foldGather(c *nodeCtx) error {
 	}
 	dim := data.shape[axis]
 	ind := idx.c.ints()
-	outer, inner := product(data.shape[:axis]), product(data.shape[axis+1:])
+	outer, inner := ops.ShapeSize(data.shape[:axis]), ops.ShapeSize(data.shape[axis+1:])
 	out := append(append(append([]int(nil), data.shape[:axis]...), idx.shape...), data.shape[axis+1:]...)
 	n, err := ops.NumElements(out)
 	if err != nil || n > maxFoldElements {
@@ -241,7 +241,7 @@ func foldSlice(c *nodeCtx) error {
 		}
 		first[ax], step[ax], count[ax] = int(s), int(st), int(n)
 	}
-	total := product(count)
+	total := ops.ShapeSize(count)
 	res := &konst{isInt: data.c.isInt}
 	if res.isInt {
 		res.i = make([]int64, total)
@@ -272,7 +272,7 @@ func foldSlice(c *nodeCtx) error {
 // broadcastSource returns, for each output element of shape out, the index
 // of the element of a tensor of shape in that broadcasts to it.
 func broadcastSource(out, in []int) []int {
-	n := product(out)
+	n := ops.ShapeSize(out)
 	src := make([]int, n)
 	off := len(out) - len(in)
 	coord := make([]int, len(out))
@@ -332,10 +332,10 @@ func foldConcat(ins []*val, axis int) *konst {
 		isInt = isInt && v.c.isInt
 	}
 	res := &konst{isInt: isInt}
-	outer := product(ins[0].shape[:axis])
+	outer := ops.ShapeSize(ins[0].shape[:axis])
 	for o := 0; o < outer; o++ {
 		for _, v := range ins {
-			chunk := product(v.shape[axis:])
+			chunk := ops.ShapeSize(v.shape[axis:])
 			if isInt {
 				res.i = append(res.i, v.c.i[o*chunk:(o+1)*chunk]...)
 			} else {
@@ -421,7 +421,7 @@ func broadcastShapes(shapes ...[]int) ([]int, error) {
 		}
 		out = g.Out
 	}
-	if product(out) > maxFoldElements {
+	if ops.ShapeSize(out) > maxFoldElements {
 		return nil, fmt.Errorf("%w: constant of shape %s is too large to fold", ErrUnsupported, ops.FormatShape(out))
 	}
 	return out, nil
@@ -478,8 +478,8 @@ func foldExpand(c *nodeCtx) error {
 	if err != nil {
 		return err
 	}
-	if product(out) > maxFoldElements {
-		return fmt.Errorf("%w: constant of %d elements", ErrUnsupported, product(out))
+	if ops.ShapeSize(out) > maxFoldElements {
+		return fmt.Errorf("%w: constant of %d elements", ErrUnsupported, ops.ShapeSize(out))
 	}
 	src := broadcastSource(out, x.shape)
 	res := &konst{isInt: x.c.isInt}

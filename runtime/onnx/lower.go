@@ -345,7 +345,7 @@ func lowerSoftmax(c *nodeCtx) error {
 		c.emit("Softmax", []string{c.dyn(0)}, map[string]any{"axis": int64(axis)}, x.shape)
 		return nil
 	}
-	flat := []int{product(x.shape[:axis]), product(x.shape[axis:])}
+	flat := []int{ops.ShapeSize(x.shape[:axis]), ops.ShapeSize(x.shape[axis:])}
 	r := c.emitTemp("flatten", "Reshape", []string{c.dyn(0)}, map[string]any{"shape": ints64(flat)}, flat)
 	s := c.emitTemp("softmax", "Softmax", []string{r.name}, map[string]any{"axis": int64(1)}, flat)
 	c.emit("Reshape", []string{s.name}, map[string]any{"shape": ints64(x.shape)}, x.shape)
@@ -534,7 +534,7 @@ func lowerMatMul(c *nodeCtx) error {
 		c.emit("Dense", []string{x, c.im.materialize(b)}, attrs, []int{xs[0], n})
 		return nil
 	}
-	flat := []int{product(lead), k}
+	flat := []int{ops.ShapeSize(lead), k}
 	r := c.emitTemp("flatten", "Reshape", []string{x}, map[string]any{"shape": ints64(flat)}, flat)
 	d := c.emitTemp("dense", "Dense", []string{r.name, c.im.materialize(b)}, attrs, []int{flat[0], n})
 	out := append(append([]int(nil), lead...), n)
@@ -609,7 +609,7 @@ func lowerConcat(c *nodeCtx) error {
 	}
 	var names []string
 	for _, v := range ins {
-		if product(v.shape) == 0 {
+		if ops.ShapeSize(v.shape) == 0 {
 			continue
 		}
 		names = append(names, c.im.materialize(v))
@@ -641,7 +641,7 @@ func lowerFlatten(c *nodeCtx) error {
 	if axis < 0 || axis > int64(rank) {
 		return fmt.Errorf("%w: axis %d is out of range for rank %d", ErrMalformed, c.a.int("axis", 1), rank)
 	}
-	c.reshape(x, []int{product(x.shape[:axis]), product(x.shape[axis:])})
+	c.reshape(x, []int{ops.ShapeSize(x.shape[:axis]), ops.ShapeSize(x.shape[axis:])})
 	return nil
 }
 

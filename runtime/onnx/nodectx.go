@@ -224,11 +224,3 @@ func normAxis(axis int64, rank int, what string) (int, error) {
 	}
 	return int(axis), nil
 }
-
-func product(s []int) int {
-	p := 1
-	for _, d := range s {
-		p *= d
-	}
-	return p
-}

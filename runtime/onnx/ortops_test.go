@@ -54,7 +54,7 @@ func dynIn(name string, shape ...int) opIn {
 // w returns a constant with seeded random values in [-1, 1).
 func w(name string, seed uint64, shape ...int) opIn {
 	rng := rand.New(rand.NewPCG(seed, 5))
-	d := make([]float32, product(shape))
+	d := make([]float32, ops.ShapeSize(shape))
 	for i := range d {
 		d[i] = rng.Float32()*2 - 1
 	}
