@@ -1,0 +1,160 @@
+package onnx
+
+import (
+	"fmt"
+
+	"github.com/wasmnn/wasmnn/ops"
+)
+
+// ONNX converters of pooling, reductions, Softmax and Clip.
+
+func lowerPool(kind ops.PoolKind) func(c *nodeCtx) error {
+	return func(c *nodeCtx) error {
+		x := c.in[0]
+		rank, err := spatialRank(x)
+		if err != nil {
+			return err
+		}
+		attrs := map[string]any{}
+		win, err := c.window(rank, attrs)
+		if err != nil {
+			return err
+		}
+		kernel, err := intList(c.a.ints("kernel_shape"), "kernel_shape", 1, ops.MaxElements)
+		if err != nil {
+			return err
+		}
+		if len(kernel) != rank {
+			return fmt.Errorf("%w: kernel_shape %v needs %d values", ErrMalformed, kernel, rank)
+		}
+		attrs["kernel_shape"] = ints64(kernel)
+		p := ops.PoolParams{Window: win, Kind: kind, Kernel: kernel}
+		if ceil := c.a.int("ceil_mode", 0); ceil != 0 {
+			p.CeilMode = true
+			attrs["ceil_mode"] = int64(1)
+		}
+		if kind == ops.PoolAvg && c.a.int("count_include_pad", 0) != 0 {
+			p.CountIncludePad = true
+			attrs["count_include_pad"] = int64(1)
+		}
+		c.a.int("storage_order", 0) // only affects the Indices output
+		g, err := ops.NewPoolGeom(x.shape, p)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		c.emit(map[ops.PoolKind]string{ops.PoolMax: "MaxPool", ops.PoolAvg: "AveragePool"}[kind], []string{c.dyn(0)}, attrs, g.OutShape())
+		return nil
+	}
+}
+
+// lowerReduce converts ReduceMean and ReduceMax over every spatial axis to
+// global pooling.
+func lowerReduce(op string) func(c *nodeCtx) error {
+	return func(c *nodeCtx) error {
+		x := c.in[0]
+		axes := c.a.ints("axes")
+		if axes == nil && len(c.in) > 1 && c.in[1] != nil {
+			var err error
+			if axes, _, err = c.intsIn(1, "axes"); err != nil {
+				return err
+			}
+		}
+		keep := c.a.int("keepdims", 1)
+		c.a.int("noop_with_empty_axes", 0)
+		rank := len(x.shape)
+		seen := map[int]bool{}
+		for _, a := range axes {
+			ax, err := normAxis(a, rank, "axis")
+			if err != nil {
+				return err
+			}
+			seen[ax] = true
+		}
+		ok := rank >= 3 && len(seen) == rank-2
+		for ax := 2; ax < rank; ax++ {
+			ok = ok && seen[ax]
+		}
+		if !ok {
+			return fmt.Errorf("%w: %s over axes %v of a %s input: only the reduction over all spatial axes (global pooling) is supported",
+				ErrUnsupported, c.n.OpType, axes, ops.FormatShape(x.shape))
+		}
+		out := append([]int(nil), x.shape...)
+		for i := 2; i < rank; i++ {
+			out[i] = 1
+		}
+		if keep != 0 {
+			c.emit(op, []string{c.dyn(0)}, nil, out)
+			return nil
+		}
+		pooled := c.emitTemp("pool", op, []string{c.dyn(0)}, nil, out)
+		flat := x.shape[:2]
+		c.emit("Reshape", []string{pooled.name}, map[string]any{"shape": ints64(flat)}, append([]int(nil), flat...))
+		return nil
+	}
+}
+
+func lowerSoftmax(c *nodeCtx) error {
+	x := c.in[0]
+	rank := len(x.shape)
+	if rank == 0 {
+		return fmt.Errorf("%w: softmax of a scalar", ErrMalformed)
+	}
+	if c.im.opset >= 13 {
+		axis, err := normAxis(c.a.int("axis", -1), rank, "axis")
+		if err != nil {
+			return err
+		}
+		c.emit("Softmax", []string{c.dyn(0)}, map[string]any{"axis": int64(axis)}, x.shape)
+		return nil
+	}
+	// Before opset 13 the input is flattened to 2D at axis (default 1) and
+	// normalised over the second dimension.
+	axis64 := c.a.int("axis", 1)
+	if axis64 == int64(rank) {
+		axis64 = int64(rank - 1)
+	}
+	axis, err := normAxis(axis64, rank, "axis")
+	if err != nil {
+		return err
+	}
+	if axis == rank-1 {
+		c.emit("Softmax", []string{c.dyn(0)}, map[string]any{"axis": int64(axis)}, x.shape)
+		return nil
+	}
+	flat := []int{ops.ShapeSize(x.shape[:axis]), ops.ShapeSize(x.shape[axis:])}
+	r := c.emitTemp("flatten", "Reshape", []string{c.dyn(0)}, map[string]any{"shape": ints64(flat)}, flat)
+	s := c.emitTemp("softmax", "Softmax", []string{r.name}, map[string]any{"axis": int64(1)}, flat)
+	c.emit("Reshape", []string{s.name}, map[string]any{"shape": ints64(x.shape)}, x.shape)
+	return nil
+}
+
+func lowerClip(c *nodeCtx) error {
+	attrs := map[string]any{}
+	if c.im.opset < 11 {
+		if c.a.has("min") {
+			attrs["min"] = float64(c.a.float("min", 0))
+		}
+		if c.a.has("max") {
+			attrs["max"] = float64(c.a.float("max", 0))
+		}
+	} else {
+		for i, name := range []string{"min", "max"} {
+			v, ok, err := c.scalarIn(i+1, name)
+			if err != nil {
+				return err
+			}
+			if ok {
+				attrs[name] = float64(float32(v))
+			}
+		}
+	}
+	if lo, ok := attrs["min"].(float64); ok {
+		if hi, ok := attrs["max"].(float64); ok && lo > hi {
+			// ONNX defines min > max as max everywhere; express it as
+			// Clip(max, max).
+			attrs["min"] = hi
+		}
+	}
+	c.emit("Clip", []string{c.dyn(0)}, attrs, c.in[0].shape)
+	return nil
+}
