@@ -103,3 +103,24 @@ func directAttrs(d *runtime.OpDef, r *runtime.AttrReader) []*Attr {
 	}
 	return out
 }
+
+// runtimeDefault returns the declared default of attribute name of runtime
+// op op, for converters that read an ONNX attribute the runtime op shares
+// (ONNX's default is the runtime's: it is written once, in the runtime).
+func runtimeDefault(op, name string) any {
+	d, ok := runtime.Op(op)
+	if !ok || d.Attr(name) == nil {
+		panic("onnx: runtime op " + op + " has no attribute " + name)
+	}
+	return d.Attr(name).Default
+}
+
+// intDefault, floatDefault and stringDefault are runtimeDefault of each kind.
+func intDefault(op, name string) int64 { v, _ := runtimeDefault(op, name).(int64); return v }
+
+func floatDefault(op, name string) float32 {
+	v, _ := runtimeDefault(op, name).(float64)
+	return float32(v)
+}
+
+func stringDefault(op, name string) string { v, _ := runtimeDefault(op, name).(string); return v }

@@ -34,7 +34,7 @@ func readConvParts(c *nodeCtx) (*convParts, error) {
 	if p.win, err = c.window(rank, p.attrs); err != nil {
 		return nil, err
 	}
-	group := c.a.int("group", 1)
+	group := c.a.int("group", intDefault("Conv", "group"))
 	if group < 1 || group > ops.MaxElements {
 		return nil, fmt.Errorf("%w: group %d", ErrMalformed, group)
 	}

@@ -29,11 +29,11 @@ func lowerPool(kind ops.PoolKind) func(c *nodeCtx) error {
 		}
 		attrs["kernel_shape"] = ints64(kernel)
 		p := ops.PoolParams{Window: win, Kind: kind, Kernel: kernel}
-		if ceil := c.a.int("ceil_mode", 0); ceil != 0 {
+		if ceil := c.a.int("ceil_mode", intDefault("MaxPool", "ceil_mode")); ceil != 0 {
 			p.CeilMode = true
 			attrs["ceil_mode"] = int64(1)
 		}
-		if kind == ops.PoolAvg && c.a.int("count_include_pad", 0) != 0 {
+		if kind == ops.PoolAvg && c.a.int("count_include_pad", intDefault("AveragePool", "count_include_pad")) != 0 {
 			p.CountIncludePad = true
 			attrs["count_include_pad"] = int64(1)
 		}
@@ -100,7 +100,7 @@ func lowerSoftmax(c *nodeCtx) error {
 		return fmt.Errorf("%w: softmax of a scalar", ErrMalformed)
 	}
 	if c.im.opset >= 13 {
-		axis, err := normAxis(c.a.int("axis", -1), rank, "axis")
+		axis, err := normAxis(c.a.int("axis", intDefault("Softmax", "axis")), rank, "axis")
 		if err != nil {
 			return err
 		}

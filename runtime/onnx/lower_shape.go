@@ -77,12 +77,13 @@ func (c *nodeCtx) reshape(x *val, shape []int) {
 func lowerFlatten(c *nodeCtx) error {
 	x := c.in[0]
 	rank := len(x.shape)
-	axis := c.a.int("axis", 1)
+	given := c.a.int("axis", intDefault("Flatten", "axis"))
+	axis := given
 	if axis < 0 {
 		axis += int64(rank)
 	}
 	if axis < 0 || axis > int64(rank) {
-		return fmt.Errorf("%w: axis %d is out of range for rank %d", ErrMalformed, c.a.int("axis", 1), rank)
+		return fmt.Errorf("%w: axis %d is out of range for rank %d", ErrMalformed, given, rank)
 	}
 	c.reshape(x, []int{ops.ShapeSize(x.shape[:axis]), ops.ShapeSize(x.shape[axis:])})
 	return nil
@@ -228,7 +229,7 @@ func lowerTranspose(c *nodeCtx) error {
 func lowerPad(c *nodeCtx) error {
 	x := c.in[0]
 	rank := len(x.shape)
-	mode := c.a.str("mode", "constant")
+	mode := c.a.str("mode", stringDefault("Pad", "mode"))
 	var pads []int64
 	value := 0.0
 	if c.im.opset < 11 {
@@ -236,7 +237,7 @@ func lowerPad(c *nodeCtx) error {
 		if pads == nil {
 			pads = c.a.ints("paddings")
 		}
-		value = float64(c.a.float("value", 0))
+		value = float64(c.a.float("value", floatDefault("Pad", "value")))
 	} else {
 		var err error
 		if pads, _, err = c.intsIn(1, "pads"); err != nil {
@@ -296,7 +297,7 @@ func lowerDropout(c *nodeCtx) error {
 	if c.a.int("is_test", 1) == 0 && c.im.opset < 7 {
 		return fmt.Errorf("%w: training-mode dropout", ErrUnsupported)
 	}
-	c.a.float("ratio", 0.5)
+	c.a.float("ratio", floatDefault("Dropout", "ratio"))
 	c.a.int("seed", 0)
 	if len(c.in) > 2 && c.in[2] != nil {
 		v, err := c.konstIn(2, "training_mode")
