@@ -126,7 +126,7 @@ func decode(b []byte) (*Model, error) {
 	m := &Model{Version: int(v)}
 	if offs[topGraph] >= 0 {
 		r.off = offs[topGraph]
-		if err := readFields(r, levelSection, graphFields, &m.Graph); err != nil {
+		if err := readFields(r, levelSection, &m.Graph); err != nil {
 			return nil, fmt.Errorf("graph: %w", err)
 		}
 	}
@@ -138,7 +138,7 @@ func decode(b []byte) (*Model, error) {
 	}
 	if offs[topMeta] >= 0 {
 		r.off = offs[topMeta]
-		if err := readFields(r, levelSection, metaFields, &m.Meta); err != nil {
+		if err := readFields(r, levelSection, &m.Meta); err != nil {
 			return nil, fmt.Errorf("meta: %w", err)
 		}
 	}

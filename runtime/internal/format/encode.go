@@ -57,9 +57,9 @@ func Encode(m *Model) ([]byte, error) {
 	w.str("format")
 	w.str(Marker)
 	w.str("graph")
-	writeFields(w, graphFields, &m.Graph)
+	writeFields(w, &m.Graph)
 	w.str("meta")
-	writeFields(w, metaFields, &m.Meta)
+	writeFields(w, &m.Meta)
 	w.str("tensors")
 	w.tensors(m.Tensors)
 	w.str("version")
@@ -95,11 +95,13 @@ func (w *writer) check(err error) {
 }
 
 // Headers and scalars, in msgpack's shortest encodings (floats as float64).
-func (w *writer) mapLen(n int)    { w.check(w.enc.EncodeMapLen(n)) }
-func (w *writer) arrayLen(n int)  { w.check(w.enc.EncodeArrayLen(n)) }
-func (w *writer) int(v int64)     { w.check(w.enc.EncodeInt(v)) }
-func (w *writer) float(v float64) { w.check(w.enc.EncodeFloat64(v)) }
-func (w *writer) bool(v bool)     { w.check(w.enc.EncodeBool(v)) }
+func (w *writer) mapLen(n int)     { w.check(w.enc.EncodeMapLen(n)) }
+func (w *writer) arrayLen(n int)   { w.check(w.enc.EncodeArrayLen(n)) }
+func (w *writer) int(v int64)      { w.check(w.enc.EncodeInt(v)) }
+func (w *writer) float(v float64)  { w.check(w.enc.EncodeFloat64(v)) }
+func (w *writer) bool(v bool)      { w.check(w.enc.EncodeBool(v)) }
+func (w *writer) goInt(v int)      { w.int(int64(v)) }
+func (w *writer) number(v float32) { w.float(float64(v)) }
 
 // str writes a string, which must be valid UTF-8 and under 4 GiB.
 func (w *writer) str(s string) {

@@ -11,93 +11,52 @@ import (
 // section_meta.go). readFields and writeFields are the one loop that reads
 // and writes every such map, so adding a key to the format is adding a row
 // to a table.
+//
+// A table is the fieldAt method of the struct a map decodes into: row i
+// gives the key and a pointer to the struct field that holds its value, and
+// the pointer's type says how the value is read (reader.value) and written
+// (writer.value). So each Go type of value has one reader and one writer, a
+// table is one small function rather than a function per field built at
+// start-up, and reading never refers to writing: a program that only
+// decodes, like the browser module, does not link the encoder.
 
-// A field is one known key of a map that decodes into a T: how its value is
-// read into a T, how it is written from one, and when Encode leaves it out.
-// Tables list their fields in sorted key order, which is the order Encode
-// writes them in (TestFieldTables checks it).
-type field[T any] struct {
-	key   string
-	read  func(r *reader, v *T) error
-	write func(w *writer, v *T)
-	omit  func(v *T) bool // nil: always written
+// A record is a struct that a map decodes into. fieldAt(i) is the field of
+// its i-th key in sorted key order, which is the order Encode writes them in
+// (TestFieldTables checks it), and has an empty key past the last one.
+type record interface {
+	fieldAt(i int) field
+}
+
+// A field is one known key of a map and the value it decodes into.
+type field struct {
+	key string
+	p   any // pointer to the value
+	// omitEmpty leaves the key out of the map Encode writes when *p is
+	// empty: a nil pointer or an empty map (see isEmpty).
+	omitEmpty bool
 }
 
 // maxFields is the most fields a table may hold: readFields records the keys
 // it has seen in the bits of a uint64.
 const maxFields = 64
 
-// A codec reads and writes one msgpack value of type V.
-type codec[V any] struct {
-	read  func(r *reader) (V, error)
-	write func(w *writer, v V)
-}
-
-// at returns the field key whose value c reads into, and writes from, the
-// V that p returns for a T.
-func at[T, V any](key string, c codec[V], p func(v *T) *V) field[T] {
-	return field[T]{
-		key:   key,
-		read:  func(r *reader, v *T) (err error) { *p(v), err = c.read(r); return err },
-		write: func(w *writer, v *T) { c.write(w, *p(v)) },
-	}
-}
-
-// omitWhen returns f, left out of the map Encode writes when cond holds.
-func (f field[T]) omitWhen(cond func(v *T) bool) field[T] {
-	f.omit = cond
-	return f
-}
-
-// Codecs of the scalar values of the format. Integers are read from any
-// msgpack integer encoding and written in the shortest; numbers (float32) are
-// read from integers or floats and written as float64.
-var (
-	strCodec    = codec[string]{(*reader).str, (*writer).str}
-	intCodec    = codec[int]{(*reader).goInt, func(w *writer, v int) { w.int(int64(v)) }}
-	boolCodec   = codec[bool]{(*reader).bool, (*writer).bool}
-	numberCodec = codec[float32]{(*reader).number, func(w *writer, v float32) { w.float(float64(v)) }}
-	binCodec    = codec[[]byte]{(*reader).bin, (*writer).bin}
-)
-
-// arrayOf returns the codec of an array, at nesting level level, of values
-// elem reads and writes. It reads an empty array as nil.
-func arrayOf[V any](level int, elem codec[V]) codec[[]V] {
-	return codec[[]V]{
-		read:  func(r *reader) ([]V, error) { return readArray(r, level, elem.read) },
-		write: func(w *writer, s []V) { writeArray(w, s, elem.write) },
-	}
-}
-
-// stringMapOf returns the codec of a map, at nesting level level, from
-// strings to values elem reads and writes; what names a key in errors. It
-// reads an empty map as nil and writes the keys sorted.
-func stringMapOf[V any](level int, what string, elem codec[V]) codec[map[string]V] {
-	return codec[map[string]V]{
-		read: func(r *reader) (map[string]V, error) { return stringMap(r, level, what, elem.read) },
-		write: func(w *writer, m map[string]V) {
-			writeStringMap(w, m, func(w *writer, _ string, v V) { elem.write(w, v) })
-		},
-	}
-}
-
 // readFields reads a map at nesting level level (nil reads as an empty map)
-// into v: the value of each key of fields by that field's read, the values
-// of other keys skipped (they may come from a newer writer). A known key
-// given twice is an error. Errors name the key whose value is wrong.
-func readFields[T any](r *reader, level int, fields []field[T], v *T) error {
+// into v: the value of each key of v's table into its field, the values of
+// other keys skipped (they may come from a newer writer). A known key given
+// twice is an error. Errors name the key whose value is wrong.
+func readFields(r *reader, level int, v record) error {
 	n, err := r.mapLen(level)
 	if err != nil {
 		return err
 	}
-	var seen uint64 // bit i: fields[i] was read
+	var seen uint64 // bit i: field i was read
 	for range n {
 		koff := r.off
 		kb, err := r.strBytes()
 		if err != nil {
 			return fmt.Errorf("map key: %w", err)
 		}
-		i := fieldIndex(fields, kb)
+		i, f := fieldOf(v, kb)
 		if i < 0 {
 			if err := r.skip(level + 1); err != nil {
 				return fmt.Errorf("%q: %w", kb, err)
@@ -105,41 +64,149 @@ func readFields[T any](r *reader, level int, fields []field[T], v *T) error {
 			continue
 		}
 		if seen&(1<<i) != 0 {
-			return fmt.Errorf("duplicate key %q at offset %d", fields[i].key, koff)
+			return fmt.Errorf("duplicate key %q at offset %d", f.key, koff)
 		}
 		seen |= 1 << i
-		if err := fields[i].read(r, v); err != nil {
-			return fmt.Errorf("%q: %w", fields[i].key, err)
+		if err := r.value(level+1, f.p); err != nil {
+			return fmt.Errorf("%q: %w", f.key, err)
 		}
 	}
 	return nil
 }
 
-// fieldIndex returns the index in fields of the field whose key is kb, or -1.
-func fieldIndex[T any](fields []field[T], kb []byte) int {
-	for i := range fields {
-		if string(kb) == fields[i].key { // no allocation for a comparison
-			return i
+// fieldOf returns the index in v's table of the field whose key is kb, and
+// the field, or -1.
+func fieldOf(v record, kb []byte) (int, field) {
+	for i := 0; ; i++ {
+		f := v.fieldAt(i)
+		if f.key == "" {
+			return -1, f
+		}
+		if string(kb) == f.key { // no allocation for a comparison
+			return i, f
 		}
 	}
-	return -1
 }
 
-// writeFields writes v as a map of the fields whose omit does not hold, in
-// table (sorted) order.
-func writeFields[T any](w *writer, fields []field[T], v *T) {
+// value reads the value at nesting level level into *p, by p's type.
+// Integers are read from any msgpack integer encoding, float32s (numbers)
+// from integers or floats; empty arrays and maps read as nil.
+func (r *reader) value(level int, p any) (err error) {
+	switch p := p.(type) {
+	case *string:
+		*p, err = r.str()
+	case *int:
+		*p, err = r.goInt()
+	case *bool:
+		*p, err = r.bool()
+	case *float32:
+		*p, err = r.number()
+	case *[]byte:
+		*p, err = r.bin()
+	case *[]string:
+		*p, err = readArray(r, level, (*reader).str)
+	case *[]int:
+		*p, err = readArray(r, level, (*reader).goInt)
+	case *[]float32:
+		*p, err = readArray(r, level, (*reader).number)
+	case *map[string]string: // meta "extra"
+		*p, err = stringMap(r, level, "key", (*reader).str)
+	case *map[string]any: // node "attrs"
+		*p, err = stringMap(r, level, "attribute", (*reader).attrValue)
+	case **Preprocess:
+		*p, err = r.preprocess(level)
+	case *[]ValueInfo:
+		*p, err = readRecords[ValueInfo](r, level, &graphInputs)
+	case *[]Node:
+		*p, err = readRecords[Node](r, level, &graphNodes)
+	case *laxString:
+		err = r.laxString(p)
+	default:
+		err = errNoCodec
+	}
+	return err
+}
+
+// errNoCodec is the error of reader.value and writer.value for a pointer
+// of a type they do not know, which TestFieldTables rules out.
+var errNoCodec = errors.New("internal error: no codec for a field's type")
+
+// writeFields writes v as a map of the fields of its table that are not
+// omitted, in table (sorted) order.
+func writeFields(w *writer, v record) {
 	n := 0
-	for i := range fields {
-		if fields[i].omit == nil || !fields[i].omit(v) {
+	for i := 0; ; i++ {
+		f := v.fieldAt(i)
+		if f.key == "" {
+			break
+		}
+		if !f.omitted() {
 			n++
 		}
 	}
 	w.mapLen(n)
-	for i := range fields {
-		if f := &fields[i]; f.omit == nil || !f.omit(v) {
-			w.str(f.key)
-			f.write(w, v)
+	for i := 0; ; i++ {
+		f := v.fieldAt(i)
+		if f.key == "" {
+			break
 		}
+		if !f.omitted() {
+			w.str(f.key)
+			w.value(f.p, v)
+		}
+	}
+}
+
+// omitted reports whether Encode leaves f out of its map.
+func (f *field) omitted() bool {
+	return f.omitEmpty && isEmpty(f.p)
+}
+
+// isEmpty reports whether *p is a nil pointer or an empty map, for
+// omitEmpty fields.
+func isEmpty(p any) bool {
+	switch p := p.(type) {
+	case *map[string]string:
+		return len(*p) == 0
+	case **Preprocess:
+		return *p == nil
+	}
+	return false
+}
+
+// value writes *p by p's type, the counterpart of reader.value: integers in
+// their shortest form, float32s as float64, a bin also when empty, map keys
+// sorted. v is the struct that holds *p.
+func (w *writer) value(p, v any) {
+	switch p := p.(type) {
+	case *string:
+		w.str(*p)
+	case *int:
+		w.goInt(*p)
+	case *bool:
+		w.bool(*p)
+	case *float32:
+		w.number(*p)
+	case *[]byte:
+		w.bin(*p)
+	case *[]string:
+		writeArray(w, *p, (*writer).str)
+	case *[]int:
+		writeArray(w, *p, (*writer).goInt)
+	case *[]float32:
+		writeArray(w, *p, (*writer).number)
+	case *map[string]string:
+		writeStringMap(w, *p, func(w *writer, _ string, s string) { w.str(s) })
+	case *map[string]any:
+		w.attrs(v.(*Node)) // only nodes have attributes; errors name the node
+	case **Preprocess:
+		writeFields(w, *p)
+	case *[]ValueInfo:
+		writeRecords(w, *p)
+	case *[]Node:
+		writeRecords(w, *p)
+	default:
+		w.check(errNoCodec)
 	}
 }
 
@@ -166,68 +233,83 @@ func writeStringMap[V any](w *writer, m map[string]V, elem func(w *writer, key s
 	}
 }
 
-// A records describes an array of maps of type T whose elements are
-// decoded in place: graph inputs and nodes.
-type records[T any] struct {
+// writeRecords writes vs as an array of maps.
+func writeRecords[T any, P interface {
+	*T
+	record
+}](w *writer, vs []T) {
+	w.arrayLen(len(vs))
+	for i := range vs {
+		writeFields(w, P(&vs[i]))
+	}
+}
+
+// A records describes an array of maps whose elements are decoded in
+// place, into a slice of records: graph inputs and nodes.
+type records struct {
 	what    string // the array in errors: "inputs", "nodes"
-	level   int    // nesting level of the array; its maps are one deeper
 	minSize int    // bytes of the smallest valid element, which bounds the allocation
-	fields  []field[T]
-	check   func(v *T) error // what Decode requires of an element beyond its fields
+	// required is the key of a string field that Decode requires of an
+	// element, present and not empty.
+	required string
 	// describe, when not empty, names an element in errors as describeAt
 	// does ("node": its name, op and offset).
 	describe string
 }
 
-// codec returns the codec of the array. Reading checks that the declared
-// number of elements of at least minSize bytes each fit in the bytes that
-// remain before allocating them, and reads an empty array as nil.
-func (rs *records[T]) codec() codec[[]T] {
-	return codec[[]T]{
-		read: rs.read,
-		write: func(w *writer, vs []T) {
-			w.arrayLen(len(vs))
-			for i := range vs {
-				writeFields(w, rs.fields, &vs[i])
-			}
-		},
-	}
-}
-
-// read reads the array, each element's fields and then its check; errors
-// give the element's index, and its description when rs.describe is set.
-func (rs *records[T]) read(r *reader) ([]T, error) {
-	n, err := r.listLen(rs.level, rs.minSize, rs.what)
+// readRecords reads the array of rs at nesting level level (its maps are
+// one deeper): each element's fields, checking that its required field is
+// not empty. It checks that the declared number of elements of at least
+// rs.minSize bytes each fit in the bytes that remain before allocating
+// them, and reads an empty array as nil. Errors give the element's index, and its description when
+// rs.describe is set.
+func readRecords[T any, P interface {
+	*T
+	record
+}](r *reader, level int, rs *records) ([]T, error) {
+	n, err := r.listLen(level, rs.minSize, rs.what)
 	if err != nil || n == 0 {
 		return nil, err
 	}
 	vs := make([]T, n)
 	for k := range vs {
-		start := r.off
-		err := readFields(r, rs.level+1, rs.fields, &vs[k])
-		if err == nil {
-			err = rs.check(&vs[k])
-		}
-		if err != nil {
-			desc := ""
-			if rs.describe != "" {
-				desc = r.describeAt(start, rs.describe)
-			}
-			return nil, fmt.Errorf("[%d]%s: %w", k, desc, err)
+		if err := r.record(level+1, rs, k, P(&vs[k])); err != nil {
+			return nil, err
 		}
 	}
 	return vs, nil
 }
 
-// nonEmpty returns a records check that the string field key, which get
-// returns, is present and not empty.
-func nonEmpty[T any](key string, get func(v *T) string) func(v *T) error {
-	err := fmt.Errorf("missing or empty %q", key)
-	return func(v *T) error {
-		if get(v) == "" {
-			return err
+// record reads element k of an array of rs, a map at nesting level level,
+// into v.
+func (r *reader) record(level int, rs *records, k int, v record) error {
+	start := r.off
+	err := readFields(r, level, v)
+	if err == nil && isEmptyString(v, rs.required) {
+		err = fmt.Errorf("missing or empty %q", rs.required)
+	}
+	if err != nil {
+		desc := ""
+		if rs.describe != "" {
+			desc = r.describeAt(start, rs.describe)
 		}
-		return nil
+		return fmt.Errorf("[%d]%s: %w", k, desc, err)
+	}
+	return nil
+}
+
+// isEmptyString reports whether the string field key of v is empty (or is
+// not a string field of v's table).
+func isEmptyString(v record, key string) bool {
+	for i := 0; ; i++ {
+		f := v.fieldAt(i)
+		if f.key == key {
+			s, _ := f.p.(*string)
+			return s == nil || *s == ""
+		}
+		if f.key == "" {
+			return true
+		}
 	}
 }
 
@@ -236,34 +318,43 @@ func nonEmpty[T any](key string, get func(v *T) string) func(v *T) error {
 // "op" key, ignoring any problem (the map may be the faulty value).
 func (r *reader) describeAt(off int, what string) string {
 	var d nameOp
-	_ = readFields(&reader{b: r.b, off: off}, levelField, nameOpFields, &d)
+	_ = readFields(&reader{b: r.b, off: off}, levelField, &d)
 	switch {
 	case d.op != "" && what == "node":
-		return fmt.Sprintf(" (%s %q, %s, at offset %d)", what, d.name, d.op, off)
+		return fmt.Sprintf(" (%s %q, %s, at offset %d)", what, string(d.name), string(d.op), off)
 	case d.name != "":
-		return fmt.Sprintf(" (%s %q at offset %d)", what, d.name, off)
+		return fmt.Sprintf(" (%s %q at offset %d)", what, string(d.name), off)
 	}
 	return fmt.Sprintf(" (at offset %d)", off)
 }
 
 // nameOp is what describeAt looks for in a map.
-type nameOp struct{ name, op string }
+type nameOp struct{ name, op laxString }
 
-// nameOpFields read describeAt's keys; they stop at a value that is not a
-// string, and keep reading after a string that is not valid.
-var nameOpFields = []field[nameOp]{
-	{key: "name", read: func(r *reader, d *nameOp) error { return r.describeStr(&d.name) }},
-	{key: "op", read: func(r *reader, d *nameOp) error { return r.describeStr(&d.op) }},
+// fieldAt is the table of describeAt's keys.
+func (d *nameOp) fieldAt(i int) field {
+	switch i {
+	case 0:
+		return field{key: "name", p: &d.name}
+	case 1:
+		return field{key: "op", p: &d.op}
+	}
+	return field{}
 }
+
+// A laxString is a string as describeAt reads it: reading stops at a value
+// that is not a string, and goes on after a string that is not valid.
+type laxString string
 
 // errNotString stops describeAt at a value that is not a string.
 var errNotString = errors.New("not a string")
 
-// describeStr reads a string into *s for describeAt.
-func (r *reader) describeStr(s *string) error {
+// laxString reads a string into *s for describeAt.
+func (r *reader) laxString(s *laxString) error {
 	if k, _ := r.peek(); k != "string" {
 		return errNotString
 	}
-	*s, _ = r.str()
+	v, _ := r.str()
+	*s = laxString(v)
 	return nil
 }

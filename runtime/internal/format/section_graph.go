@@ -12,50 +12,60 @@ const (
 	minNodeSize      = 6
 )
 
-// graphFields are the keys of the "graph" map.
-var graphFields = []field[Graph]{
-	at("inputs", graphInputs.codec(), func(g *Graph) *[]ValueInfo { return &g.Inputs }),
-	at("nodes", graphNodes.codec(), func(g *Graph) *[]Node { return &g.Nodes }),
-	at("outputs", arrayOf(levelItem, strCodec), func(g *Graph) *[]string { return &g.Outputs }),
+// fieldAt is the table of the "graph" map.
+func (g *Graph) fieldAt(i int) field {
+	switch i {
+	case 0:
+		return field{key: "inputs", p: &g.Inputs}
+	case 1:
+		return field{key: "nodes", p: &g.Nodes}
+	case 2:
+		return field{key: "outputs", p: &g.Outputs}
+	}
+	return field{}
 }
 
 // graphInputs is the "inputs" array of the graph.
-var graphInputs = records[ValueInfo]{
-	what:    "inputs",
-	level:   levelItem,
-	minSize: minValueInfoSize,
-	fields:  valueInfoFields,
-	check:   nonEmpty("name", func(v *ValueInfo) string { return v.Name }),
+var graphInputs = records{
+	what:     "inputs",
+	minSize:  minValueInfoSize,
+	required: "name",
 }
 
-// valueInfoFields are the keys of a graph input.
-var valueInfoFields = []field[ValueInfo]{
-	at("name", strCodec, func(v *ValueInfo) *string { return &v.Name }),
-	at("shape", arrayOf(levelField+1, intCodec), func(v *ValueInfo) *[]int { return &v.Shape }),
+// fieldAt is the table of a graph input.
+func (v *ValueInfo) fieldAt(i int) field {
+	switch i {
+	case 0:
+		return field{key: "name", p: &v.Name}
+	case 1:
+		return field{key: "shape", p: &v.Shape}
+	}
+	return field{}
 }
 
 // graphNodes is the "nodes" array of the graph.
-var graphNodes = records[Node]{
+var graphNodes = records{
 	what:     "nodes",
-	level:    levelItem,
 	minSize:  minNodeSize,
-	fields:   nodeFields,
-	check:    nonEmpty("op", func(n *Node) string { return n.Op }),
+	required: "op",
 	describe: "node",
 }
 
-// nodeFields are the keys of a node.
-var nodeFields = []field[Node]{
-	{key: "attrs", read: func(r *reader, n *Node) (err error) { n.Attrs, err = r.attrs(); return err }, write: (*writer).attrs},
-	at("inputs", arrayOf(levelField+1, strCodec), func(n *Node) *[]string { return &n.Inputs }),
-	at("name", strCodec, func(n *Node) *string { return &n.Name }),
-	at("op", strCodec, func(n *Node) *string { return &n.Op }),
-	at("outputs", arrayOf(levelField+1, strCodec), func(n *Node) *[]string { return &n.Outputs }),
-}
-
-// attrs reads a node's attribute map (nil when empty).
-func (r *reader) attrs() (map[string]any, error) {
-	return stringMap(r, levelAttr, "attribute", (*reader).attrValue)
+// fieldAt is the table of a node.
+func (n *Node) fieldAt(i int) field {
+	switch i {
+	case 0:
+		return field{key: "attrs", p: &n.Attrs}
+	case 1:
+		return field{key: "inputs", p: &n.Inputs}
+	case 2:
+		return field{key: "name", p: &n.Name}
+	case 3:
+		return field{key: "op", p: &n.Op}
+	case 4:
+		return field{key: "outputs", p: &n.Outputs}
+	}
+	return field{}
 }
 
 // attrValue reads one attribute value: int64, float64, string, []int64 or
@@ -133,11 +143,11 @@ func (w *writer) attrValue(v any) error {
 	case string:
 		w.str(v)
 	case []int:
-		writeArray(w, v, intCodec.write)
+		writeArray(w, v, (*writer).goInt)
 	case []int64:
 		writeArray(w, v, (*writer).int)
 	case []float32:
-		writeArray(w, v, numberCodec.write)
+		writeArray(w, v, (*writer).number)
 	case []float64:
 		writeArray(w, v, (*writer).float)
 	default:

@@ -3,44 +3,60 @@ package format
 // The meta section: the model's name, description, labels, preprocessing
 // and free-form extra strings.
 
-// metaFields are the keys of the "meta" map. Encode leaves out an empty
+// fieldAt is the table of the "meta" map. Encode leaves out an empty
 // "extra" and a nil "preprocess".
-var metaFields = []field[Meta]{
-	at("description", strCodec, func(m *Meta) *string { return &m.Description }),
-	at("extra", stringMapOf(levelItem, "key", strCodec), func(m *Meta) *map[string]string { return &m.Extra }).
-		omitWhen(func(m *Meta) bool { return len(m.Extra) == 0 }),
-	at("labels", arrayOf(levelItem, strCodec), func(m *Meta) *[]string { return &m.Labels }),
-	at("name", strCodec, func(m *Meta) *string { return &m.Name }),
-	at("preprocess", preprocessCodec, func(m *Meta) **Preprocess { return &m.Preprocess }).
-		omitWhen(func(m *Meta) bool { return m.Preprocess == nil }),
+func (m *Meta) fieldAt(i int) field {
+	switch i {
+	case 0:
+		return field{key: "description", p: &m.Description}
+	case 1:
+		return field{key: "extra", p: &m.Extra, omitEmpty: true}
+	case 2:
+		return field{key: "labels", p: &m.Labels}
+	case 3:
+		return field{key: "name", p: &m.Name}
+	case 4:
+		return field{key: "preprocess", p: &m.Preprocess, omitEmpty: true}
+	}
+	return field{}
 }
 
-// preprocessCodec reads the preprocessing map, nil reading as a nil
-// *Preprocess, and writes a non-nil one.
-var preprocessCodec = codec[*Preprocess]{
-	read: func(r *reader) (*Preprocess, error) {
-		if k, err := r.peek(); err != nil {
-			return nil, err
-		} else if k == "nil" {
-			r.off++
-			return nil, nil
-		}
-		p := new(Preprocess)
-		return p, readFields(r, levelItem, preprocessFields, p)
-	},
-	write: func(w *writer, p *Preprocess) { writeFields(w, preprocessFields, p) },
+// preprocess reads the preprocessing map at nesting level level, nil
+// reading as a nil *Preprocess.
+func (r *reader) preprocess(level int) (*Preprocess, error) {
+	if k, err := r.peek(); err != nil {
+		return nil, err
+	} else if k == "nil" {
+		r.off++
+		return nil, nil
+	}
+	p := new(Preprocess)
+	return p, readFields(r, level, p)
 }
 
-// preprocessFields are the keys of the preprocessing map.
-var preprocessFields = []field[Preprocess]{
-	at("channels", intCodec, func(p *Preprocess) *int { return &p.Channels }),
-	at("content_height", intCodec, func(p *Preprocess) *int { return &p.ContentHeight }),
-	at("content_width", intCodec, func(p *Preprocess) *int { return &p.ContentWidth }),
-	at("height", intCodec, func(p *Preprocess) *int { return &p.Height }),
-	at("invert", boolCodec, func(p *Preprocess) *bool { return &p.Invert }),
-	at("layout", strCodec, func(p *Preprocess) *string { return &p.Layout }),
-	at("mean", arrayOf(levelField, numberCodec), func(p *Preprocess) *[]float32 { return &p.Mean }),
-	at("scale", numberCodec, func(p *Preprocess) *float32 { return &p.Scale }),
-	at("std", arrayOf(levelField, numberCodec), func(p *Preprocess) *[]float32 { return &p.Std }),
-	at("width", intCodec, func(p *Preprocess) *int { return &p.Width }),
+// fieldAt is the table of the preprocessing map.
+func (p *Preprocess) fieldAt(i int) field {
+	switch i {
+	case 0:
+		return field{key: "channels", p: &p.Channels}
+	case 1:
+		return field{key: "content_height", p: &p.ContentHeight}
+	case 2:
+		return field{key: "content_width", p: &p.ContentWidth}
+	case 3:
+		return field{key: "height", p: &p.Height}
+	case 4:
+		return field{key: "invert", p: &p.Invert}
+	case 5:
+		return field{key: "layout", p: &p.Layout}
+	case 6:
+		return field{key: "mean", p: &p.Mean}
+	case 7:
+		return field{key: "scale", p: &p.Scale}
+	case 8:
+		return field{key: "std", p: &p.Std}
+	case 9:
+		return field{key: "width", p: &p.Width}
+	}
+	return field{}
 }

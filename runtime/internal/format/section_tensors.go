@@ -4,12 +4,19 @@ import "fmt"
 
 // The tensors section: the weights, an array of maps.
 
-// tensorFields are the keys of a tensor.
-var tensorFields = []field[Tensor]{
-	at("data", binCodec, func(t *Tensor) *[]byte { return &t.Data }),
-	at("dtype", strCodec, func(t *Tensor) *string { return &t.DType }),
-	at("name", strCodec, func(t *Tensor) *string { return &t.Name }),
-	at("shape", arrayOf(levelField, intCodec), func(t *Tensor) *[]int { return &t.Shape }),
+// fieldAt is the table of a tensor.
+func (t *Tensor) fieldAt(i int) field {
+	switch i {
+	case 0:
+		return field{key: "data", p: &t.Data}
+	case 1:
+		return field{key: "dtype", p: &t.DType}
+	case 2:
+		return field{key: "name", p: &t.Name}
+	case 3:
+		return field{key: "shape", p: &t.Shape}
+	}
+	return field{}
 }
 
 // tensors reads the tensors array (nil when empty), checking each tensor
@@ -27,7 +34,7 @@ func (r *reader) tensors() ([]Tensor, error) {
 		start := r.off
 		ts = append(ts, Tensor{})
 		t := &ts[k]
-		err := readFields(r, levelItem, tensorFields, t)
+		err := readFields(r, levelItem, t)
 		if err == nil {
 			err = checkTensor(t)
 		}
@@ -45,9 +52,4 @@ func (r *reader) tensors() ([]Tensor, error) {
 }
 
 // tensors writes the tensors array.
-func (w *writer) tensors(ts []Tensor) {
-	w.arrayLen(len(ts))
-	for i := range ts {
-		writeFields(w, tensorFields, &ts[i])
-	}
-}
+func (w *writer) tensors(ts []Tensor) { writeRecords(w, ts) }
