@@ -237,10 +237,17 @@ func opCases() []opCase {
 
 // TestORTOps runs every single-op model in ONNX Runtime and in wasmnn
 // (natively, and in the wasm build under wazero) and compares them.
-func TestORTOps(t *testing.T) {
+func TestORTOps(t *testing.T) { runORTCases(t, opCases()) }
+
+// runORTCases runs each case in ONNX Runtime and in wasmnn (natively, and in
+// the wasm build under wazero when it is available) and requires them to
+// agree within the output-scaled tolerance of compareTensors. Op families
+// keep their cases in files of their own and call it from a test of their
+// own.
+func runORTCases(t *testing.T, cases []opCase) {
+	t.Helper()
 	needORT(t)
 	dir := t.TempDir()
-	cases := opCases()
 	var jobs []ortJob
 	inputs := make([]map[string]*ops.Tensor, len(cases))
 	models := make([][]byte, len(cases))

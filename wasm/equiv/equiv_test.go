@@ -207,8 +207,15 @@ func opCases() []opCase {
 
 // TestOpsBitIdentical runs every op, with randomized data and shapes that
 // include edge cases, natively and in the wasm module.
-func TestOpsBitIdentical(t *testing.T) {
-	for i, tc := range opCases() {
+func TestOpsBitIdentical(t *testing.T) { runOpCases(t, opCases()) }
+
+// runOpCases builds each case's one-input model with seeded weights and
+// compares it natively and in the wasm module (SIMD on and off), bit for
+// bit. Op families keep their cases in files of their own and call it from a
+// test of their own.
+func runOpCases(t *testing.T, cases []opCase) {
+	t.Helper()
+	for i, tc := range cases {
 		algos := tc.algos
 		if algos == nil {
 			algos = []ops.ConvAlgo{ops.AlgoAuto}
