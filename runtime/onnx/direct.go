@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/wasmnn/wasmnn/ops"
@@ -73,12 +74,68 @@ func lowerDirect(d *runtime.OpDef) func(c *nodeCtx) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
+		if allConst(c.in[:len(shapes)]) {
+			k, err := evalConst(d, attrs, c.in[:len(shapes)], outs[0])
+			if err != nil {
+				return err
+			}
+			c.constant(outs[0], k)
+			return nil
+		}
 		for i := range shapes {
 			inputs = append(inputs, c.dyn(i))
 		}
 		c.emit(d.Name, inputs, attrs, outs[0])
 		return nil
 	}
+}
+
+func allConst(in []*val) bool {
+	for _, v := range in {
+		if v == nil || v.c == nil {
+			return false
+		}
+	}
+	return len(in) > 0
+}
+
+// evalConst folds a runtime op whose inputs are all constants by running it
+// (natively, in float32: the bits the model would compute at run time). The
+// inputs the op needs as weights become weights, the others graph inputs.
+func evalConst(d *runtime.OpDef, attrs map[string]any, in []*val, out []int) (*konst, error) {
+	if n, _ := ops.NumElements(out); n > maxFoldElements {
+		return nil, fmt.Errorf("%w: constant of shape %s is too large to fold", ErrUnsupported, ops.FormatShape(out))
+	}
+	m := &runtime.Model{Weights: map[string]*ops.Tensor{}, Outputs: []string{"y"}}
+	node := &runtime.Node{Name: "fold", Op: d.Name, Outputs: []string{"y"}, Attrs: attrs}
+	feeds := map[string]*ops.Tensor{}
+	for i, v := range in {
+		if v.c.isInt {
+			return nil, fmt.Errorf("%w: %s of an integer tensor", ErrUnsupported, d.Name)
+		}
+		name := fmt.Sprintf("in%d", i)
+		t := &ops.Tensor{Shape: v.shape, Data: v.c.floats()}
+		if d.IsWeight(i) {
+			m.Weights[name] = t
+		} else {
+			m.Inputs = append(m.Inputs, runtime.ValueInfo{Name: name, Shape: v.shape})
+			feeds[name] = t
+		}
+		node.Inputs = append(node.Inputs, name)
+	}
+	m.Nodes = []*runtime.Node{node}
+	if len(m.Inputs) == 0 || ops.ShapeSize(out) == 0 {
+		return nil, fmt.Errorf("%w: %s of constants with an empty shape", ErrUnsupported, d.Name)
+	}
+	sess, err := runtime.NewSession(m, runtime.Options{Threads: 1})
+	if err != nil {
+		return nil, fmt.Errorf("%w: folding %s: %w", ErrMalformed, d.Name, err)
+	}
+	res, err := sess.Run(context.Background(), feeds)
+	if err != nil {
+		return nil, fmt.Errorf("%w: folding %s: %w", ErrMalformed, d.Name, err)
+	}
+	return floatKonst(res["y"].Data), nil
 }
 
 // directAttrs returns the ONNX attributes of a node whose op ONNX shares:

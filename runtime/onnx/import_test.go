@@ -398,3 +398,25 @@ func TestSupportedOpsCoverIssue(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldDirectOps checks that ops the runtime shares with ONNX are
+// evaluated at conversion when their inputs are constants.
+func TestFoldDirectOps(t *testing.T) {
+	for _, c := range opCases() {
+		if c.name != "fold-direct-ops" {
+			continue
+		}
+		m, rep, err := Import(c.model().Encode(), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Nodes) != 1 || m.Nodes[0].Op != "Add" {
+			t.Errorf("nodes %v, want only the Add", m.Nodes)
+		}
+		if len(rep.Folded) != 2 {
+			t.Errorf("folded %v, want the HardSigmoid and the Pow", rep.Folded)
+		}
+		return
+	}
+	t.Fatal("no case fold-direct-ops")
+}

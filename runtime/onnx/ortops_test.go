@@ -223,6 +223,14 @@ func opCases() []opCase {
 			{Name: "reshape", OpType: "Reshape", Inputs: []string{"x", "shape3"}, Outputs: []string{"flat"}},
 			{Name: "relu", OpType: "Relu", Inputs: []string{"flat"}, Outputs: []string{"y"}},
 		}, outputs: []string{"y"}})
+	// An op the runtime shares with ONNX, on constants, is folded by running
+	// it (here a HardSigmoid and a Pow of initializers).
+	cs = append(cs, opCase{name: "fold-direct-ops", opset: 13, inputs: []opIn{x(2, 5), w("c", 51, 5), wpos("e", 52, 5)},
+		nodes: []*Node{
+			{Name: "hs", OpType: "HardSigmoid", Inputs: []string{"c"}, Outputs: []string{"h"}, Attrs: []*Attr{af("alpha", 0.7)}},
+			{Name: "pw", OpType: "Pow", Inputs: []string{"e", "h"}, Outputs: []string{"p"}},
+			{Name: "add", OpType: "Add", Inputs: []string{"x", "p"}, Outputs: []string{"y"}},
+		}, outputs: []string{"y"}})
 	wc, bc := w("W", 44, 4, 3, 3, 3), w("B", 45, 4)
 	cs = append(cs, opCase{name: "constant-weights-conv-bn-relu", opset: 13, inputs: []opIn{x4, wpos("scale", 46, 4), w("beta", 47, 4), w("mean", 48, 4), wpos("var", 49, 4)},
 		nodes: []*Node{
