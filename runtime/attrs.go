@@ -82,6 +82,18 @@ func (a *attrs) check(s *AttrSpec, v any) {
 				return
 			}
 		}
+	case AttrFloats:
+		list, ok := toFloats(v)
+		if !ok {
+			a.fail("attribute %s: want a list of numbers, got %T", s.Name, v)
+			return
+		}
+		for _, e := range list {
+			if math.IsNaN(float64(e)) {
+				a.fail("attribute %s has a NaN", s.Name)
+				return
+			}
+		}
 	}
 }
 
@@ -151,6 +163,29 @@ func toInts(v any) ([]int, bool) {
 	return out, true
 }
 
+func toFloats(v any) ([]float32, bool) {
+	out := []float32{}
+	switch x := v.(type) {
+	case []float64:
+		for _, e := range x {
+			out = append(out, float32(e))
+		}
+	case []float32:
+		out = append(out, x...)
+	case []int64:
+		for _, e := range x {
+			out = append(out, float32(e))
+		}
+	case []int:
+		for _, e := range x {
+			out = append(out, float32(e))
+		}
+	default:
+		return nil, false
+	}
+	return out, true
+}
+
 // intv returns an integer attribute, or its default.
 func (a *attrs) intv(name string) int {
 	s := a.spec(name, AttrInt)
@@ -202,6 +237,22 @@ func (a *attrs) ints(name string, n int) []int {
 	return out
 }
 
+// floats returns a float list attribute, or nil if absent. If n >= 0 the
+// list must have exactly n elements.
+func (a *attrs) floats(name string, n int) []float32 {
+	a.spec(name, AttrFloats)
+	v, ok := a.m[name]
+	if !ok {
+		return nil
+	}
+	out, _ := toFloats(v)
+	if n >= 0 && len(out) != n {
+		a.fail("attribute %s has %d values, want %d", name, len(out), n)
+		return nil
+	}
+	return out
+}
+
 // AttrReader reads a node's attributes with the types, defaults and checks
 // of its op's declaration, for packages that interpret nodes themselves (the
 // float64 oracle, the trainer). The first error sticks and is returned by
@@ -233,6 +284,10 @@ func (r *AttrReader) Has(name string) bool { return r.a.has(name) }
 // Ints returns an integer list attribute, or nil if absent; n >= 0 requires
 // exactly n values.
 func (r *AttrReader) Ints(name string, n int) []int { return r.a.ints(name, n) }
+
+// Floats returns a float list attribute, or nil if absent; n >= 0 requires
+// exactly n values.
+func (r *AttrReader) Floats(name string, n int) []float32 { return r.a.floats(name, n) }
 
 // Window reads strides, dilations, pads and auto_pad for rank spatial axes.
 func (r *AttrReader) Window(rank int) ops.Window { return window(r.a, rank) }

@@ -53,12 +53,14 @@ type InputSpec struct {
 type AttrKind uint8
 
 // Attribute kinds. In a Node's Attrs map their values are int64 (or int),
-// float64 (or float32), string and []int64 (or []int).
+// float64 (or float32), string, []int64 (or []int) and []float64 (or
+// []float32; an empty list may decode as []int64).
 const (
 	AttrInt AttrKind = iota + 1
 	AttrFloat
 	AttrString
 	AttrInts
+	AttrFloats
 )
 
 // AttrSpec describes one attribute of an op.
@@ -102,6 +104,8 @@ func stringAttr(name, def string) AttrSpec {
 func intsAttr(name string, lo, hi int64) AttrSpec {
 	return AttrSpec{Name: name, Kind: AttrInts, Min: lo, Max: hi}
 }
+
+func floatsAttr(name string) AttrSpec { return AttrSpec{Name: name, Kind: AttrFloats} }
 
 func required(s AttrSpec) AttrSpec {
 	s.Required, s.Default = true, nil

@@ -46,6 +46,10 @@ func TestOpDefs(t *testing.T) {
 					if _, ok := a.Default.(string); !ok && a.Default != nil {
 						t.Errorf("attribute %s: default %T, want string", a.Name, a.Default)
 					}
+				case runtime.AttrFloats:
+					if a.Default != nil {
+						t.Errorf("attribute %s: a list has no default", a.Name)
+					}
 				case runtime.AttrInts:
 					if a.Default != nil {
 						t.Errorf("attribute %s: a list has no default", a.Name)

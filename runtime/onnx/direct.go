@@ -52,6 +52,13 @@ func lowerDirect(d *runtime.OpDef) func(c *nodeCtx) error {
 				attrs[s.Name] = c.a.str(s.Name, "")
 			case runtime.AttrInts:
 				attrs[s.Name] = c.a.ints(s.Name)
+			case runtime.AttrFloats:
+				f := c.a.floats(s.Name)
+				v := make([]float64, len(f))
+				for i, x := range f {
+					v[i] = float64(x)
+				}
+				attrs[s.Name] = v
 			}
 		}
 		if c.a.err != nil {
@@ -156,6 +163,8 @@ func directAttrs(d *runtime.OpDef, r *runtime.AttrReader) []*Attr {
 			out = append(out, attrStr(s.Name, r.String(s.Name)))
 		case runtime.AttrInts:
 			out = append(out, attrInts(s.Name, ints64(r.Ints(s.Name, -1))))
+		case runtime.AttrFloats:
+			out = append(out, &Attr{Name: s.Name, Type: AttrFloats, Floats: r.Floats(s.Name, -1)})
 		}
 	}
 	return out
