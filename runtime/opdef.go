@@ -37,6 +37,9 @@ type OpDef struct {
 	// inputs and the same attributes (but for the Internal ones) and
 	// defaults, so that import and export copy it as it is.
 	ONNX bool
+	// MultiOutput reports that the op has a number of outputs its builder
+	// decides (Split: one per part); every other op has exactly one.
+	MultiOutput bool
 
 	build builder
 }

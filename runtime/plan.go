@@ -193,7 +193,7 @@ func sortNodes(m *Model, known map[string]int) ([]*Node, error) {
 			unknown = append(unknown, fmt.Sprintf("%q (node %q)", n.Op, n.Name))
 			continue
 		}
-		if len(n.Outputs) != 1 {
+		if len(n.Outputs) == 0 || len(n.Outputs) != 1 && !opTable[n.Op].MultiOutput {
 			return nil, nodeErr(n, fmt.Errorf("%w: has %d outputs, want 1", ErrBadModel, len(n.Outputs)))
 		}
 		for _, out := range n.Outputs {
@@ -377,6 +377,9 @@ func (p *plan) addStep(grp []*Node, opts Options) error {
 	}
 	st.layer = l
 	last := grp[len(grp)-1]
+	if len(l.outShapes) != len(last.Outputs) {
+		return nodeErr(last, fmt.Errorf("%w: has %d outputs, want %d", ErrBadModel, len(last.Outputs), len(l.outShapes)))
+	}
 	lim := opts.Limits.withDefaults()
 	for i, shape := range l.outShapes {
 		size, err := ops.NumElements(shape)
