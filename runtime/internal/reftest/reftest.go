@@ -44,6 +44,17 @@ func Eval(m *Model, inputs map[string][]float64) (map[string][]float64, error) {
 				rest = append(rest, n)
 				continue
 			}
+			if n.Op == "Split" { // the op with several outputs
+				outs, outShapes, err := refSplit(n, vals, shapes)
+				if err != nil {
+					return nil, fmt.Errorf("reference %s %q: %w", n.Op, n.Name, err)
+				}
+				for i, o := range n.Outputs {
+					vals[o], shapes[o] = outs[i], outShapes[i]
+				}
+				progress = true
+				continue
+			}
 			out, shape, err := refNode(n, vals, shapes)
 			if err != nil {
 				return nil, fmt.Errorf("reference %s %q: %w", n.Op, n.Name, err)
@@ -233,10 +244,59 @@ func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]flo
 		return x, out, err
 	case "Dropout":
 		return x, xs, nil
+	case "MatMul":
+		y, ys := ref.MatMul(x, xs, vals[n.Inputs[1]], shapes[n.Inputs[1]])
+		if y == nil {
+			return nil, nil, fmt.Errorf("shapes %v and %v do not multiply", xs, shapes[n.Inputs[1]])
+		}
+		return y, ys, nil
+	case "Gather":
+		axis := a.Int("axis")
+		if axis < 0 {
+			axis += len(xs)
+		}
+		idx := a.Ints("indices", -1)
+		is := []int{len(idx)}
+		if a.Has("indices_shape") {
+			is = a.Ints("indices_shape", -1)
+		}
+		y, ys := ref.Gather(x, xs, axis, idx, is)
+		return y, ys, nil
+	case "Expand":
+		y, ys := ref.Expand(x, xs, a.Ints("shape", -1))
+		return y, ys, nil
+	case "Tile":
+		y, ys := ref.Tile(x, xs, a.Ints("repeats", -1))
+		return y, ys, nil
+	case "DepthToSpace":
+		y, ys := ref.DepthToSpace(x, xs, a.Int("blocksize"), a.String("mode"))
+		return y, ys, nil
+	case "SpaceToDepth":
+		y, ys := ref.SpaceToDepth(x, xs, a.Int("blocksize"))
+		return y, ys, nil
 	}
 	if f := ref.BinaryFunc(n.Op); f != nil {
 		y, ys := ref.Binary(x, xs, vals[n.Inputs[1]], shapes[n.Inputs[1]], f)
 		return applyAct(y), ys, nil
 	}
 	return nil, nil, fmt.Errorf("no reference for op %s", n.Op)
+}
+
+// refSplit evaluates a Split node: one output per part.
+func refSplit(n *Node, vals map[string][]float64, shapes map[string][]int) ([][]float64, [][]int, error) {
+	a := runtime.ReadAttrs(n)
+	sizes := a.Ints("split", -1)
+	if err := a.Err(); err != nil {
+		return nil, nil, err
+	}
+	if len(n.Inputs) != 1 || len(sizes) != len(n.Outputs) {
+		return nil, nil, fmt.Errorf("%d inputs and %d outputs for %d parts", len(n.Inputs), len(n.Outputs), len(sizes))
+	}
+	xs := shapes[n.Inputs[0]]
+	axis := a.Int("axis")
+	if axis < 0 {
+		axis += len(xs)
+	}
+	ys, yss := ref.Split(vals[n.Inputs[0]], xs, axis, sizes)
+	return ys, yss, nil
 }
