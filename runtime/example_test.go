@@ -51,8 +51,9 @@ func ExampleLoad() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(m.Meta.Name, sess.Inputs(), sess.Outputs())
-	// Output: lenet5 [{input [1 1 32 32]}] [{fc3 [1 10]}]
+	in, out := sess.Inputs()[0], sess.Outputs()[0]
+	fmt.Println(m.Meta.Name, in.Name, in.ShapeString(), out.Name, out.ShapeString())
+	// Output: lenet5 input [1 1 32 32] fc3 [1 10]
 }
 
 // ExampleNewBuilder builds a one-layer model, sets its weights and runs it:

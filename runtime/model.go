@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/wasmnn/wasmnn/ops"
 	"github.com/wasmnn/wasmnn/runtime/internal/format"
@@ -29,10 +30,37 @@ var (
 	ErrInput = errors.New("bad input")
 )
 
-// ValueInfo names a graph value and gives its shape.
+// ValueInfo names a graph value and gives its shape. Dims, when not empty,
+// names the symbolic dimensions of a graph input: one entry per axis, the
+// dimension's name (the axis takes any size at run time, and Shape holds a
+// representative size, the one NewSession plans first) or "" for a fixed
+// axis. Axes with the same name must have the same size.
 type ValueInfo struct {
-	Name  string `json:"name"`
-	Shape []int  `json:"shape"`
+	Name  string   `json:"name"`
+	Shape []int    `json:"shape"`
+	Dims  []string `json:"dims,omitempty"`
+}
+
+// Symbolic reports whether the value has symbolic dimensions.
+func (v ValueInfo) Symbolic() bool {
+	for _, d := range v.Dims {
+		if d != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// ShapeString formats the shape with symbolic dimensions by name: [N 3 48 W].
+func (v ValueInfo) ShapeString() string {
+	parts := make([]string, len(v.Shape))
+	for i, d := range v.Shape {
+		parts[i] = fmt.Sprint(d)
+		if i < len(v.Dims) && v.Dims[i] != "" {
+			parts[i] = v.Dims[i]
+		}
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }
 
 // Node is one operation of the graph. Attrs values are int64, float64,
@@ -86,7 +114,7 @@ func Load(b []byte) (*Model, error) {
 		WeightDType: format.DTypeF32,
 	}
 	for _, in := range f.Graph.Inputs {
-		m.Inputs = append(m.Inputs, ValueInfo{Name: in.Name, Shape: in.Shape})
+		m.Inputs = append(m.Inputs, ValueInfo{Name: in.Name, Shape: in.Shape, Dims: in.Dims})
 	}
 	for _, n := range f.Graph.Nodes {
 		m.Nodes = append(m.Nodes, &Node{Name: n.Name, Op: n.Op, Inputs: n.Inputs, Outputs: n.Outputs, Attrs: n.Attrs})
@@ -106,9 +134,9 @@ func Load(b []byte) (*Model, error) {
 
 // Encode writes the model as a .wnn file, storing weights as m.WeightDType.
 func (m *Model) Encode() ([]byte, error) {
-	f := &format.Model{Version: format.Version}
+	f := &format.Model{}
 	for _, in := range m.Inputs {
-		f.Graph.Inputs = append(f.Graph.Inputs, format.ValueInfo{Name: in.Name, Shape: in.Shape})
+		f.Graph.Inputs = append(f.Graph.Inputs, format.ValueInfo{Name: in.Name, Shape: in.Shape, Dims: in.Dims})
 	}
 	f.Graph.Outputs = m.Outputs
 	for _, n := range m.Nodes {

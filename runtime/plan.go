@@ -31,7 +31,12 @@ type Options struct {
 	// model.
 	Autotune bool
 	// Limits bound the graph and its memory; zero fields take DefaultLimits.
+	// They apply to every plan (one per set of input shapes).
 	Limits Limits
+	// MaxPlans bounds how many plans (one per distinct set of input shapes of
+	// a model with symbolic dimensions) a session keeps, least recently used
+	// first out; 0 means DefaultMaxPlans.
+	MaxPlans int
 }
 
 // step is one executed layer: a head node and the nodes fused into it.

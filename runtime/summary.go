@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/wasmnn/wasmnn/ops"
 )
@@ -39,26 +40,55 @@ type Summary struct {
 	// FusedAtConversion lists what an importer (wasmnn convert) already
 	// fused or folded, from the model's "onnx_fused" metadata.
 	FusedAtConversion string `json:"fused_at_conversion,omitempty"`
+	// PlanShapes are the input shapes the layers were planned for (they
+	// differ from Inputs' representative shapes after a run on other shapes).
+	PlanShapes []ValueInfo `json:"plan_shapes"`
+	// PlanMillis is the time taken to plan for PlanShapes and prepare the
+	// kernels (Summarize: planning only).
+	PlanMillis float64 `json:"plan_ms"`
+	// Plans is the number of plans the session keeps, Planned the number it
+	// has made (one per distinct set of input shapes until MaxPlans).
+	Plans   int `json:"plans"`
+	Planned int `json:"planned"`
 }
 
-// Summary describes the session's layers as planned: shapes, parameters,
-// costs and the convolution algorithm chosen for each conv layer.
-func (s *Session) Summary() Summary { return s.plan.summary() }
+// Summary describes the session's layers as planned for the most recent
+// run's input shapes (the representative shapes before the first run):
+// shapes, parameters, costs, the convolution algorithm chosen for each conv
+// layer, and the planner's cost.
+func (s *Session) Summary() Summary {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inst := s.plans[0]
+	sum := inst.plan.summary(s.inputs)
+	sum.PlanMillis = float64(inst.planTime.Microseconds()) / 1000
+	sum.Plans, sum.Planned = len(s.plans), s.planned
+	return sum
+}
 
-// Summarize checks and plans m like NewSession, without preparing kernels or
-// allocating activations, and returns its summary.
+// Summarize checks and plans m like NewSession (for the representative
+// shapes of symbolic inputs), without preparing kernels or allocating
+// activations, and returns its summary.
 func Summarize(m *Model, opts Options) (Summary, error) {
+	if err := checkInputDims(m.Inputs); err != nil {
+		return Summary{}, err
+	}
+	start := time.Now()
 	p, err := newPlan(m, opts)
 	if err != nil {
 		return Summary{}, err
 	}
-	return p.summary(), nil
+	sum := p.summary(m.Inputs)
+	sum.PlanMillis = float64(time.Since(start).Microseconds()) / 1000
+	sum.Plans, sum.Planned = 1, 1
+	return sum, nil
 }
 
-func (p *plan) summary() Summary {
-	s := &Session{plan: p}
-	sum := Summary{Name: p.model.Meta.Name, Inputs: s.Inputs(), Outputs: s.Outputs(), PeakActivationBytes: s.PeakActivationBytes(),
-		FusedAtConversion: p.model.Meta.Extra["onnx_fused"]}
+// summary describes the plan; inputs are the model's inputs, with their
+// symbolic dimensions.
+func (p *plan) summary(inputs []ValueInfo) Summary {
+	sum := Summary{Name: p.model.Meta.Name, Inputs: cloneInfos(inputs), Outputs: p.infos(p.outputs), PeakActivationBytes: int64(p.arena) * 4,
+		PlanShapes: p.infos(p.inputs), FusedAtConversion: p.model.Meta.Extra["onnx_fused"]}
 	for _, st := range p.steps {
 		ls := LayerSummary{Name: st.node.Name, Op: st.node.Op, Params: st.params, MACs: st.layer.macs,
 			FLOPs: st.layer.flops, Algo: st.layer.algo,
@@ -86,7 +116,10 @@ func (sum Summary) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "model %s\n", name)
 	for _, in := range sum.Inputs {
-		fmt.Fprintf(w, "input  %s %s\n", in.Name, ops.FormatShape(in.Shape))
+		fmt.Fprintf(w, "input  %s %s\n", in.Name, in.ShapeString())
+	}
+	if !sameShapes(sum.PlanShapes, sum.Inputs) || symbolic(sum.Inputs) {
+		fmt.Fprintf(w, "planned for %s (%.1f ms; %d plans kept, %d made)\n", describeShapes(sum.PlanShapes), sum.PlanMillis, sum.Plans, sum.Planned)
 	}
 	for _, out := range sum.Outputs {
 		fmt.Fprintf(w, "output %s %s\n", out.Name, ops.FormatShape(out.Shape))
@@ -107,6 +140,15 @@ func (sum Summary) WriteText(w io.Writer) error {
 		group(sum.TotalParams), float64(sum.TotalParams)/1e6, float64(sum.TotalMACs)/1e9, float64(sum.TotalFLOPs)/1e9,
 		float64(sum.PeakActivationBytes)/(1<<20), float64(sum.WeightBytes)/(1<<20))
 	return err
+}
+
+func symbolic(v []ValueInfo) bool {
+	for _, in := range v {
+		if in.Symbolic() {
+			return true
+		}
+	}
+	return false
 }
 
 // group formats n with thousands separators.

@@ -9,7 +9,8 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// Encode returns m as a .wnn file of the current Version. The bytes depend
+// Encode returns m as a .wnn file: version 2 if an input has symbolic
+// dimensions, else version 1. The bytes depend
 // only on m: every map is written with its keys sorted, integers in their
 // shortest msgpack form and floats as float64 (see docs/FORMAT.md).
 //
@@ -17,15 +18,21 @@ import (
 // returns an error wrapping ErrBadModel for an empty, duplicate or unknown
 // tensor name or dtype, a tensor whose data does not match its shape, an
 // empty graph input name or node op, an attribute value of an unsupported
-// type, a string that is not valid UTF-8, or m.Version other than 0 or
-// Version. It does not validate ops or the graph's wiring.
+// type, a string that is not valid UTF-8, or m.Version other than 0 (the
+// least version that holds m: 2 with symbolic dimensions, else 1), 1 or 2. It does not validate ops or the graph's wiring.
 // Decode(Encode(m)) equals m up to the normalisations Decode applies (empty
 // lists and maps become nil; int, float32 and their slices in Attrs become
 // int64, float64 and their slices; an empty attribute slice becomes
 // []int64{}).
 func Encode(m *Model) ([]byte, error) {
-	if m.Version != 0 && m.Version != Version {
-		return nil, fmt.Errorf("%w: cannot write .wnn version %d (this build writes %d)", ErrBadModel, m.Version, Version)
+	version := 1
+	for _, in := range m.Graph.Inputs {
+		if len(in.Dims) > 0 {
+			version = 2
+		}
+	}
+	if m.Version < 0 || m.Version > Version || m.Version != 0 && m.Version < version {
+		return nil, fmt.Errorf("%w: cannot write .wnn version %d (this build writes 1 to %d; symbolic dimensions need 2)", ErrBadModel, m.Version, Version)
 	}
 	names := make(map[string]int, len(m.Tensors))
 	for i := range m.Tensors {
@@ -63,7 +70,7 @@ func Encode(m *Model) ([]byte, error) {
 	w.str("tensors")
 	w.tensors(m.Tensors)
 	w.str("version")
-	w.int(Version)
+	w.int(int64(version))
 	if w.err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadModel, w.err)
 	}

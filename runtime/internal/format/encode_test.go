@@ -31,7 +31,7 @@ func TestEncodeAgainstLibrary(t *testing.T) {
 		return reflect.ValueOf(x).Convert(reflect.TypeFor[float64]()).Float()
 	}
 	t.Run("header", func(t *testing.T) {
-		if v["format"] != "wnn" || num(v["version"]) != Version {
+		if v["format"] != "wnn" || num(v["version"]) != 1 {
 			t.Errorf("format %v version %v", v["format"], v["version"])
 		}
 	})
@@ -193,7 +193,8 @@ func TestEncodeErrors(t *testing.T) {
 		edit func(m *Model)
 		want string
 	}{
-		{"version", func(m *Model) { m.Version = 2 }, "cannot write .wnn version 2"},
+		{"version", func(m *Model) { m.Version = 3 }, "cannot write .wnn version 3"},
+		{"dims need version 2", func(m *Model) { m.Version = 1; m.Graph.Inputs[0].Dims = []string{"N", ""} }, "symbolic dimensions need 2"},
 		{"duplicate tensor", func(m *Model) { m.Tensors = append(m.Tensors, m.Tensors[0]) }, `duplicate tensor name "w"`},
 		{"empty tensor name", func(m *Model) { m.Tensors[0].Name = "" }, "empty name"},
 		{"dtype", func(m *Model) { m.Tensors[0].DType = "bf16" }, `unknown dtype "bf16"`},

@@ -170,6 +170,8 @@ func isEmpty(p any) bool {
 		return len(*p) == 0
 	case **Preprocess:
 		return *p == nil
+	case *[]string:
+		return len(*p) == 0
 	}
 	return false
 }

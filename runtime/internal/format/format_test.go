@@ -32,7 +32,7 @@ func fullModel(t testing.TB) *Model {
 	}
 	bias := []float32{0.5, -1, 2, 0, 1e-3, 65504, -7, 3}
 	return &Model{
-		Version: Version,
+		Version: 1,
 		Graph: Graph{
 			Inputs:  []ValueInfo{{Name: "x", Shape: []int{1, 1, 28, 28}}},
 			Outputs: []string{"probs"},
@@ -75,7 +75,7 @@ func fullModel(t testing.TB) *Model {
 // tinyModel is the example of docs/FORMAT.md.
 func tinyModel(t testing.TB) *Model {
 	return &Model{
-		Version: Version,
+		Version: 1,
 		Graph: Graph{
 			Inputs:  []ValueInfo{{Name: "x", Shape: []int{1, 2}}},
 			Outputs: []string{"y"},
@@ -94,9 +94,15 @@ func TestRoundTrip(t *testing.T) {
 	}{
 		{"full", fullModel},
 		{"tiny", tinyModel},
-		{"empty", func(testing.TB) *Model { return &Model{Version: Version} }},
+		{"empty", func(testing.TB) *Model { return &Model{Version: 1} }},
 		{"preprocess zero", func(testing.TB) *Model {
-			return &Model{Version: Version, Meta: Meta{Preprocess: &Preprocess{}}}
+			return &Model{Version: 1, Meta: Meta{Preprocess: &Preprocess{}}}
+		}},
+		{"symbolic dims (version 2)", func(tb testing.TB) *Model {
+			m := tinyModel(tb)
+			m.Version = 2
+			m.Graph.Inputs[0].Dims = []string{"batch", ""}
+			return m
 		}},
 	}
 	for _, tt := range tests {

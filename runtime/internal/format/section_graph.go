@@ -36,8 +36,10 @@ var graphInputs = records{
 func (v *ValueInfo) fieldAt(i int) field {
 	switch i {
 	case 0:
-		return field{key: "name", p: &v.Name}
+		return field{key: "dims", p: &v.Dims, omitEmpty: true} // version 2
 	case 1:
+		return field{key: "name", p: &v.Name}
+	case 2:
 		return field{key: "shape", p: &v.Shape}
 	}
 	return field{}

@@ -11,7 +11,9 @@ package format
 const Marker = "wnn"
 
 // Version is the newest format version this package writes and reads.
-const Version = 1
+// Version 2 added symbolic input dimensions (ValueInfo.Dims); Encode writes
+// version 1 for files without them, so that older readers still read them.
+const Version = 2
 
 // Weight data types.
 const (
@@ -35,10 +37,13 @@ type Graph struct {
 	Nodes   []Node
 }
 
-// ValueInfo names a graph input and gives its shape.
+// ValueInfo names a graph input and gives its shape. Dims, when not empty,
+// has one entry per axis: the name of a symbolic dimension (any size at run
+// time; Shape then holds a representative size), or "" for a fixed one.
 type ValueInfo struct {
 	Name  string
 	Shape []int
+	Dims  []string
 }
 
 // Node is one operation. Attrs values are exactly one of int64, float64,
