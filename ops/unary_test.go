@@ -160,7 +160,7 @@ func TestVariadic(t *testing.T) {
 	for kind, name := range names {
 		for ci, c := range broadcastCases {
 			for k := 1; k <= 4; k++ {
-				shapes := [][]int{c[1 : 2][0]}
+				shapes := [][]int{c[1]}
 				for j := 1; j < k; j++ {
 					shapes = append(shapes, broadcastCases[(ci+j)%len(broadcastCases)][1])
 				}

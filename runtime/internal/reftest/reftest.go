@@ -275,6 +275,25 @@ func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]flo
 		y, ys := ref.SpaceToDepth(x, xs, a.Int("blocksize"))
 		return y, ys, nil
 	}
+	if f := ref.UnaryFunc(n.Op); f != nil {
+		return ref.Map(x, f), xs, nil
+	}
+	switch n.Op {
+	case "Gelu":
+		tanh := a.String("approximate") == "tanh"
+		return ref.Map(x, func(v float64) float64 { return ref.Gelu(v, tanh) }), xs, nil
+	case "PRelu":
+		y, ys := ref.Binary(x, xs, vals[n.Inputs[1]], shapes[n.Inputs[1]], ref.PRelu)
+		return y, ys, nil
+	case "Sum", "Mean", "Max", "Min":
+		var ins [][]float64
+		var ss [][]int
+		for _, in := range n.Inputs {
+			ins, ss = append(ins, vals[in]), append(ss, shapes[in])
+		}
+		y, ys := ref.Variadic(n.Op, ins, ss)
+		return y, ys, nil
+	}
 	if f := ref.BinaryFunc(n.Op); f != nil {
 		y, ys := ref.Binary(x, xs, vals[n.Inputs[1]], shapes[n.Inputs[1]], f)
 		return applyAct(y), ys, nil
