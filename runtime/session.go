@@ -225,6 +225,12 @@ func (s *Session) WorkspaceBytes() int64 {
 // checkInputs validates the caller's inputs by name, rank, fixed and
 // symbolic dimensions, and length.
 func (s *Session) checkInputs(inputs map[string]*ops.Tensor) error {
+	return s.checkShapes(inputs, nil)
+}
+
+// checkShapes validates inputs' tensors, or with inputs nil the shapes
+// alone, against the model's inputs.
+func (s *Session) checkShapes(inputs map[string]*ops.Tensor, shapes map[string][]int) error {
 	// The sizes of the symbolic dimensions seen so far (a small array: a
 	// steady stream of runs allocates nothing).
 	type dimSize struct {
@@ -233,9 +239,18 @@ func (s *Session) checkInputs(inputs map[string]*ops.Tensor) error {
 	}
 	var store [8]dimSize
 	named := store[:0]
+	count := len(shapes)
+	if inputs != nil {
+		count = len(inputs)
+	}
 	for _, in := range s.inputs {
-		t, ok := inputs[in.Name]
-		if !ok || t == nil {
+		var t *ops.Tensor
+		if inputs != nil {
+			t = inputs[in.Name]
+		} else if sh, ok := shapes[in.Name]; ok {
+			t = &ops.Tensor{Shape: sh}
+		}
+		if t == nil {
 			return fmt.Errorf("%w: missing input %q (shape %s)", ErrInput, in.Name, in.ShapeString())
 		}
 		if !in.Symbolic() {
@@ -271,23 +286,30 @@ func (s *Session) checkInputs(inputs map[string]*ops.Tensor) error {
 		if err != nil {
 			return fmt.Errorf("%w: input %q: %w", ErrInput, in.Name, err)
 		}
-		if len(t.Data) != n {
+		if inputs != nil && len(t.Data) != n {
 			return fmt.Errorf("%w: input %q has %d values, shape %s needs %d", ErrInput, in.Name, len(t.Data), ops.FormatShape(t.Shape), n)
 		}
 	}
-	if len(inputs) != len(s.inputs) {
+	if count != len(s.inputs) {
 		var extra []string
+		for name := range shapes {
+			extra = append(extra, name)
+		}
 		for name := range inputs {
+			extra = append(extra, name)
+		}
+		unknown := extra[:0]
+		for _, name := range extra {
 			known := false
 			for _, in := range s.inputs {
 				known = known || in.Name == name
 			}
 			if !known {
-				extra = append(extra, fmt.Sprintf("%q", name))
+				unknown = append(unknown, fmt.Sprintf("%q", name))
 			}
 		}
-		sort.Strings(extra)
-		return fmt.Errorf("%w: unknown input %s (the model's inputs: %s)", ErrInput, strings.Join(extra, ", "), strings.Join(s.inputNames(), ", "))
+		sort.Strings(unknown)
+		return fmt.Errorf("%w: unknown input %s (the model's inputs: %s)", ErrInput, strings.Join(unknown, ", "), strings.Join(s.inputNames(), ", "))
 	}
 	return nil
 }
@@ -302,9 +324,9 @@ func (s *Session) inputNames() []string {
 
 // instanceFor returns the plan for the inputs' shapes, planning it if no
 // kept plan fits, and makes it the most recently used. s.mu is held.
-func (s *Session) instanceFor(inputs map[string]*ops.Tensor) (*instance, error) {
+func (s *Session) instanceFor(shapeOf func(name string) []int) (*instance, error) {
 	for i, inst := range s.plans {
-		if inst.fits(inputs) {
+		if inst.fits(shapeOf) {
 			if i > 0 {
 				copy(s.plans[1:i+1], s.plans[:i])
 				s.plans[0] = inst
@@ -314,7 +336,7 @@ func (s *Session) instanceFor(inputs map[string]*ops.Tensor) (*instance, error) 
 	}
 	shapes := cloneInfos(s.inputs)
 	for i := range shapes {
-		shapes[i].Shape = append([]int(nil), inputs[shapes[i].Name].Shape...)
+		shapes[i].Shape = append([]int(nil), shapeOf(shapes[i].Name)...)
 		shapes[i].Dims = nil
 	}
 	inst, err := s.prepare(shapes)
@@ -341,11 +363,11 @@ func describeShapes(v []ValueInfo) string {
 }
 
 // fits reports whether the plan was made for the inputs' shapes.
-func (inst *instance) fits(inputs map[string]*ops.Tensor) bool {
+func (inst *instance) fits(shapeOf func(name string) []int) bool {
 	p := inst.plan
 	for _, id := range p.inputs {
 		v := p.values[id]
-		if !ops.EqualShapes(inputs[v.name].Shape, v.shape) {
+		if !ops.EqualShapes(shapeOf(v.name), v.shape) {
 			return false
 		}
 	}
@@ -360,7 +382,7 @@ func (s *Session) Run(ctx context.Context, inputs map[string]*ops.Tensor) (map[s
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	inst, err := s.instanceFor(inputs)
+	inst, err := s.instanceFor(func(name string) []int { return inputs[name].Shape })
 	if err != nil {
 		return nil, err
 	}
@@ -386,20 +408,12 @@ func (s *Session) RunInto(ctx context.Context, inputs, outputs map[string]*ops.T
 // OutputShapes returns the output shapes for inputs of the given shapes
 // (keyed by input name), planning them if needed.
 func (s *Session) OutputShapes(shapes map[string][]int) ([]ValueInfo, error) {
-	inputs := make(map[string]*ops.Tensor, len(shapes))
-	for name, sh := range shapes {
-		n, err := ops.NumElements(sh)
-		if err != nil {
-			return nil, fmt.Errorf("%w: input %q: %w", ErrInput, name, err)
-		}
-		inputs[name] = &ops.Tensor{Shape: sh, Data: make([]float32, n)}
-	}
-	if err := s.checkInputs(inputs); err != nil {
+	if err := s.checkShapes(nil, shapes); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	inst, err := s.instanceFor(inputs)
+	inst, err := s.instanceFor(func(name string) []int { return shapes[name] })
 	if err != nil {
 		return nil, err
 	}
@@ -414,7 +428,7 @@ func (s *Session) RunProfiled(ctx context.Context, inputs, outputs map[string]*o
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	inst, err := s.instanceFor(inputs)
+	inst, err := s.instanceFor(func(name string) []int { return inputs[name].Shape })
 	if err != nil {
 		return err
 	}
