@@ -294,6 +294,9 @@ func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]flo
 		y, ys := ref.Variadic(n.Op, ins, ss)
 		return y, ys, nil
 	}
+	if y, ys, ok, err := refReduceNorm(n, a, vals, shapes); ok {
+		return y, ys, err
+	}
 	if f := ref.BinaryFunc(n.Op); f != nil {
 		y, ys := ref.Binary(x, xs, vals[n.Inputs[1]], shapes[n.Inputs[1]], f)
 		return applyAct(y), ys, nil
