@@ -2,7 +2,6 @@ package onnx
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/wasmnn/wasmnn/ops"
 )
@@ -58,10 +57,10 @@ func init() {
 		"Where":           {3, foldWhere},
 		"Expand":          {2, foldExpand},
 		"Range":           {3, foldRange},
-		"Neg":             {1, foldUnary(func(v float64) float64 { return -v })},
-		"Sqrt":            {1, foldUnary(math.Sqrt)},
-		"Reciprocal":      {1, foldUnary(func(v float64) float64 { return 1 / v })},
 	} {
+		handlers[name] = h
+	}
+	for name, h := range elementwiseHandlers() {
 		handlers[name] = h
 	}
 }
