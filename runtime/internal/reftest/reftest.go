@@ -244,6 +244,8 @@ func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]flo
 		return x, out, err
 	case "Dropout":
 		return x, xs, nil
+	case "Resize":
+		return refResize(a, x, xs)
 	case "MatMul":
 		y, ys := ref.MatMul(x, xs, vals[n.Inputs[1]], shapes[n.Inputs[1]])
 		if y == nil {
