@@ -78,8 +78,23 @@ func (b *Builder) uniform(lo, hi float64) func(int) float32 {
 // node appends a node; its output shape comes from the op's shape rule
 // (InferShapes), and must equal shape if that is given.
 func (b *Builder) node(name, op string, inputs []string, attrs map[string]any, shape []int) string {
+	b.nodeOuts(name, op, inputs, attrs, shape, []string{name})
+	return name
+}
+
+// GenericOutputs adds a node of an op with several outputs (Split), named
+// name/0, name/1, ... as many as the op's shape rule gives, and returns
+// their names.
+func (b *Builder) GenericOutputs(name, op string, inputs []string, attrs map[string]any) []string {
+	return b.nodeOuts(name, op, inputs, attrs, nil, nil)
+}
+
+// nodeOuts appends a node with the given outputs (nil: name/i for each
+// output the shape rule gives); its first output's shape must equal shape if
+// that is given.
+func (b *Builder) nodeOuts(name, op string, inputs []string, attrs map[string]any, shape []int, outNames []string) []string {
 	if b.err != nil {
-		return name
+		return outNames
 	}
 	shapes := make([][]int, len(inputs))
 	weights := make([]bool, len(inputs))
@@ -90,22 +105,33 @@ func (b *Builder) node(name, op string, inputs []string, attrs map[string]any, s
 			shapes[i] = s
 		} else {
 			b.err = fmt.Errorf("builder: node %q reads unknown value %q", name, in)
-			return name
+			return outNames
 		}
 	}
-	n := &Node{Name: name, Op: op, Inputs: inputs, Outputs: []string{name}, Attrs: attrs}
+	n := &Node{Name: name, Op: op, Inputs: inputs, Outputs: outNames, Attrs: attrs}
 	outs, err := InferShapes(n, shapes, weights)
 	if err != nil {
 		b.err = fmt.Errorf("builder: %w", err)
-		return name
+		return outNames
 	}
 	if shape != nil && !ops.EqualShapes(shape, outs[0]) {
 		b.err = fmt.Errorf("builder: node %q: output shape %s, but %s was given", name, ops.FormatShape(outs[0]), ops.FormatShape(shape))
-		return name
+		return outNames
+	}
+	if n.Outputs == nil {
+		for i := range outs {
+			n.Outputs = append(n.Outputs, fmt.Sprintf("%s/%d", name, i))
+		}
+	}
+	if len(n.Outputs) != len(outs) {
+		b.err = fmt.Errorf("builder: node %q has %d outputs, its op gives %d", name, len(n.Outputs), len(outs))
+		return n.Outputs
 	}
 	b.m.Nodes = append(b.m.Nodes, n)
-	b.shapes[name] = outs[0]
-	return name
+	for i, o := range n.Outputs {
+		b.shapes[o] = outs[i]
+	}
+	return n.Outputs
 }
 
 // ConvSpec gives a convolution's attributes for Builder.Conv. Kernel has one
