@@ -43,6 +43,8 @@ func init() {
 		"Unsqueeze": {1, lowerUnsqueeze},
 		"Transpose": {1, lowerTranspose},
 		"Pad":       {1, lowerPad},
+		"Resize":    {1, lowerResize},
+		"Upsample":  {1, lowerUpsample},
 		"Identity":  {1, func(c *nodeCtx) error { c.alias(c.in[0]); return nil }},
 		"Dropout":   {1, lowerDropout},
 		"Cast":      {1, lowerCast},
