@@ -261,6 +261,8 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 			inputs = append(inputs, e.constFloat(n.Name+"/value", v))
 		}
 		e.add(n.Name, n.Op, inputs, outs, attrStr("mode", mode))
+	case n.Op == "Resize":
+		e.resize(n, a, outs)
 	default:
 		return fmt.Errorf("%w: no ONNX mapping for op %s", ErrUnsupported, n.Op)
 	}
