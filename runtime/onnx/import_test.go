@@ -89,8 +89,8 @@ func TestImportErrors(t *testing.T) {
 		{"unsupported-ops", func() []byte {
 			m := smallModel()
 			m.Graph.Nodes = append(m.Graph.Nodes,
-				&Node{Name: "up1", OpType: "Resize", Inputs: []string{"y"}, Outputs: []string{"r1"}},
-				&Node{Name: "up2", OpType: "Resize", Inputs: []string{"r1"}, Outputs: []string{"r2"}},
+				&Node{Name: "up1", OpType: "GridSample", Inputs: []string{"y"}, Outputs: []string{"r1"}},
+				&Node{Name: "up2", OpType: "GridSample", Inputs: []string{"r1"}, Outputs: []string{"r2"}},
 				&Node{Name: "nms", OpType: "NonMaxSuppression", Inputs: []string{"r2"}, Outputs: []string{"r3"}},
 				&Node{Name: "custom", OpType: "FusedConv", Domain: "com.microsoft", Inputs: []string{"r3"}, Outputs: []string{"r4"}})
 			m.Graph.Outputs[0].Name = "r4"
