@@ -95,7 +95,7 @@ func TestImportErrors(t *testing.T) {
 				&Node{Name: "custom", OpType: "FusedConv", Domain: "com.microsoft", Inputs: []string{"r3"}, Outputs: []string{"r4"}})
 			m.Graph.Outputs[0].Name = "r4"
 			return m.Encode()
-		}, ErrUnsupported, []string{"3 op type(s)", "opset 13", `Resize (nodes "up1", "up2")`, `NonMaxSuppression (node "nms")`, `com.microsoft.FusedConv (node "custom")`}},
+		}, ErrUnsupported, []string{"3 op type(s)", "opset 13", `GridSample (nodes "up1", "up2")`, `NonMaxSuppression (node "nms")`, `com.microsoft.FusedConv (node "custom")`}},
 		{"old-opset", func() []byte {
 			m := smallModel()
 			m.Opsets[0].Version = 6
