@@ -110,7 +110,7 @@ func TestONNXConvertErrors(t *testing.T) {
 	g := pm.Graph
 	last := g.Outputs[0].Name
 	g.Nodes = append(g.Nodes,
-		&onnx.Node{Name: "resize1", OpType: "Resize", Inputs: []string{last}, Outputs: []string{"r1"}},
+		&onnx.Node{Name: "resize1", OpType: "GridSample", Inputs: []string{last}, Outputs: []string{"r1"}},
 		&onnx.Node{Name: "topk", OpType: "TopK", Inputs: []string{"r1"}, Outputs: []string{"r2"}})
 	g.Outputs[0].Name = "r2"
 	unsupported := filepath.Join(dir, "unsupported.onnx")
