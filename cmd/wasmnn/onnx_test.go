@@ -124,7 +124,7 @@ func TestONNXConvertErrors(t *testing.T) {
 		{"no-output-flag", []string{"convert", good}, 2, []string{"-o FILE.wnn"}},
 		{"missing-file", []string{"convert", filepath.Join(dir, "nope.onnx"), "-o", filepath.Join(dir, "x.wnn")}, 1, []string{"no such file"}},
 		{"truncated", []string{"convert", truncated, "-o", filepath.Join(dir, "x.wnn")}, 1, []string{"truncated.onnx", "malformed ONNX model"}},
-		{"unsupported", []string{"convert", unsupported, "-o", filepath.Join(dir, "x.wnn")}, 1, []string{`Resize (node "resize1")`, `TopK (node "topk")`, "opset 17"}},
+		{"unsupported", []string{"convert", unsupported, "-o", filepath.Join(dir, "x.wnn")}, 1, []string{`GridSample (node "resize1")`, `TopK (node "topk")`, "opset 17"}},
 		{"bad-input-shape", []string{"convert", good, "-o", filepath.Join(dir, "x.wnn"), "--input-shape", "input=1,x"}, 2, []string{"bad dimension"}},
 		{"unknown-input", []string{"convert", good, "-o", filepath.Join(dir, "x.wnn"), "--input-shape", "nosuch=1,1,32,32"}, 1, []string{"nosuch"}},
 		{"export-no-output", []string{"export", "lenet5"}, 2, []string{"-o FILE.onnx"}},
