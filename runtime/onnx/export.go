@@ -254,6 +254,21 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 		e.add(n.Name, "Identity", n.Inputs, outs)
 	case n.Op == "Transpose":
 		e.add(n.Name, n.Op, n.Inputs, outs, intsAttr(a, "perm"))
+	case n.Op == "Gather":
+		idx := ints64(a.Ints("indices", -1))
+		shape := []int{len(idx)}
+		if a.Has("indices_shape") {
+			shape = a.Ints("indices_shape", -1)
+		}
+		e.add(n.Name, n.Op, []string{n.Inputs[0], e.constInt(n.Name+"/indices", shape, idx)}, outs, attrInt("axis", int64(a.Int("axis"))))
+	case n.Op == "Expand" || n.Op == "Tile":
+		name := map[string]string{"Expand": "shape", "Tile": "repeats"}[n.Op]
+		v := ints64(a.Ints(name, -1))
+		e.add(n.Name, n.Op, []string{n.Inputs[0], e.constInt(n.Name+"/"+name, []int{len(v)}, v)}, outs)
+	case n.Op == "Split":
+		split := ints64(a.Ints("split", -1))
+		e.add(n.Name, n.Op, []string{n.Inputs[0], e.constInt(n.Name+"/split", []int{len(split)}, split)}, n.Outputs,
+			attrInt("axis", int64(a.Int("axis"))))
 	case n.Op == "Pad":
 		pads, mode := ints64(a.Ints("pads", -1)), a.String("mode")
 		inputs := []string{n.Inputs[0], e.constInt(n.Name+"/pads", []int{len(pads)}, pads)}

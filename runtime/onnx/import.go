@@ -41,7 +41,8 @@ type Options struct {
 	// shapes the model declares (needed when other dimensions are symbolic).
 	InputShapes map[string][]int
 	// NoOptimize keeps BatchNormalization and activation nodes as separate
-	// nodes (the runtime still fuses them when it plans the model).
+	// nodes (the runtime still fuses them when it plans the model) and
+	// decomposed Gelus as they are.
 	NoOptimize bool
 }
 
@@ -144,6 +145,7 @@ func ImportModel(pm *Model, opts Options) (*runtime.Model, *Report, error) {
 	}
 	im.setMeta(pm)
 	if !opts.NoOptimize {
+		im.report.Fused = append(im.report.Fused, fuseGelu(im.m)...)
 		im.report.Fused = append(im.report.Fused, Optimize(im.m)...)
 	}
 	if len(im.report.Fused) > 0 {

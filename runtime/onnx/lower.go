@@ -46,6 +46,8 @@ func init() {
 		"Resize":    {1, lowerResize},
 		"Upsample":  {1, lowerUpsample},
 		"Identity":  {1, func(c *nodeCtx) error { c.alias(c.in[0]); return nil }},
+		"Tile":      {2, lowerTile},
+		"Split":     {1, lowerSplit},
 		"Dropout":   {1, lowerDropout},
 		"Cast":      {1, lowerCast},
 		// Constants and shape computations, evaluated at conversion.
@@ -53,11 +55,11 @@ func init() {
 		"ConstantOfShape": {1, foldConstantOfShape},
 		"Shape":           {1, foldShape},
 		"Size":            {1, foldSize},
-		"Gather":          {2, foldGather},
+		"Gather":          {2, lowerGather},
 		"Slice":           {1, foldSlice},
 		"Equal":           {2, foldEqual},
 		"Where":           {3, foldWhere},
-		"Expand":          {2, foldExpand},
+		"Expand":          {2, lowerExpand},
 		"Range":           {3, foldRange},
 	} {
 		handlers[name] = h

@@ -233,33 +233,3 @@ func lowerGemm(c *nodeCtx) error {
 	c.emit("Add", []string{d.name, c.im.materialize(addC)}, nil, out)
 	return nil
 }
-
-// lowerMatMul converts a product with a constant 2D right operand into a
-// Dense layer, reshaping inputs of other ranks to 2D and back.
-func lowerMatMul(c *nodeCtx) error {
-	a, b := c.in[0], c.in[1]
-	if b.c == nil {
-		return fmt.Errorf("%w: MatMul of two computed tensors (the right operand must be a constant weight)", ErrUnsupported)
-	}
-	if len(b.shape) != 2 {
-		return fmt.Errorf("%w: MatMul with a %s right operand (only 2D weights)", ErrUnsupported, ops.FormatShape(b.shape))
-	}
-	k, n := b.shape[0], b.shape[1]
-	xs := a.shape
-	if len(xs) == 0 || xs[len(xs)-1] != k {
-		return fmt.Errorf("%w: A %s and B %s do not multiply", ErrMalformed, ops.FormatShape(xs), ops.FormatShape(b.shape))
-	}
-	lead := xs[:len(xs)-1]
-	attrs := map[string]any{"transposed": int64(0)}
-	x := c.dyn(0)
-	if len(xs) == 2 {
-		c.emit("Dense", []string{x, c.im.materialize(b)}, attrs, []int{xs[0], n})
-		return nil
-	}
-	flat := []int{ops.ShapeSize(lead), k}
-	r := c.emitTemp("flatten", "Reshape", []string{x}, map[string]any{"shape": ints64(flat)}, flat)
-	d := c.emitTemp("dense", "Dense", []string{r.name, c.im.materialize(b)}, attrs, []int{flat[0], n})
-	out := append(append([]int(nil), lead...), n)
-	c.emit("Reshape", []string{d.name}, map[string]any{"shape": ints64(out)}, out)
-	return nil
-}

@@ -299,6 +299,7 @@ func runORTCases(t *testing.T, cases []opCase) {
 				if err != nil {
 					t.Fatalf("output %q: %v", name, err)
 				}
+				t.Logf("output %q: max abs difference %.3g, %.3g of the output scale", name, d.maxAbs, d.maxRel)
 				if d.worst > 1 {
 					t.Errorf("output %q: wasmnn and ONNX Runtime differ by %.3g (%.3g of the output scale)", name, d.maxAbs, d.maxRel)
 				}
