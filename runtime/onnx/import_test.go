@@ -133,9 +133,9 @@ func TestImportErrors(t *testing.T) {
 			m.Graph.Inputs = append(m.Graph.Inputs, tensorInfo("W", []int{3, 2, 3, 3}))
 			return m.Encode()
 		}, ErrUnsupported, []string{"W", "constant"}},
-		{"matmul-two-inputs", func() []byte {
-			return single("mm", 13, "MatMul", []opIn{x(2, 3), dynIn("z", 3, 4)}).model().Encode()
-		}, ErrUnsupported, []string{"MatMul"}},
+		{"matmul-shapes", func() []byte {
+			return single("mm", 13, "MatMul", []opIn{x(2, 3), dynIn("z", 4, 4)}).model().Encode()
+		}, ErrMalformed, []string{"MatMul", "inner dimensions"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
