@@ -151,16 +151,16 @@ func movementCases() []opCase {
 		for j := range reps {
 			reps[j] = int64(1 + rng.IntN(3))
 		}
-		cs = append(cs, single(fmt.Sprintf("tile-%d-%v-%v", i, xs, reps), []int64{6, 13}[i%2], "Tile", []opIn{x(xs...), ints("r", reps...)}))
+		cs = append(cs, single(fmt.Sprintf("tile-%d-%v-%v", i, xs, reps), []int64{7, 13}[i%2], "Tile", []opIn{x(xs...), ints("r", reps...)}))
 	}
-	// DepthToSpace (DCR, CRD, and opset 1 without a mode) and SpaceToDepth.
+	// DepthToSpace (DCR, CRD, and opset 7 without a mode) and SpaceToDepth.
 	for i := range 6 {
 		bs := 1 + rng.IntN(3)
 		xs := []int{1 + rng.IntN(2), bs * bs * (1 + rng.IntN(3)), 1 + rng.IntN(4), 1 + rng.IntN(5)}
 		cs = append(cs,
 			single(fmt.Sprintf("depthtospace-dcr-%d-%v-bs%d", i, xs, bs), 13, "DepthToSpace", []opIn{x(xs...)}, ai("blocksize", int64(bs))),
 			single(fmt.Sprintf("depthtospace-crd-%d-%v-bs%d", i, xs, bs), 11, "DepthToSpace", []opIn{x(xs...)}, ai("blocksize", int64(bs)), as("mode", "CRD")),
-			single(fmt.Sprintf("depthtospace-opset1-%d-%v-bs%d", i, xs, bs), 1, "DepthToSpace", []opIn{x(xs...)}, ai("blocksize", int64(bs))))
+			single(fmt.Sprintf("depthtospace-opset7-%d-%v-bs%d", i, xs, bs), 7, "DepthToSpace", []opIn{x(xs...)}, ai("blocksize", int64(bs))))
 		ys := []int{xs[0], 1 + rng.IntN(3), bs * (1 + rng.IntN(3)), bs * (1 + rng.IntN(3))}
 		cs = append(cs, single(fmt.Sprintf("spacetodepth-%d-%v-bs%d", i, ys, bs), 13, "SpaceToDepth", []opIn{x(ys...)}, ai("blocksize", int64(bs))))
 	}
@@ -203,9 +203,9 @@ func movementCases() []opCase {
 		cs = append(cs, single(fmt.Sprintf("unsqueeze11-%d-%v-%v", i, xs, axes), 11, "Unsqueeze", []opIn{x(xs...)}, aints("axes", axes...)),
 			single(fmt.Sprintf("unsqueeze13-%d-%v-%v", i, xs, axes), 13, "Unsqueeze", []opIn{x(xs...), ints("a", axes...)}))
 	}
-	cs = append(cs, single("squeeze1", 1, "Squeeze", []opIn{x(1, 3, 1)}, aints("axes", 0)),
-		single("unsqueeze1", 1, "Unsqueeze", []opIn{x(3, 2)}, aints("axes", 1)))
-	// Split: the split attribute (2-12), the split input (13+), equal parts
+	cs = append(cs, single("squeeze7", 7, "Squeeze", []opIn{x(1, 3, 1)}, aints("axes", 0)),
+		single("unsqueeze7", 7, "Unsqueeze", []opIn{x(3, 2)}, aints("axes", 1)))
+	// Split: the split attribute (7-12), the split input (13+), equal parts
 	// by default, num_outputs (18, the last part smaller).
 	for i := range 6 {
 		xs := moveRandShape(rng, 1+rng.IntN(3), 4)
@@ -240,7 +240,7 @@ func movementCases() []opCase {
 	cs = append(cs,
 		multiOut("split-equal11", 11, "Split", []string{"x"}, []opIn{x(2, 6, 3)}, []string{"a", "b", "c"}, ai("axis", 1)),
 		multiOut("split-equal13", 13, "Split", []string{"x"}, []opIn{x(4, 3)}, []string{"a", "b"}),
-		multiOut("split2", 2, "Split", []string{"x"}, []opIn{x(3, 5)}, []string{"a", "b"}, ai("axis", 1), aints("split", 2, 3)))
+		multiOut("split7", 7, "Split", []string{"x"}, []opIn{x(3, 5)}, []string{"a", "b"}, ai("axis", 1), aints("split", 2, 3)))
 	// Split outputs read by later nodes, one of them not at all; a Split
 	// of a constant folds.
 	cs = append(cs, opCase{name: "split-consumers", opset: 13, inputs: []opIn{x(2, 9, 4), ints("s", 3, 3, 3), w("c", 65, 6, 4), ints("s2", 3, 3)},

@@ -28,7 +28,7 @@ func matmulOpCases() []opCase {
 		mm("matmul-batched-broadcast", k(2, 1, 5, 9), k(3, 9, 6)),
 		mm("matmul-1d-left", k(9), k(2, 9, 4)),
 		mm("matmul-1d-right", k(3, 4, 9), k(9)),
-		mm("matmul-large", k(2, 150, 270), k(270, 140)),      // Gemm blocks, threads within each product
+		mm("matmul-large", k(2, 150, 270), k(270, 140)),   // Gemm blocks, threads within each product
 		mm("matmul-many-small", k(16, 3, 5), k(16, 5, 4)), // products split across threads
 	}
 	for i := range 6 {
