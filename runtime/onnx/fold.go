@@ -389,6 +389,11 @@ func foldEqual(c *nodeCtx) error {
 	if err != nil {
 		return err
 	}
+	if c.im.opset < 7 {
+		if b, err = c.legacyBroadcast(a, b); err != nil {
+			return err
+		}
+	}
 	out, err := broadcastShapes(a.shape, b.shape)
 	if err != nil {
 		return err

@@ -1,6 +1,6 @@
 // Package onnx converts between ONNX models and wasmnn models.
 //
-// Import lowers an ONNX graph (opsets 7 and newer) to the runtime's ops:
+// Import lowers an ONNX graph (opsets 1 and newer) to the runtime's ops:
 // constant subgraphs (shape computations, Constant nodes, arithmetic on
 // weights) are evaluated at conversion time, Gemm and MatMul with constant
 // weights become Dense layers, Squeeze/Unsqueeze/Flatten become reshapes,
@@ -30,7 +30,7 @@ import (
 )
 
 // MinOpset is the oldest default-domain opset Import accepts.
-const MinOpset = 7
+const MinOpset = 1
 
 // Options control Import.
 type Options struct {
@@ -166,13 +166,13 @@ func (im *importer) checkOpset(pm *Model) error {
 		}
 	}
 	if im.opset == 0 {
-		if len(pm.Opsets) == 0 && pm.IRVersion < 3 {
-			return fmt.Errorf("%w: IR version %d without an opset_import (opset 1): re-export with opset %d or newer", ErrUnsupported, pm.IRVersion, MinOpset)
+		if len(pm.Opsets) != 0 || pm.IRVersion >= 3 {
+			return fmt.Errorf("%w: the model imports no version of the default (ai.onnx) operator set", ErrMalformed)
 		}
-		return fmt.Errorf("%w: the model imports no version of the default (ai.onnx) operator set", ErrMalformed)
+		im.opset = 1 // IR versions 1 and 2 had no opset_import: opset 1
 	}
 	if im.opset < MinOpset {
-		return fmt.Errorf("%w: opset %d is older than %d, the oldest wasmnn converts: re-export with a newer opset", ErrUnsupported, im.opset, MinOpset)
+		return fmt.Errorf("%w: opset %d is not an ONNX operator set version", ErrMalformed, im.opset)
 	}
 	im.report.Opset = im.opset
 	if pm.hasFunctions {

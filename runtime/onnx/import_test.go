@@ -96,11 +96,11 @@ func TestImportErrors(t *testing.T) {
 			m.Graph.Outputs[0].Name = "r4"
 			return m.Encode()
 		}, ErrUnsupported, []string{"3 op type(s)", "opset 13", `GridSample (nodes "up1", "up2")`, `NonMaxSuppression (node "nms")`, `com.microsoft.FusedConv (node "custom")`}},
-		{"old-opset", func() []byte {
+		{"negative-opset", func() []byte {
 			m := smallModel()
-			m.Opsets[0].Version = 6
+			m.Opsets[0].Version = -6
 			return m.Encode()
-		}, ErrUnsupported, []string{"opset 6"}},
+		}, ErrMalformed, []string{"opset -6"}},
 		{"no-default-opset", func() []byte {
 			m := smallModel()
 			m.Opsets[0].Domain = "ai.onnx.ml"

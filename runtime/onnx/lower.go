@@ -142,9 +142,15 @@ func spatialRank(x *val) (int, error) {
 func lowerBinary(kind ops.BinaryKind) func(c *nodeCtx) error {
 	return func(c *nodeCtx) error {
 		a, b := c.in[0], c.in[1]
-		if c.a.has("broadcast") || c.a.has("axis") {
-			// Opset 6 and older broadcasting; opset 7 dropped these.
-			return fmt.Errorf("%w: legacy broadcast attributes", ErrUnsupported)
+		if c.im.opset < 7 {
+			// The limited broadcasting of opsets 1 to 6 (lower_legacy.go).
+			var err error
+			if b, err = c.legacyBroadcast(a, b); err != nil {
+				return err
+			}
+			c.in[1] = b
+		} else if c.a.has("broadcast") || c.a.has("axis") {
+			return fmt.Errorf("%w: attributes broadcast and axis belong to opsets 1 to 6, the model is opset %d", ErrMalformed, c.im.opset)
 		}
 		g, err := ops.NewBroadcastGeom(a.shape, b.shape)
 		if err != nil {

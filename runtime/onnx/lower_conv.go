@@ -110,15 +110,17 @@ func lowerBatchNorm(c *nodeCtx) error {
 	if len(x.shape) < 2 {
 		return fmt.Errorf("%w: input %s must have rank >= 2", ErrMalformed, ops.FormatShape(x.shape))
 	}
-	if c.im.opset < 9 && c.a.int("spatial", 1) != 1 {
-		return fmt.Errorf("%w: spatial=0 (per-element statistics)", ErrUnsupported)
-	}
 	if c.a.int("training_mode", 0) != 0 {
 		return fmt.Errorf("%w: training_mode=1 (wasmnn runs inference)", ErrUnsupported)
 	}
 	c.a.float("momentum", 0.9)
-	c.a.int("is_test", 1)
+	// Opsets 1 to 6: is_test=0 (the default) meant training mode; wasmnn
+	// computes Y in inference mode, as opset 7 and later define it.
+	c.a.int("is_test", 0)
 	c.a.ints("consumed_inputs")
+	if c.im.opset < 9 && c.a.int("spatial", 1) == 0 {
+		return lowerBatchNormPerElement(c, c.a.float("epsilon", floatDefault("BatchNormalization", "epsilon")))
+	}
 	ch := x.shape[1]
 	inputs := []string{c.dyn(0)}
 	for i, what := range []string{"scale", "B", "mean", "var"} {

@@ -120,6 +120,9 @@ func lowerResize(c *nodeCtx) error {
 }
 
 func lowerUpsample(c *nodeCtx) error {
+	if c.im.opset < 7 {
+		return lowerUpsample1(c) // attributes height_scale and width_scale (lower_legacy.go)
+	}
 	var scales []float32
 	if c.im.opset < 9 {
 		scales = c.a.floats("scales")

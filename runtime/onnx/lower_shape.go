@@ -10,8 +10,12 @@ import (
 // ONNX converters of data movement: Concat, reshapes, Transpose, Pad, Dropout, Cast.
 
 func lowerConcat(c *nodeCtx) error {
-	if !c.a.has("axis") {
-		return fmt.Errorf("%w: attribute axis is required", ErrMalformed)
+	defaultAxis := int64(1) // Concat-1: axis is optional, default 1
+	if c.im.opset >= 4 {
+		if !c.a.has("axis") {
+			return fmt.Errorf("%w: attribute axis is required", ErrMalformed)
+		}
+		defaultAxis = 0
 	}
 	var ins []*val
 	for _, v := range c.in {
@@ -24,7 +28,7 @@ func lowerConcat(c *nodeCtx) error {
 	if rank == 0 {
 		return fmt.Errorf("%w: concatenation of scalars", ErrMalformed)
 	}
-	axis, err := normAxis(c.a.int("axis", 0), rank, "axis")
+	axis, err := normAxis(c.a.int("axis", defaultAxis), rank, "axis")
 	if err != nil {
 		return err
 	}
@@ -232,13 +236,14 @@ func lowerPad(c *nodeCtx) error {
 	mode := c.a.str("mode", stringDefault("Pad", "mode"))
 	var pads []int64
 	value := 0.0
-	if c.im.opset < 11 {
-		pads = c.a.ints("pads")
-		if pads == nil {
-			pads = c.a.ints("paddings")
-		}
+	switch {
+	case c.im.opset < 2:
+		pads = c.a.ints("paddings") // Pad-1's name for pads
 		value = float64(c.a.float("value", floatDefault("Pad", "value")))
-	} else {
+	case c.im.opset < 11:
+		pads = c.a.ints("pads")
+		value = float64(c.a.float("value", floatDefault("Pad", "value")))
+	default:
 		var err error
 		if pads, _, err = c.intsIn(1, "pads"); err != nil {
 			return err
@@ -294,9 +299,10 @@ func lowerPad(c *nodeCtx) error {
 }
 
 func lowerDropout(c *nodeCtx) error {
-	if c.a.int("is_test", 1) == 0 && c.im.opset < 7 {
-		return fmt.Errorf("%w: training-mode dropout", ErrUnsupported)
-	}
+	// Opsets 1 to 6: is_test (default 0) chose training mode; wasmnn runs
+	// inference, where Dropout is the identity whatever the attribute says.
+	c.a.int("is_test", 0)
+	c.a.ints("consumed_inputs")
 	c.a.float("ratio", floatDefault("Dropout", "ratio"))
 	c.a.int("seed", 0)
 	if len(c.in) > 2 && c.in[2] != nil {
@@ -314,7 +320,10 @@ func lowerDropout(c *nodeCtx) error {
 
 func lowerCast(c *nodeCtx) error {
 	x := c.in[0]
-	to := int32(c.a.int("to", 0))
+	to, err := castTarget(c)
+	if err != nil {
+		return err
+	}
 	isFloat := to == TypeFloat || to == TypeFloat16 || to == TypeDouble || to == 16
 	if x.c == nil {
 		if !isFloat {
