@@ -12,7 +12,8 @@ import (
 )
 
 // ExportOpset is the default-domain opset Export writes (19 when a model
-// needs AveragePool dilations, which opset 19 introduced).
+// needs AveragePool dilations, which opset 19 introduced, and 20 when it
+// has a Gelu).
 const ExportOpset = 17
 
 // Export writes m as a standard ONNX model. The model is checked first
@@ -234,6 +235,9 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 		}
 		e.add(n.Name, n.Op, n.Inputs, outs, attrs...)
 	case def.ONNX:
+		if n.Op == "Gelu" {
+			e.opset = max(e.opset, 20) // ONNX's Gelu is opset 20's
+		}
 		e.add(n.Name, n.Op, n.Inputs, outs, directAttrs(def, a)...)
 	case n.Op == "Dense":
 		e.add(n.Name, "Gemm", n.Inputs, outs, attrInt("transB", int64(a.Int("transposed"))))

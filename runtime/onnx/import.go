@@ -34,12 +34,11 @@ const MinOpset = 1
 
 // Options control Import.
 type Options struct {
-	// Batch fixes symbolic or unknown leading (batch) dimensions of the
-	// inputs; 0 keeps them symbolic.
+	// Batch replaces symbolic or unknown leading (batch) dimensions of the
+	// inputs; 0 means 1.
 	Batch int
 	// InputShapes gives the full shape of named inputs, overriding the
-	// shapes the model declares: a specialisation (symbolic dimensions of
-	// the other inputs stay symbolic).
+	// shapes the model declares (needed when other dimensions are symbolic).
 	InputShapes map[string][]int
 	// NoOptimize keeps BatchNormalization and activation nodes as separate
 	// nodes (the runtime still fuses them when it plans the model) and
@@ -57,8 +56,6 @@ type Report struct {
 	Folded    []string `json:"folded,omitempty"`
 	Removed   []string `json:"removed,omitempty"`
 	Fused     []string `json:"fused,omitempty"`
-	// Symbolic names the input dimensions that stayed symbolic.
-	Symbolic []string `json:"symbolic,omitempty"`
 }
 
 // WriteText prints the report for people.
@@ -77,7 +74,6 @@ func (r *Report) WriteText(w io.Writer) error {
 	list("constant-folded", r.Folded)
 	list("removed", r.Removed)
 	list("fused", r.Fused)
-	list("symbolic dimensions", r.Symbolic)
 	return err
 }
 
@@ -93,7 +89,6 @@ type val struct {
 // importer holds the state of one conversion.
 type importer struct {
 	opts        Options
-	dims        map[string]int // sizes of the symbolic input dimensions in this conversion
 	opset       int64
 	vals        map[string]*val
 	unavailable map[string]string // ONNX outputs wasmnn does not compute, with the reason
@@ -113,12 +108,11 @@ func Import(b []byte, opts Options) (*runtime.Model, *Report, error) {
 	return ImportModel(pm, opts)
 }
 
-// convert runs one conversion, with the symbolic input dimensions set to
-// dims (see ImportModel).
-func convert(pm *Model, opts Options, dims map[string]int) (*runtime.Model, *Report, error) {
+// ImportModel converts a decoded ONNX model; see Import.
+func ImportModel(pm *Model, opts Options) (*runtime.Model, *Report, error) {
 	im := &importer{opts: opts, vals: map[string]*val{}, unavailable: map[string]string{}, used: map[string]bool{}, usedNodes: map[string]bool{},
 		m:      &runtime.Model{Weights: map[string]*ops.Tensor{}, WeightDType: "f32"},
-		report: &Report{}, dims: dims}
+		report: &Report{}}
 	if opts.Batch < 0 || opts.Batch > 1<<16 {
 		return nil, nil, fmt.Errorf("batch size %d is out of range", opts.Batch)
 	}
@@ -152,7 +146,6 @@ func convert(pm *Model, opts Options, dims map[string]int) (*runtime.Model, *Rep
 	im.setMeta(pm)
 	if !opts.NoOptimize {
 		im.report.Fused = append(im.report.Fused, fuseGelu(im.m)...)
-		im.report.Fused = append(im.report.Fused, fuseLayerNorm(im.m)...)
 		im.report.Fused = append(im.report.Fused, Optimize(im.m)...)
 	}
 	if len(im.report.Fused) > 0 {
@@ -307,14 +300,14 @@ func (im *importer) addConstantsAndInputs(g *Graph) error {
 						return fmt.Errorf("%w: input %q: dimension %d is out of range", ErrMalformed, in.Name, d.Value)
 					}
 					shape[i] = int(d.Value)
-				case i == 0 && im.opts.Batch > 0:
-					shape[i] = batch // the batch, fixed
+				case i == 0:
+					shape[i] = batch // dynamic batch
 				default:
-					v, ok := im.dims[dimName(in.Name, i, d)]
-					if !ok {
-						return fmt.Errorf("%w: input %q: dimension %d is symbolic with no size for this conversion", ErrMalformed, in.Name, i)
+					what := "unknown"
+					if d.Param != "" {
+						what = fmt.Sprintf("symbolic (%q)", d.Param)
 					}
-					shape[i] = v
+					return fmt.Errorf("%w: input %q: dimension %d is %s; give the shape with --input-shape %s=D0,D1,...", ErrUnsupported, in.Name, i, what, in.Name)
 				}
 			}
 		}
