@@ -2,7 +2,7 @@ package runtime_test
 
 import (
 	"context"
-		"math"
+	"math"
 	"strings"
 	"testing"
 
