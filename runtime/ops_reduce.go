@@ -70,15 +70,15 @@ func ReduceAxes(axes []int, rank int, noop bool) ([]int, error) {
 func buildReduce(kind ops.ReduceKind) builder {
 	return func(a *attrs, in []operand, c opContext) (*layer, error) {
 		shape := in[0].shape
-		keep := a.intv("keepdims") == 1
-		axes, err := ReduceAxes(a.ints("axes", -1), len(shape), a.intv("noop_with_empty_axes") == 1)
+		keep, noop := a.intv("keepdims") == 1, a.intv("noop_with_empty_axes") == 1
+		axes, err := ReduceAxes(a.ints("axes", -1), len(shape), noop)
 		if a.err != nil {
 			return nil, a.err
 		}
 		if err != nil {
 			return nil, err
 		}
-		if len(axes) == 0 {
+		if len(axes) == 0 && noop && ReduceIsIdentity(kind) {
 			return viewLayer(shape), nil
 		}
 		g, err := ops.NewReduceGeom(shape, axes)
@@ -94,6 +94,19 @@ func buildReduce(kind ops.ReduceKind) builder {
 				return kernel{run: func(in, out [][]float32, _ []float32, _ int) { ops.Reduce(kind, g, out[0], in[0]) }}, nil
 			}}, nil
 	}
+}
+
+// ReduceIsIdentity reports whether the reduction of a single value is the
+// value itself: with noop_with_empty_axes and no axes such a reduction
+// copies its input, while the others apply their elementwise part (ReduceL1
+// and ReduceL2 give |x|, ReduceSumSquare x*x, ReduceLogSum log x), as ONNX
+// defines.
+func ReduceIsIdentity(kind ops.ReduceKind) bool {
+	switch kind {
+	case ops.ReduceL1, ops.ReduceL2, ops.ReduceSumSquare, ops.ReduceLogSum:
+		return false
+	}
+	return true
 }
 
 // dropAxes returns shape without the given (sorted) axes.

@@ -234,6 +234,8 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 			attrs = append(attrs, attrInt("count_include_pad", 1))
 		}
 		e.add(n.Name, n.Op, n.Inputs, outs, attrs...)
+	case isReduceOp(n.Op) || n.Op == "ArgMax" || n.Op == "ArgMin":
+		e.reduce(n, a, layerOut)
 	case def.ONNX:
 		if n.Op == "Gelu" {
 			e.opset = max(e.opset, 20) // ONNX's Gelu is opset 20's

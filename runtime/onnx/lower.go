@@ -31,8 +31,6 @@ func init() {
 		// Pooling and normalisation.
 		"MaxPool":     {1, lowerPool(ops.PoolMax)},
 		"AveragePool": {1, lowerPool(ops.PoolAvg)},
-		"ReduceMean":  {1, lowerReduce("GlobalAveragePool")},
-		"ReduceMax":   {1, lowerReduce("GlobalMaxPool")},
 		"Softmax":     {1, lowerSoftmax},
 		"Clip":        {1, lowerClip},
 		// Data movement.
@@ -65,6 +63,9 @@ func init() {
 		handlers[name] = h
 	}
 	for name, h := range elementwiseHandlers() {
+		handlers[name] = h
+	}
+	for name, h := range reduceHandlers() {
 		handlers[name] = h
 	}
 }

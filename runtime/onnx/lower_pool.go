@@ -6,7 +6,8 @@ import (
 	"github.com/wasmnn/wasmnn/ops"
 )
 
-// ONNX converters of pooling, reductions, Softmax and Clip.
+// ONNX converters of pooling, Softmax and Clip (the reductions are in
+// lower_reduce.go).
 
 func lowerPool(kind ops.PoolKind) func(c *nodeCtx) error {
 	return func(c *nodeCtx) error {
@@ -43,52 +44,6 @@ func lowerPool(kind ops.PoolKind) func(c *nodeCtx) error {
 			return fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 		c.emit(map[ops.PoolKind]string{ops.PoolMax: "MaxPool", ops.PoolAvg: "AveragePool"}[kind], []string{c.dyn(0)}, attrs, g.OutShape())
-		return nil
-	}
-}
-
-// lowerReduce converts ReduceMean and ReduceMax over every spatial axis to
-// global pooling.
-func lowerReduce(op string) func(c *nodeCtx) error {
-	return func(c *nodeCtx) error {
-		x := c.in[0]
-		axes := c.a.ints("axes")
-		if axes == nil && len(c.in) > 1 && c.in[1] != nil {
-			var err error
-			if axes, _, err = c.intsIn(1, "axes"); err != nil {
-				return err
-			}
-		}
-		keep := c.a.int("keepdims", 1)
-		c.a.int("noop_with_empty_axes", 0)
-		rank := len(x.shape)
-		seen := map[int]bool{}
-		for _, a := range axes {
-			ax, err := normAxis(a, rank, "axis")
-			if err != nil {
-				return err
-			}
-			seen[ax] = true
-		}
-		ok := rank >= 3 && len(seen) == rank-2
-		for ax := 2; ax < rank; ax++ {
-			ok = ok && seen[ax]
-		}
-		if !ok {
-			return fmt.Errorf("%w: %s over axes %v of a %s input: only the reduction over all spatial axes (global pooling) is supported",
-				ErrUnsupported, c.n.OpType, axes, ops.FormatShape(x.shape))
-		}
-		out := append([]int(nil), x.shape...)
-		for i := 2; i < rank; i++ {
-			out[i] = 1
-		}
-		if keep != 0 {
-			c.emit(op, []string{c.dyn(0)}, nil, out)
-			return nil
-		}
-		pooled := c.emitTemp("pool", op, []string{c.dyn(0)}, nil, out)
-		flat := x.shape[:2]
-		c.emit("Reshape", []string{pooled.name}, map[string]any{"shape": ints64(flat)}, append([]int(nil), flat...))
 		return nil
 	}
 }

@@ -6,7 +6,8 @@
 // JOBS.json is {"jobs": [{"model": "m.onnx", "inputs": {"x": "x.npy"},
 // "outDir": "dir"}, ...]}. For each job the script loads the model, reads
 // the float32 .npy inputs, runs it and writes every output as
-// outDir/<index>.npy (float32, C order), then prints one JSON line per job:
+// outDir/<index>.npy (float32, C order; integer and boolean outputs as float32
+// numbers), then prints one JSON line per job:
 // {"model": ..., "outputs": [{"name", "file", "shape"}]} or
 // {"model": ..., "error": "..."}. It exits non-zero only if it cannot run at
 // all (bad arguments, onnxruntime-node missing).
@@ -73,9 +74,15 @@ async function runJob(job) {
   const outputs = [];
   session.outputNames.forEach((name, i) => {
     const t = results[name];
-    if (t.type !== 'float32') throw new Error(`output ${name} has type ${t.type}`);
+    let data = t.data;
+    if (t.type !== 'float32') {
+      // Integer and boolean outputs (ArgMax's int64 indices) are written as
+      // float32 numbers, exact below 2**24; others are refused.
+      if (!['int64', 'int32', 'uint8', 'int8', 'bool'].includes(t.type)) throw new Error(`output ${name} has type ${t.type}`);
+      data = Float32Array.from(t.data, (v) => Number(v));
+    }
     const file = join(job.outDir, `${i}.npy`);
-    writeNpy(file, t.dims, t.data);
+    writeNpy(file, t.dims, data);
     outputs.push({ name, file, shape: t.dims });
   });
   await session.release();

@@ -26,10 +26,7 @@ func refReduceNorm(n *Node, a *runtime.AttrReader, vals map[string][]float64, sh
 		for _, v := range a.Ints("axes", -1) {
 			axes = append(axes, axisOf(v))
 		}
-		if len(axes) == 0 {
-			if a.Int("noop_with_empty_axes") == 1 {
-				return x, xs, true, nil
-			}
+		if len(axes) == 0 && a.Int("noop_with_empty_axes") == 0 {
 			for i := range xs {
 				axes = append(axes, i)
 			}
