@@ -146,6 +146,7 @@ func ImportModel(pm *Model, opts Options) (*runtime.Model, *Report, error) {
 	im.setMeta(pm)
 	if !opts.NoOptimize {
 		im.report.Fused = append(im.report.Fused, fuseGelu(im.m)...)
+		im.report.Fused = append(im.report.Fused, fuseLayerNorm(im.m)...)
 		im.report.Fused = append(im.report.Fused, Optimize(im.m)...)
 	}
 	if len(im.report.Fused) > 0 {
