@@ -58,9 +58,9 @@ func readLimited(path string) ([]byte, error) {
 func cmdConvert(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	out := fs.String("o", "", "output .wnn file")
-	batch := fs.Int("batch", 0, "size of dynamic (symbolic) batch dimensions (default 1)")
+	batch := fs.Int("batch", 0, "fix symbolic batch (first) dimensions to N (default: they stay symbolic, any batch runs)")
 	shapes := shapeFlag{}
-	fs.Var(shapes, "input-shape", "NAME=D0,D1,... full shape of an input (repeat for each input with symbolic dimensions)")
+	fs.Var(shapes, "input-shape", "NAME=D0,D1,... fix the full shape of an input (optional: symbolic dimensions otherwise stay symbolic; repeat per input)")
 	f16 := fs.Bool("f16", false, "store weights as float16 (half the size)")
 	noOpt := fs.Bool("no-optimize", false, "keep BatchNormalization and activations as separate nodes")
 	asJSON := fs.Bool("json", false, "print the conversion report as JSON")

@@ -34,11 +34,12 @@ const MinOpset = 1
 
 // Options control Import.
 type Options struct {
-	// Batch replaces symbolic or unknown leading (batch) dimensions of the
-	// inputs; 0 means 1.
+	// Batch fixes symbolic or unknown leading (batch) dimensions of the
+	// inputs; 0 keeps them symbolic.
 	Batch int
 	// InputShapes gives the full shape of named inputs, overriding the
-	// shapes the model declares (needed when other dimensions are symbolic).
+	// shapes the model declares: a specialisation (symbolic dimensions of
+	// the other inputs stay symbolic).
 	InputShapes map[string][]int
 	// NoOptimize keeps BatchNormalization and activation nodes as separate
 	// nodes (the runtime still fuses them when it plans the model) and
@@ -56,6 +57,8 @@ type Report struct {
 	Folded    []string `json:"folded,omitempty"`
 	Removed   []string `json:"removed,omitempty"`
 	Fused     []string `json:"fused,omitempty"`
+	// Symbolic names the input dimensions that stayed symbolic.
+	Symbolic []string `json:"symbolic,omitempty"`
 }
 
 // WriteText prints the report for people.
@@ -74,6 +77,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	list("constant-folded", r.Folded)
 	list("removed", r.Removed)
 	list("fused", r.Fused)
+	list("symbolic dimensions", r.Symbolic)
 	return err
 }
 
@@ -89,6 +93,7 @@ type val struct {
 // importer holds the state of one conversion.
 type importer struct {
 	opts        Options
+	dims        map[string]int // sizes of the symbolic input dimensions in this conversion
 	opset       int64
 	vals        map[string]*val
 	unavailable map[string]string // ONNX outputs wasmnn does not compute, with the reason
@@ -108,11 +113,12 @@ func Import(b []byte, opts Options) (*runtime.Model, *Report, error) {
 	return ImportModel(pm, opts)
 }
 
-// ImportModel converts a decoded ONNX model; see Import.
-func ImportModel(pm *Model, opts Options) (*runtime.Model, *Report, error) {
+// convert runs one conversion, with the symbolic input dimensions set to
+// dims (see ImportModel).
+func convert(pm *Model, opts Options, dims map[string]int) (*runtime.Model, *Report, error) {
 	im := &importer{opts: opts, vals: map[string]*val{}, unavailable: map[string]string{}, used: map[string]bool{}, usedNodes: map[string]bool{},
 		m:      &runtime.Model{Weights: map[string]*ops.Tensor{}, WeightDType: "f32"},
-		report: &Report{}}
+		report: &Report{}, dims: dims}
 	if opts.Batch < 0 || opts.Batch > 1<<16 {
 		return nil, nil, fmt.Errorf("batch size %d is out of range", opts.Batch)
 	}
@@ -301,14 +307,14 @@ func (im *importer) addConstantsAndInputs(g *Graph) error {
 						return fmt.Errorf("%w: input %q: dimension %d is out of range", ErrMalformed, in.Name, d.Value)
 					}
 					shape[i] = int(d.Value)
-				case i == 0:
-					shape[i] = batch // dynamic batch
+				case i == 0 && im.opts.Batch > 0:
+					shape[i] = batch // the batch, fixed
 				default:
-					what := "unknown"
-					if d.Param != "" {
-						what = fmt.Sprintf("symbolic (%q)", d.Param)
+					v, ok := im.dims[dimName(in.Name, i, d)]
+					if !ok {
+						return fmt.Errorf("%w: input %q: dimension %d is symbolic with no size for this conversion", ErrMalformed, in.Name, i)
 					}
-					return fmt.Errorf("%w: input %q: dimension %d is %s; give the shape with --input-shape %s=D0,D1,...", ErrUnsupported, in.Name, i, what, in.Name)
+					shape[i] = v
 				}
 			}
 		}

@@ -1,8 +1,13 @@
 package onnx
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -112,11 +117,22 @@ func TestImportErrors(t *testing.T) {
 			m.Graph.Initializers[0].external = true
 			return m.Encode()
 		}, ErrUnsupported, []string{"external"}},
-		{"symbolic-spatial-dim", func() []byte {
+		{"symbolic-dim-in-a-constant", func() []byte {
+			// Reshape(y, [H', -1]) with H' y's third dimension, H and W
+			// symbolic: the target has two elements that follow the sizes,
+			// which no .wnn Reshape expresses.
 			m := smallModel()
 			m.Graph.Inputs[0].Shape[2] = Dim{Param: "height"}
+			m.Graph.Inputs[0].Shape[3] = Dim{Param: "width"}
+			m.Graph.Initializers = append(m.Graph.Initializers, intTensor("idx", []int{1}, []int64{2}), intTensor("minus1", []int{1}, []int64{-1}))
+			m.Graph.Nodes = append(m.Graph.Nodes,
+				&Node{Name: "shape", OpType: "Shape", Inputs: []string{"y"}, Outputs: []string{"s"}},
+				&Node{Name: "h", OpType: "Gather", Inputs: []string{"s", "idx"}, Outputs: []string{"h2"}},
+				&Node{Name: "target", OpType: "Concat", Inputs: []string{"h2", "minus1"}, Outputs: []string{"t"}, Attrs: []*Attr{ai("axis", 0)}},
+				&Node{Name: "reshape", OpType: "Reshape", Inputs: []string{"y", "t"}, Outputs: []string{"z"}})
+			m.Graph.Outputs[0].Name = "z"
 			return m.Encode()
-		}, ErrUnsupported, []string{`"height"`, "--input-shape"}},
+		}, ErrUnsupported, []string{`node "reshape" (Reshape): attribute shape`, "height", "--input-shape"}},
 		{"int-input", func() []byte {
 			m := smallModel()
 			m.Graph.Inputs[0].ElemType = TypeInt64
@@ -193,7 +209,7 @@ func TestImportBatch(t *testing.T) {
 		opts  Options
 		shape []int
 	}{
-		{"symbolic-default", Dim{Param: "N"}, Options{}, []int{1, 2, 5, 5}},
+		{"symbolic-default (representative batch 1)", Dim{Param: "N"}, Options{}, []int{1, 2, 5, 5}},
 		{"symbolic-batch-4", Dim{Param: "batch"}, Options{Batch: 4}, []int{4, 2, 5, 5}},
 		{"unknown", Dim{}, Options{Batch: 2}, []int{2, 2, 5, 5}},
 		{"fixed", Dim{Value: 3, HasValue: true}, Options{Batch: 5}, []int{3, 2, 5, 5}},
@@ -419,4 +435,89 @@ func TestFoldDirectOps(t *testing.T) {
 		return
 	}
 	t.Fatal("no case fold-direct-ops")
+}
+
+// TestImportSymbolic converts models whose inputs have symbolic dimensions
+// and runs them at several shapes against ONNX Runtime, natively.
+func TestImportSymbolic(t *testing.T) {
+	needORT(t)
+	flatten := smallModel()
+	flatten.Graph.Inputs[0].Shape[0] = Dim{Param: "N"}
+	flatten.Graph.Inputs[0].Shape[3] = Dim{} // unknown: named x:dim3
+	// A PyTorch-style flatten through a shape subgraph: Reshape(y, [N, -1]).
+	flatten.Graph.Initializers = append(flatten.Graph.Initializers, intTensor("idx", []int{1}, []int64{0}), intTensor("minus1", []int{1}, []int64{-1}))
+	flatten.Graph.Nodes = append(flatten.Graph.Nodes,
+		&Node{Name: "shape", OpType: "Shape", Inputs: []string{"y"}, Outputs: []string{"s"}},
+		&Node{Name: "n", OpType: "Gather", Inputs: []string{"s", "idx"}, Outputs: []string{"nn"}},
+		&Node{Name: "target", OpType: "Concat", Inputs: []string{"nn", "minus1"}, Outputs: []string{"t"}, Attrs: []*Attr{ai("axis", 0)}},
+		&Node{Name: "reshape", OpType: "Reshape", Inputs: []string{"y", "t"}, Outputs: []string{"z"}})
+	flatten.Graph.Outputs[0].Name = "z"
+	b := flatten.Encode()
+	m, rep, err := Import(b, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := m.Inputs[0]; in.ShapeString() != "[N 2 5 x:dim3]" || len(rep.Symbolic) != 2 {
+		t.Errorf("input %s, report %v", in.ShapeString(), rep.Symbolic)
+	}
+	compareShapes(t, b, m, [][]int{{1, 2, 5, 5}, {3, 2, 5, 9}, {2, 2, 5, 3}}, 1e-5)
+}
+
+// compareShapes runs the ONNX file in ONNX Runtime and the converted model
+// natively on seeded random inputs of each shape (one input model), and
+// requires the outputs to agree within tol of the output's largest
+// magnitude. It returns the worst difference so seen.
+func compareShapes(t *testing.T, onnxFile []byte, m *runtime.Model, shapes [][]int, tol float64) float64 {
+	t.Helper()
+	return compareShapesOpts(t, onnxFile, m, shapes, tol, runtime.Options{})
+}
+
+// compareShapesOpts is compareShapes with session options.
+func compareShapesOpts(t *testing.T, onnxFile []byte, m *runtime.Model, shapes [][]int, tol float64, opts runtime.Options) float64 {
+	t.Helper()
+	dir := t.TempDir()
+	sess, err := runtime.NewSession(m, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs []ortJob
+	var inputs []map[string]*ops.Tensor
+	for i, shape := range shapes {
+		rng := rand.New(rand.NewPCG(uint64(i), 17))
+		x, _ := ops.NewTensor(shape...)
+		for j := range x.Data {
+			x.Data[j] = rng.Float32()*2 - 1
+		}
+		in := map[string]*ops.Tensor{m.Inputs[0].Name: x}
+		inputs = append(inputs, in)
+		sub := filepath.Join(dir, fmt.Sprint(i))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(sub, "model.onnx") // one per job: runORT keys its results by model path
+		if err := os.WriteFile(path, onnxFile, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, ortJob{Model: path, Inputs: writeInputs(t, sub, in), OutDir: filepath.Join(sub, "out")})
+	}
+	results := runORT(t, jobs)
+	worst := 0.0
+	for i, shape := range shapes {
+		got, err := sess.Run(context.Background(), inputs[i])
+		if err != nil {
+			t.Fatalf("%v: %v", shape, err)
+		}
+		for name, w := range readORTOutputs(t, results[jobs[i].Model]) {
+			d, err := compareTensors(got[name], w)
+			if err != nil {
+				t.Fatalf("%v: output %q: %v", shape, name, err)
+			}
+			worst = max(worst, d.maxRel)
+			t.Logf("input %v: output %q %v: max difference %.3g of the output's largest magnitude", shape, name, w.Shape, d.maxRel)
+			if d.maxRel > tol {
+				t.Errorf("input %v: output %q differs from ONNX Runtime by %.3g of its largest magnitude (tolerance %.3g)", shape, name, d.maxRel, tol)
+			}
+		}
+	}
+	return worst
 }
