@@ -475,6 +475,13 @@ func compareShapes(t *testing.T, onnxFile []byte, m *runtime.Model, shapes [][]i
 // compareShapesOpts is compareShapes with session options.
 func compareShapesOpts(t *testing.T, onnxFile []byte, m *runtime.Model, shapes [][]int, tol float64, opts runtime.Options) float64 {
 	t.Helper()
+	return compareShapesFeed(t, onnxFile, m, shapes, tol, opts, nil)
+}
+
+// compareShapesFeed is compareShapesOpts with the inputs from mk (nil:
+// seeded random values in [-1, 1)).
+func compareShapesFeed(t *testing.T, onnxFile []byte, m *runtime.Model, shapes [][]int, tol float64, opts runtime.Options, mk func([]int) *ops.Tensor) float64 {
+	t.Helper()
 	dir := t.TempDir()
 	sess, err := runtime.NewSession(m, opts)
 	if err != nil {
@@ -487,6 +494,9 @@ func compareShapesOpts(t *testing.T, onnxFile []byte, m *runtime.Model, shapes [
 		x, _ := ops.NewTensor(shape...)
 		for j := range x.Data {
 			x.Data[j] = rng.Float32()*2 - 1
+		}
+		if mk != nil {
+			x = mk(shape)
 		}
 		in := map[string]*ops.Tensor{m.Inputs[0].Name: x}
 		inputs = append(inputs, in)

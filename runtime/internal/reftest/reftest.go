@@ -244,6 +244,23 @@ func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]flo
 		return x, out, err
 	case "Dropout":
 		return x, xs, nil
+	case "ConvTranspose":
+		if a.String("auto_pad") != "" || a.Has("output_shape") {
+			return nil, nil, fmt.Errorf("no reference for ConvTranspose with auto_pad or output_shape")
+		}
+		ins := make([][]int, len(n.Inputs))
+		for i, in := range n.Inputs {
+			ins[i] = shapes[in]
+		}
+		outs, err := runtime.InferShapes(n, ins, []bool{false, true, true})
+		if err != nil {
+			return nil, nil, err
+		}
+		pb, _ := split(a.Ints("pads", -1))
+		ta := ref.ConvTransposeAttrs{Strides: a.Ints("strides", -1), Dilations: a.Ints("dilations", -1), PadsBegin: pb,
+			Out: outs[0][2:], Groups: a.Int("group")}
+		y, ys := ref.ConvTranspose(x, xs, vals[n.Inputs[1]], shapes[n.Inputs[1]], optional(2), ta)
+		return applyAct(y), ys, nil
 	case "Resize":
 		return refResize(a, x, xs)
 	case "MatMul":
