@@ -185,3 +185,48 @@ func TestDynamicShapesNoAllocs(t *testing.T) {
 		t.Errorf("%v allocations per pair of runs", allocs)
 	}
 }
+
+// FuzzDynamicShapes runs a model with symbolic dimensions on fuzzed input
+// shapes under a small activation limit: every run either fits the limits
+// or fails with an error naming the limit, an input or a node; the session
+// never keeps more than MaxPlans plans and stays usable.
+func FuzzDynamicShapes(f *testing.F) {
+	f.Add(uint8(1), uint16(8), uint8(1))
+	f.Add(uint8(3), uint16(1), uint8(2))
+	f.Add(uint8(200), uint16(4000), uint8(3))
+	f.Add(uint8(0), uint16(0), uint8(0))
+	f.Fuzz(func(t *testing.T, n uint8, w uint16, h uint8) {
+		b := runtime.NewBuilder("fuzz", 1)
+		x := b.Input("x", 1, 3, 6, 8)
+		c := b.Conv("c", x, 4, runtime.ConvSpec{Kernel: []int{3, 3}, Bias: true})
+		b.Output(b.GlobalAvgPool("g", c))
+		m, err := b.Model()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Inputs[0].Dims = []string{"N", "", "H", "W"}
+		sess, err := runtime.NewSession(m, runtime.Options{MaxPlans: 2, Limits: runtime.Limits{MaxActivationBytes: 1 << 20}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shape := []int{int(n), 3, int(h), int(w)}
+		if ops.ShapeSize(shape) > 1<<22 {
+			return // the caller would have to allocate the input
+		}
+		xt, err := ops.NewTensor(shape...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = sess.Run(context.Background(), map[string]*ops.Tensor{"x": xt})
+		if err != nil && !errors.Is(err, runtime.ErrInput) && !errors.Is(err, runtime.ErrShape) && !errors.Is(err, runtime.ErrLimit) {
+			t.Fatalf("shape %v: %v", shape, err)
+		}
+		if sum := sess.Summary(); sum.Plans > 2 || sum.PeakActivationBytes > 1<<20 {
+			t.Fatalf("plans %d, peak %d", sum.Plans, sum.PeakActivationBytes)
+		}
+		ok, _ := ops.NewTensor(1, 3, 6, 8)
+		if _, err := sess.Run(context.Background(), map[string]*ops.Tensor{"x": ok}); err != nil {
+			t.Fatalf("after shape %v: %v", shape, err)
+		}
+	})
+}

@@ -35,6 +35,7 @@ TARGETS='
 ./cmd/wasmnn FuzzClassifyImage
 ./runtime/onnx FuzzImport
 ./runtime/onnx FuzzImportAndRun
+./runtime FuzzDynamicShapes
 ./wasm/fuzz FuzzLoad
 ./wasm/fuzz FuzzRun
 '
