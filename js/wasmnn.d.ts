@@ -28,10 +28,24 @@ export class Tensor {
   readonly size: number;
 }
 
-/** A named input or output of a model with its fixed shape. */
+/**
+ * One axis of a model's input: its size when fixed, its name when symbolic
+ * (say 'N' for a batch or 'W' for an image width: any size from 1, the same
+ * for every axis of that name).
+ */
+export type Dim = number | string;
+
+/** A named input or output of a model with its shape. */
 export interface ValueMetadata {
   readonly name: string;
-  readonly dims: readonly number[];
+  /**
+   * The shape, with symbolic axes by name: ['N', 3, 6, 'W'] takes any batch
+   * and width. Only inputs have symbolic axes; an output's dims are those for
+   * inputs of the inputs' sampleDims.
+   */
+  readonly dims: readonly Dim[];
+  /** dims with each symbolic axis at the model's representative size (the shape planned at load): a shape that fits. */
+  readonly sampleDims: readonly number[];
 }
 
 /** How classify() turns an image into the model's input tensor. */
@@ -80,7 +94,8 @@ export interface LayerSummary {
 /** A model's layer table, as `wasmnn summary --json` prints it. */
 export interface ModelSummary {
   readonly name: string;
-  readonly inputs: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  /** The inputs; dims names the symbolic axes ('' for fixed ones), shape has the sizes of the plan described. */
+  readonly inputs: readonly { readonly name: string; readonly shape: readonly number[]; readonly dims?: readonly string[] }[];
   readonly outputs: readonly { readonly name: string; readonly shape: readonly number[] }[];
   readonly layers: readonly LayerSummary[];
   readonly total_params: number;
@@ -147,9 +162,9 @@ export class Model {
   readonly inputNames: readonly string[];
   /** The output names, in order. */
   readonly outputNames: readonly string[];
-  /** The inputs with their shapes. */
+  /** The inputs with their shapes (symbolic axes by name). */
   readonly inputs: readonly ValueMetadata[];
-  /** The outputs with their shapes. */
+  /** The outputs with their shapes for inputs of the sampleDims. */
   readonly outputs: readonly ValueMetadata[];
   /** Class names (meta.labels). */
   readonly labels: readonly string[];
@@ -157,16 +172,21 @@ export class Model {
   /** Whether dispose() has been called. */
   readonly disposed: boolean;
   /**
-   * Runs the model. Every input must be given, with the model's dims and a
-   * Float32Array; the data are read when the queued run starts.
-   * Rejects with TypeError or RangeError for wrong arguments, Error for failures inside.
+   * Runs the model. Every input must be given, as a float32 Tensor whose dims
+   * fit the input's: the same rank, the given size on fixed axes, any size
+   * from 1 on symbolic ones (equal for equal names); the outputs have the dims
+   * that follow (a batch of N gives N rows). The data are read when the
+   * queued run starts. A new set of input dims is planned once, then reused.
+   * Rejects with TypeError or RangeError for wrong arguments (dims that do
+   * not fit included), Error for failures inside (say a width too small for a
+   * layer: the message names the node and the input shapes).
    */
   run(feeds: Feeds): Promise<Outputs>;
   /** run that also times every layer. */
   runProfiled(feeds: Feeds): Promise<ProfiledRun>;
   /** Preprocesses an image as meta.preprocess says, runs the model and returns the top classes. */
   classify(image: ImageLike, options?: ClassifyOptions): Promise<Prediction[]>;
-  /** The layer table (computed once, then cached). @throws Error when disposed. */
+  /** The layer table, computed at the first call and then cached: its shapes are those of the latest run before it (the sampleDims before any). @throws Error when disposed. */
   summary(): ModelSummary;
   /** Frees the model after the calls already queued; later calls reject. */
   dispose(): Promise<void>;

@@ -367,6 +367,15 @@ function exitedError() {
     'reload the page or restart the process');
 }
 
+// fastError is the Error for a failed fast-path export call: the Go
+// message is at wasmnn_error_ptr (wasmnn_error_len bytes).
+function fastError(ex, where) {
+  if (hasExited()) return exitedError();
+  const p = ex.wasmnn_error_ptr();
+  const n = ex.wasmnn_error_len();
+  return new Error(`${where}: ${new TextDecoder().decode(new Uint8Array(ex.mem.buffer, p, n))}`);
+}
+
 // check turns a {error} result of the Go module into a rejected Error.
 function check(res, where) {
   if (hasExited()) throw exitedError();
@@ -483,9 +492,21 @@ function deepFreeze(v) {
   return v;
 }
 
+// valueInfos turns the Go module's value infos ({name, shape, dims?}: shape
+// the sizes, dims the names of symbolic axes, '' for fixed ones) into
+// {name, dims, sampleDims}: dims has a number for each fixed axis and the
+// name for each symbolic one (['N', 3, 6, 'W']), as ONNX Runtime Web's
+// metadata; sampleDims has numbers only, the model's representative sizes.
 function valueInfos(list) {
-  return (list || []).map((v) => ({ name: v.name, dims: v.shape.slice() }));
+  return (list || []).map((v) => ({
+    name: v.name,
+    dims: v.shape.map((d, i) => (v.dims && v.dims[i] ? v.dims[i] : d)),
+    sampleDims: v.shape.slice(),
+  }));
 }
+
+// MAX_DIM is the largest size of one axis the wasm module takes (an int32).
+const MAX_DIM = 0x7fffffff;
 
 function u8view(a) {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -608,9 +629,18 @@ class Model {
     Object.freeze(this);
   }
 
-  /** inputs lists the model's inputs as [{name, dims}]. */
+  /**
+   * inputs lists the model's inputs as [{name, dims, sampleDims}]: dims has
+   * the size of each fixed axis and the name of each symbolic one (['N', 3,
+   * 6, 'W']: any batch and width), sampleDims numbers only (the sizes the
+   * model was planned for at load: a shape that fits).
+   */
   get inputs() { return this.#inputs; }
-  /** outputs lists the model's outputs as [{name, dims}]. */
+  /**
+   * outputs lists the model's outputs as [{name, dims, sampleDims}], with
+   * their dims for inputs of the sampleDims (a run's outputs have the dims
+   * that follow from its inputs).
+   */
   get outputs() { return this.#outputs; }
   /** labels are the class names, index-aligned with the first output ([] if none). */
   get labels() { return this.meta.labels; }
@@ -622,7 +652,10 @@ class Model {
   }
 
   // feeds validates a {name: Tensor} map and returns the parallel arrays the
-  // Go module takes.
+  // Go module takes: names, data bytes and dims, in the model's input order.
+  // A tensor fits an input when it has the input's rank, its size on each
+  // fixed axis, at least 1 on each symbolic one and the same size on axes of
+  // the same name (in every input).
   #feeds(feeds, where) {
     if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds) || feeds instanceof Tensor) {
       throw new TypeError(`${where}: feeds must be an object mapping input names to Tensors, like {${this.inputNames[0]}: tensor}, got ${describe(feeds)}`);
@@ -634,6 +667,8 @@ class Model {
     }
     const names = [];
     const datas = [];
+    const dims = [];
+    const named = new Map(); // symbolic axis name -> [size, input name]
     for (const info of this.#inputs) {
       const t = feeds[info.name];
       if (t === undefined) {
@@ -648,18 +683,37 @@ class Model {
       if (!(t.data instanceof Float32Array)) {
         throw new TypeError(`${where}: input "${info.name}" data must be a Float32Array, got ${describe(t.data)}`);
       }
-      const same = t.dims.length === info.dims.length && t.dims.every((d, i) => d === info.dims[i]);
-      if (!same) {
-        throw new RangeError(`${where}: input "${info.name}" has dims ${fmtDims(t.dims)}, the model expects ${fmtDims(info.dims)}`);
+      const got = `${where}: input "${info.name}" has dims ${fmtDims(t.dims)}`;
+      if (t.dims.length !== info.dims.length) {
+        throw new RangeError(`${got}, the model expects ${fmtDims(info.dims)} (rank ${info.dims.length})`);
       }
-      const need = info.dims.reduce((a, b) => a * b, 1);
+      let need = 1;
+      for (let i = 0; i < t.dims.length; i++) {
+        const d = t.dims[i];
+        const want = info.dims[i];
+        if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0 || d > MAX_DIM) {
+          throw new RangeError(`${got}: dims[${i}] must be an integer from 0 to ${MAX_DIM}`);
+        }
+        if (typeof want === 'number') {
+          if (d !== want) throw new RangeError(`${got}, the model expects ${fmtDims(info.dims)} (dimension ${i} is fixed)`);
+        } else if (d < 1) {
+          throw new RangeError(`${got}: dimension ${i} (${want}) must be at least 1`);
+        } else if (named.has(want) && named.get(want)[0] !== d) {
+          const [size, from] = named.get(want);
+          throw new RangeError(`${got}: dimension ${want} is ${d} here and ${size} in input "${from}"`);
+        } else {
+          named.set(want, [d, info.name]);
+        }
+        need *= d;
+      }
       if (t.data.length !== need) {
-        throw new RangeError(`${where}: input "${info.name}" has ${t.data.length} values, dims ${fmtDims(info.dims)} need ${need}`);
+        throw new RangeError(`${where}: input "${info.name}" has ${t.data.length} values, dims ${fmtDims(t.dims)} need ${need}`);
       }
       names.push(info.name);
       datas.push(u8view(t.data));
+      dims.push(Array.from(t.dims));
     }
-    return { names, datas };
+    return { names, datas, dims };
   }
 
   #outputsOf(res) {
@@ -674,44 +728,57 @@ class Model {
 
   /**
    * run runs the model on {inputName: Tensor} and resolves to
-   * {outputName: Tensor}. The input data are read when the run starts (runs
-   * are queued), so do not change them until the promise settles.
+   * {outputName: Tensor}. Inputs may have any dims that fit the model's
+   * (symbolic axes, named in inputs[i].dims, take any size from 1); the
+   * outputs have the dims that follow. The input data are read when the run
+   * starts (runs are queued), so do not change them until the promise settles.
    */
   async run(feeds) {
     const where = 'model.run';
     this.#live(where);
-    const { names, datas } = this.#feeds(feeds, where);
+    const { names, datas, dims } = this.#feeds(feeds, where);
     return call((api) => {
       const ex = state.instance.exports;
-      if (typeof ex.wasmnn_run !== 'function') {
-        return this.#outputsOf(check(api.run(this.#id, names, datas), where));
+      if (typeof ex.wasmnn_run !== 'function' || typeof ex.wasmnn_set_shapes !== 'function') {
+        return this.#outputsOf(check(api.run(this.#id, names, datas, dims), where));
       }
-      return this.#runFast(ex, datas, where);
+      return this.#runFast(ex, datas, dims, where);
     });
   }
 
-  // runFast copies the inputs straight into the model's Go-owned buffers in
+  // runFast gives the module the input dims (wasmnn_dims, wasmnn_set_shapes:
+  // it plans a new set of shapes once and keeps its buffers while the shapes
+  // stay), copies the inputs straight into the model's Go-owned buffers in
   // wasm memory, runs it with the wasmnn_run export and copies the outputs
-  // out: one copy each way, no JS values for the Go side to track, so memory
-  // stays flat however many runs a page makes. Views of the memory are taken
-  // anew after every call, as the memory may grow.
-  #runFast(ex, datas, where) {
+  // out with the dims the module reports: one copy each way, no JS values
+  // for the Go side to track, so memory stays flat however many runs a page
+  // makes. Addresses are asked for after wasmnn_set_shapes (it may move the
+  // buffers), and views of the memory are taken anew after every call, as
+  // the memory may grow.
+  #runFast(ex, datas, dims, where) {
+    const id = this.#id;
+    const gone = () => new Error(`${where}: the model is no longer loaded in the wasm module`);
+    for (let i = 0; i < dims.length; i++) {
+      const rank = ex.wasmnn_rank(id, 0, i);
+      if (rank !== dims[i].length) throw gone();
+      if (rank > 0) new Int32Array(ex.mem.buffer, ex.wasmnn_dims(id, 0, i), rank).set(dims[i]);
+    }
+    if (ex.wasmnn_set_shapes(id) !== 0) throw fastError(ex, where);
     for (let i = 0; i < datas.length; i++) {
-      const p = ex.wasmnn_buffer(this.#id, 0, i);
-      if (!p) throw new Error(`${where}: the model is no longer loaded in the wasm module`);
+      if (datas[i].byteLength === 0) continue;
+      const p = ex.wasmnn_buffer(id, 0, i);
+      if (!p) throw gone();
       new Uint8Array(ex.mem.buffer, p, datas[i].byteLength).set(datas[i]);
     }
-    if (ex.wasmnn_run(this.#id) !== 0) {
-      if (hasExited()) throw exitedError();
-      const p = ex.wasmnn_error_ptr();
-      const n = ex.wasmnn_error_len();
-      throw new Error(`${where}: ${new TextDecoder().decode(new Uint8Array(ex.mem.buffer, p, n))}`);
-    }
+    if (ex.wasmnn_run(id) !== 0) throw fastError(ex, where);
     const out = {};
     this.#outputs.forEach((info, i) => {
-      const p = ex.wasmnn_buffer(this.#id, 1, i);
-      const n = info.dims.reduce((a, b) => a * b, 1);
-      out[info.name] = new Tensor('float32', new Float32Array(ex.mem.buffer.slice(p, p + 4 * n)), Array.from(info.dims));
+      const rank = ex.wasmnn_rank(id, 1, i);
+      if (rank < 0) throw gone();
+      const d = rank > 0 ? Array.from(new Int32Array(ex.mem.buffer, ex.wasmnn_dims(id, 1, i), rank)) : [];
+      const n = d.reduce((a, b) => a * b, 1);
+      const p = n > 0 ? ex.wasmnn_buffer(id, 1, i) : 0;
+      out[info.name] = new Tensor('float32', new Float32Array(ex.mem.buffer.slice(p, p + 4 * n)), d);
     });
     return out;
   }
@@ -724,9 +791,9 @@ class Model {
   async runProfiled(feeds) {
     const where = 'model.runProfiled';
     this.#live(where);
-    const { names, datas } = this.#feeds(feeds, where);
+    const { names, datas, dims } = this.#feeds(feeds, where);
     return call((api) => {
-      const res = check(api.runProfiled(this.#id, names, datas), where);
+      const res = check(api.runProfiled(this.#id, names, datas, dims), where);
       const layers = this.#summaryNow(api).layers.map((l) => l.name);
       return { outputs: this.#outputsOf(res), times: Array.from(res.times || []), layers };
     });

@@ -5,7 +5,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"syscall/js"
@@ -52,26 +54,106 @@ func wrap(h handler) func(js.Value, []js.Value) any {
 type model struct {
 	m    *wrt.Model
 	sess *wrt.Session
+	// inInfo are the model's inputs as declared (symbolic dimensions named
+	// in Dims) and outNames its output names, in order.
+	inInfo   []wrt.ValueInfo
+	outNames []string
 	// Buffers kept for the model's lifetime, so that runs reuse them and the
-	// exported fast path (fast.go) can hand out stable pointers: inputs and
-	// outputs by name, and in the order of sess.Inputs() and sess.Outputs().
+	// exported fast path (fast.go) can hand out their addresses: inputs and
+	// outputs by name, and in the order of inInfo and outNames. They have the
+	// current shapes (see setShapes), at first the representative ones.
 	inputs, outputs map[string]*ops.Tensor
 	inList, outList []*ops.Tensor
+	// inDims and outDims are the current shapes as int32 values for the fast
+	// path: a host writes the input shapes it wants into inDims and calls
+	// wasmnn_set_shapes; outDims are the output shapes for the current input
+	// shapes.
+	inDims, outDims [][]int32
+	// Scratch for setShapes: the wanted shapes, and the map
+	// Session.OutputShapes takes.
+	want   [][]int
+	shapes map[string][]int
 }
 
 func newModel(m *wrt.Model, sess *wrt.Session) *model {
-	md := &model{m: m, sess: sess, inputs: map[string]*ops.Tensor{}, outputs: map[string]*ops.Tensor{}}
-	for _, in := range sess.Inputs() {
+	md := &model{m: m, sess: sess, inInfo: sess.Inputs(), inputs: map[string]*ops.Tensor{},
+		outputs: map[string]*ops.Tensor{}, shapes: map[string][]int{}}
+	for _, in := range md.inInfo {
 		t, _ := ops.NewTensor(in.Shape...)
 		md.inputs[in.Name] = t
 		md.inList = append(md.inList, t)
+		md.inDims = append(md.inDims, dims32(nil, in.Shape))
+		md.want = append(md.want, make([]int, len(in.Shape)))
 	}
 	for _, out := range sess.Outputs() {
 		t, _ := ops.NewTensor(out.Shape...)
+		md.outNames = append(md.outNames, out.Name)
 		md.outputs[out.Name] = t
 		md.outList = append(md.outList, t)
+		md.outDims = append(md.outDims, dims32(nil, out.Shape))
 	}
 	return md
+}
+
+// dims32 copies shape into d as int32 values, reusing d's storage.
+func dims32(d []int32, shape []int) []int32 {
+	d = d[:0]
+	for _, n := range shape {
+		d = append(d, int32(n))
+	}
+	return d
+}
+
+// resize gives t the shape, keeping its storage when it is large enough, so
+// that runs switching between shapes do not allocate once each has been
+// seen. shape has been checked by the session (no overflow, within limits).
+func resize(t *ops.Tensor, shape []int) {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	if n <= cap(t.Data) {
+		t.Data = t.Data[:n]
+	} else {
+		t.Data = make([]float32, n)
+	}
+	t.Shape = append(t.Shape[:0], shape...)
+}
+
+// setShapes makes want (one shape per input, in order) the model's input
+// shapes: the session checks them (fixed dimensions equal, symbolic ones at
+// least 1, same-named ones equal) and plans them if it has no plan for them,
+// then the input and output buffers are resized to fit. Nothing changes on
+// error. Setting the current shapes again does nothing and allocates
+// nothing.
+func (md *model) setShapes(want [][]int) error {
+	same := true
+	for i, t := range md.inList {
+		same = same && ops.EqualShapes(t.Shape, want[i])
+	}
+	if same {
+		return nil
+	}
+	for i, in := range md.inInfo {
+		md.shapes[in.Name] = want[i]
+	}
+	outs, err := md.sess.OutputShapes(md.shapes)
+	if err != nil {
+		return err
+	}
+	for i, t := range md.inList {
+		resize(t, want[i])
+		md.inDims[i] = dims32(md.inDims[i], t.Shape)
+	}
+	for _, o := range outs {
+		for i, name := range md.outNames {
+			if name == o.Name {
+				resize(md.outList[i], o.Shape)
+				md.outDims[i] = dims32(md.outDims[i], o.Shape)
+			}
+		}
+	}
+	return nil
 }
 
 var (
@@ -213,6 +295,9 @@ func floatsOf(f []float32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), len(f)*4)
 }
 
+// run copies the inputs given by name into the model's buffers, with their
+// shapes when args[3] gives them (an array of dims, one per name; else the
+// current shapes stay), runs the model and returns every output.
 func run(args []js.Value, profiled bool) (map[string]any, error) {
 	if err := argCount(args, 3, "run"); err != nil {
 		return nil, err
@@ -225,13 +310,42 @@ func run(args []js.Value, profiled bool) (map[string]any, error) {
 	if names.Type() != js.TypeObject || datas.Type() != js.TypeObject || names.Length() != datas.Length() {
 		return nil, fmt.Errorf("run needs arrays of input names and data of equal length")
 	}
-	feeds := make(map[string]*ops.Tensor, names.Length())
-	for i := 0; i < names.Length(); i++ {
+	var shapes js.Value
+	if len(args) > 3 && args[3].Type() != js.TypeUndefined && args[3].Type() != js.TypeNull {
+		shapes = args[3]
+		if shapes.Type() != js.TypeObject || shapes.Length() != names.Length() {
+			return nil, fmt.Errorf("run needs one shape per input name")
+		}
+	}
+	want := make([][]int, len(m.inList))
+	for i, t := range m.inList {
+		want[i] = append([]int(nil), t.Shape...)
+	}
+	index := make([]int, names.Length())
+	for i := range index {
 		name := names.Index(i).String()
-		t, ok := m.inputs[name]
-		if !ok {
+		index[i] = -1
+		for j, in := range m.inInfo {
+			if in.Name == name {
+				index[i] = j
+			}
+		}
+		if index[i] < 0 {
 			return nil, fmt.Errorf("%w: unknown input %q", wrt.ErrInput, name)
 		}
+		if shapes.Truthy() {
+			if want[index[i]], err = inputShapeArg(shapes.Index(i), name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := m.setShapes(want); err != nil {
+		return nil, err
+	}
+	feeds := make(map[string]*ops.Tensor, names.Length())
+	for i, j := range index {
+		name := m.inInfo[j].Name
+		t := m.inList[j]
 		d := datas.Index(i)
 		if d.Type() != js.TypeObject || !d.InstanceOf(uint8Array) {
 			return nil, fmt.Errorf("input %q: data must be a Uint8Array view of float32 values", name)
@@ -252,26 +366,49 @@ func run(args []js.Value, profiled bool) (map[string]any, error) {
 	} else if err := m.sess.RunInto(context.Background(), feeds, m.outputs); err != nil {
 		return nil, err
 	}
-	outNames, shapes, data := []any{}, []any{}, []any{}
+	outNames, outShapes, data := []any{}, []any{}, []any{}
 	u8 := uint8Array
-	for _, o := range m.sess.Outputs() {
-		t := m.outputs[o.Name]
+	for i, name := range m.outNames {
+		t := m.outList[i]
 		arr := u8.New(4 * len(t.Data))
 		js.CopyBytesToJS(arr, floatsOf(t.Data))
 		dims := make([]any, len(t.Shape))
 		for i, d := range t.Shape {
 			dims[i] = d
 		}
-		outNames = append(outNames, o.Name)
-		shapes = append(shapes, dims)
+		outNames = append(outNames, name)
+		outShapes = append(outShapes, dims)
 		data = append(data, arr)
 	}
-	res := map[string]any{"names": outNames, "shapes": shapes, "data": data}
+	res := map[string]any{"names": outNames, "shapes": outShapes, "data": data}
 	if profiled {
 		res["times"] = times
 	}
 	return res, nil
 }
+
+// inputShapeArg reads a JS array of dimensions (non-negative integers).
+func inputShapeArg(v js.Value, name string) ([]int, error) {
+	if v.Type() != js.TypeObject || v.Get("length").Type() != js.TypeNumber {
+		return nil, fmt.Errorf("%w: input %q: the shape must be an array of dimensions", wrt.ErrInput, name)
+	}
+	n := v.Length()
+	if n > maxRank {
+		return nil, fmt.Errorf("%w: input %q: a shape of rank %d (the most is %d)", wrt.ErrInput, name, n, maxRank)
+	}
+	shape := make([]int, n)
+	for i := range shape {
+		d := v.Index(i)
+		if d.Type() != js.TypeNumber || d.Float() != math.Trunc(d.Float()) || d.Float() < 0 || d.Float() > math.MaxInt32 {
+			return nil, fmt.Errorf("%w: input %q: dimension %d is not an integer in [0, 2^31)", wrt.ErrInput, name, i)
+		}
+		shape[i] = d.Int()
+	}
+	return shape, nil
+}
+
+// maxRank bounds the rank of a shape a host passes in.
+const maxRank = 64
 
 func runTimed(m *model, feeds map[string]*ops.Tensor) ([]any, error) {
 	var times []any
@@ -311,15 +448,18 @@ func classify(args []js.Value) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := m.sess.Inputs()[0]
-	if !ops.EqualShapes(in.Shape, shape) {
-		return nil, fmt.Errorf("the preprocessed image has shape %s but input %q expects %s", ops.FormatShape(shape), in.Name, ops.FormatShape(in.Shape))
-	}
+	// The image is one input of the preprocessing's size: it must fit the
+	// model's first input, whose dimensions may be symbolic (a batch, or an
+	// image height and width); the session plans a new size once.
+	in := m.inInfo[0]
 	outs, err := m.sess.Run(context.Background(), map[string]*ops.Tensor{in.Name: {Shape: shape, Data: data}})
+	if errors.Is(err, wrt.ErrInput) && len(m.inInfo) == 1 {
+		return nil, fmt.Errorf("%w: the preprocessed image has shape %s but input %q expects %s", wrt.ErrInput, ops.FormatShape(shape), in.Name, in.ShapeString())
+	}
 	if err != nil {
 		return nil, err
 	}
-	preds := wrt.TopK(outs[m.sess.Outputs()[0].Name].Data, m.m.Meta.Labels, k)
+	preds := wrt.TopK(outs[m.outNames[0]].Data, m.m.Meta.Labels, k)
 	b, _ := json.Marshal(preds)
 	return map[string]any{"result": string(b)}, nil
 }

@@ -154,8 +154,9 @@ describe('after the wasm module started', { concurrency: 1 }, () => {
     const m = await wasmnn.load(modelBytes);
     assert.deepEqual([...m.inputNames], ['input']);
     assert.deepEqual([...m.outputNames], ['fc3']);
-    assert.deepEqual(m.inputs.map((v) => ({ ...v, dims: [...v.dims] })), [{ name: 'input', dims: [1, 1, 32, 32] }]);
-    assert.deepEqual(m.outputs.map((v) => ({ ...v, dims: [...v.dims] })), [{ name: 'fc3', dims: [1, 10] }]);
+    const plain = (v) => ({ ...v, dims: [...v.dims], sampleDims: [...v.sampleDims] });
+    assert.deepEqual(m.inputs.map(plain), [{ name: 'input', dims: [1, 1, 32, 32], sampleDims: [1, 1, 32, 32] }]);
+    assert.deepEqual(m.outputs.map(plain), [{ name: 'fc3', dims: [1, 10], sampleDims: [1, 10] }]);
     assert.deepEqual([...m.labels], ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     assert.equal(m.meta.name, 'lenet5');
     assert.match(m.meta.description, /LeNet-5/);

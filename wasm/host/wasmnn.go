@@ -33,8 +33,12 @@ type Model struct {
 	h  *Host
 	id int
 	// Inputs are the model's inputs, with their names and shapes, in order.
+	// Symbolic dimensions are named in Dims (ShapeString prints [N 3 6 W]);
+	// Shape holds the model's representative size for them.
 	Inputs []wrt.ValueInfo
-	// Outputs are the model's outputs, in order.
+	// Outputs are the model's outputs, in order, with their shapes for the
+	// representative input shapes (a run's outputs have the shapes of its
+	// inputs).
 	Outputs []wrt.ValueInfo
 	// Meta holds the model's metadata as the guest reports it.
 	Meta struct {
@@ -117,9 +121,13 @@ func f32Bytes(x []float32) []byte {
 }
 
 // Run runs the model on inputs keyed by input name and returns its outputs.
-// Tensor data goes straight into and out of the guest's buffers in its linear
-// memory (the module's wasmnn_buffer and wasmnn_run exports), copied once
-// each way.
+// An input may have any shape that fits the model's (Inputs: fixed
+// dimensions as given, symbolic ones, named in Dims, any size from 1, equal
+// for equal names); the outputs have the shapes that follow. The guest plans
+// each new set of input shapes once and keeps the recent plans. Tensor data
+// goes straight into and out of the guest's buffers in its linear memory (the
+// module's wasmnn_set_shapes, wasmnn_buffer, wasmnn_run and wasmnn_dims
+// exports), copied once each way.
 //
 // Once ctx has ended Run returns its error without calling the module. A run
 // in progress goes on to its end, unless the Host was made
@@ -139,13 +147,17 @@ func (m *Model) Run(ctx context.Context, inputs map[string]*ops.Tensor) (map[str
 	if err := m.h.g.Err(); err != nil {
 		return nil, err
 	}
+	if err := m.setShapes(ctx, inputs); err != nil {
+		return nil, err
+	}
 	mem := m.h.Memory()
 	for i, in := range m.Inputs {
 		res, err := buffer.Call(ctx, uint64(m.id), 0, uint64(i))
 		if err != nil {
 			return nil, m.h.exportError(ctx, err)
 		}
-		if res[0] == 0 || !mem.Write(uint32(res[0]), f32Bytes(inputs[in.Name].Data)) {
+		data := inputs[in.Name].Data
+		if len(data) > 0 && (res[0] == 0 || !mem.Write(uint32(res[0]), f32Bytes(data))) {
 			return nil, fmt.Errorf("model %d is not loaded (disposed?)", m.id)
 		}
 	}
@@ -158,13 +170,23 @@ func (m *Model) Run(ctx context.Context, inputs map[string]*ops.Tensor) (map[str
 	}
 	outs := make(map[string]*ops.Tensor, len(m.Outputs))
 	for i, o := range m.Outputs {
+		shape := o.Shape
+		if m.h.ExportedFunction("wasmnn_set_shapes") != nil {
+			if shape, err = m.dims(ctx, 1, i); err != nil {
+				return nil, err
+			}
+		}
+		t, err := ops.NewTensor(shape...)
+		if err != nil {
+			return nil, fmt.Errorf("host: output %q: %w", o.Name, err)
+		}
+		if len(t.Data) == 0 {
+			outs[o.Name] = t
+			continue
+		}
 		res, err := buffer.Call(ctx, uint64(m.id), 1, uint64(i))
 		if err != nil {
 			return nil, m.h.exportError(ctx, err)
-		}
-		t, err := ops.NewTensor(o.Shape...)
-		if err != nil {
-			return nil, err
 		}
 		b, ok := mem.Read(uint32(res[0]), uint32(4*len(t.Data)))
 		if !ok || res[0] == 0 {
@@ -178,17 +200,102 @@ func (m *Model) Run(ctx context.Context, inputs map[string]*ops.Tensor) (map[str
 	return outs, nil
 }
 
-// checkInputs validates inputs by name, shape and length before any call.
+// setShapes gives the guest the inputs' shapes (wasmnn_dims and
+// wasmnn_set_shapes); the guest checks them and resizes its buffers, and
+// does nothing when they are the current ones. A module without the export
+// (built before dynamic shapes) takes only the shapes of m.Inputs.
+func (m *Model) setShapes(ctx context.Context, inputs map[string]*ops.Tensor) error {
+	set, dims := m.h.ExportedFunction("wasmnn_set_shapes"), m.h.ExportedFunction("wasmnn_dims")
+	if set == nil || dims == nil {
+		for _, in := range m.Inputs {
+			if t := inputs[in.Name]; !ops.EqualShapes(t.Shape, in.Shape) {
+				return fmt.Errorf("%w: input %q has shape %s, the model expects %s (this wasmnn.wasm predates dynamic shapes)",
+					wrt.ErrInput, in.Name, ops.FormatShape(t.Shape), ops.FormatShape(in.Shape))
+			}
+		}
+		return nil
+	}
+	mem := m.h.Memory()
+	for i, in := range m.Inputs {
+		shape := inputs[in.Name].Shape
+		if len(shape) == 0 {
+			continue
+		}
+		res, err := dims.Call(ctx, uint64(m.id), 0, uint64(i))
+		if err != nil {
+			return m.h.exportError(ctx, err)
+		}
+		b := make([]byte, 4*len(shape))
+		for j, d := range shape {
+			binary.LittleEndian.PutUint32(b[4*j:], uint32(int32(d)))
+		}
+		if res[0] == 0 || !mem.Write(uint32(res[0]), b) {
+			return fmt.Errorf("model %d is not loaded (disposed?)", m.id)
+		}
+	}
+	res, err := set.Call(ctx, uint64(m.id))
+	if err != nil {
+		return m.h.exportError(ctx, err)
+	}
+	if res[0] != 0 {
+		return m.h.fastError(ctx)
+	}
+	return nil
+}
+
+// dims reads the current shape of input (kind 0) or output (kind 1) number
+// index from the guest (wasmnn_rank, wasmnn_dims).
+func (m *Model) dims(ctx context.Context, kind, index int) ([]int, error) {
+	rank, err := m.h.ExportedFunction("wasmnn_rank").Call(ctx, uint64(m.id), uint64(kind), uint64(index))
+	if err != nil {
+		return nil, m.h.exportError(ctx, err)
+	}
+	r := int32(rank[0])
+	if r < 0 {
+		return nil, fmt.Errorf("model %d is not loaded (disposed?)", m.id)
+	}
+	shape := make([]int, r)
+	if r == 0 {
+		return shape, nil
+	}
+	p, err := m.h.ExportedFunction("wasmnn_dims").Call(ctx, uint64(m.id), uint64(kind), uint64(index))
+	if err != nil {
+		return nil, m.h.exportError(ctx, err)
+	}
+	b, ok := m.h.Memory().Read(uint32(p[0]), uint32(4*r))
+	if !ok || p[0] == 0 {
+		return nil, fmt.Errorf("host: the shape of value %d is out of the module's memory", index)
+	}
+	for i := range shape {
+		shape[i] = int(int32(binary.LittleEndian.Uint32(b[4*i:])))
+	}
+	return shape, nil
+}
+
+// checkInputs validates inputs by name, rank and length before any call; the
+// guest checks the dimensions themselves.
 func (m *Model) checkInputs(inputs map[string]*ops.Tensor) error {
 	for _, in := range m.Inputs {
 		t, ok := inputs[in.Name]
 		if !ok || t == nil {
-			return fmt.Errorf("%w: missing input %q (shape %s)", wrt.ErrInput, in.Name, ops.FormatShape(in.Shape))
+			return fmt.Errorf("%w: missing input %q (shape %s)", wrt.ErrInput, in.Name, in.ShapeString())
 		}
-		n, _ := ops.NumElements(in.Shape)
-		if !ops.EqualShapes(t.Shape, in.Shape) || len(t.Data) != n {
-			return fmt.Errorf("%w: input %q has shape %s and %d float32 values, the model expects %s (%d values)",
-				wrt.ErrInput, in.Name, ops.FormatShape(t.Shape), len(t.Data), ops.FormatShape(in.Shape), n)
+		if len(t.Shape) != len(in.Shape) {
+			return fmt.Errorf("%w: input %q has shape %s, the model expects rank %d: %s",
+				wrt.ErrInput, in.Name, ops.FormatShape(t.Shape), len(in.Shape), in.ShapeString())
+		}
+		for i, d := range t.Shape {
+			if d < 0 || d > math.MaxInt32 {
+				return fmt.Errorf("%w: input %q has shape %s: dimension %d is out of range", wrt.ErrInput, in.Name, ops.FormatShape(t.Shape), i)
+			}
+		}
+		n, err := ops.NumElements(t.Shape)
+		if err != nil {
+			return fmt.Errorf("%w: input %q: %w", wrt.ErrInput, in.Name, err)
+		}
+		if len(t.Data) != n {
+			return fmt.Errorf("%w: input %q has shape %s and %d float32 values; the shape needs %d",
+				wrt.ErrInput, in.Name, ops.FormatShape(t.Shape), len(t.Data), n)
 		}
 	}
 	if len(inputs) != len(m.Inputs) {
@@ -220,7 +327,7 @@ func (h *Host) fastError(ctx context.Context) error {
 }
 
 // RunProfiled is Run that also returns each layer's time in milliseconds, in
-// the order of the summary's layers. It goes through the guest's JS API
+// the order of the summary's layers (of the plan for these shapes). It goes through the guest's JS API
 // rather than the fast path, so it copies more; ctx acts as for Run.
 func (m *Model) RunProfiled(ctx context.Context, inputs map[string]*ops.Tensor) (map[string]*ops.Tensor, []float64, error) {
 	return m.run(ctx, "runProfiled", inputs)
@@ -232,21 +339,19 @@ func (m *Model) run(ctx context.Context, method string, inputs map[string]*ops.T
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	jsNames, jsData := make([]any, len(names)), make([]any, len(names))
+	jsNames, jsData, jsShapes := make([]any, len(names)), make([]any, len(names)), make([]any, len(names))
 	for i, name := range names {
 		t := inputs[name]
 		if t == nil {
 			return nil, nil, fmt.Errorf("input %q is nil", name)
 		}
-		for _, in := range m.Inputs {
-			if in.Name == name && !ops.EqualShapes(in.Shape, t.Shape) {
-				return nil, nil, fmt.Errorf("%w: input %q has shape %s, the model expects %s", wrt.ErrInput, name,
-					ops.FormatShape(t.Shape), ops.FormatShape(in.Shape))
-			}
+		dims := make([]any, len(t.Shape))
+		for j, d := range t.Shape {
+			dims[j] = d
 		}
-		jsNames[i], jsData[i] = name, f32Bytes(t.Data)
+		jsNames[i], jsData[i], jsShapes[i] = name, f32Bytes(t.Data), dims
 	}
-	res, err := m.h.callAPI(ctx, method, m.id, jsNames, jsData)
+	res, err := m.h.callAPI(ctx, method, m.id, jsNames, jsData, jsShapes)
 	if err != nil {
 		return nil, nil, err
 	}

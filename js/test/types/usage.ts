@@ -16,7 +16,10 @@ export async function use(bytes: Uint8Array, ab: ArrayBuffer): Promise<number> {
   await wasmnn.load(bytes);
   await wasmnn.load(ab);
   const names: readonly string[] = m.inputNames;
-  const dims: readonly number[] = m.inputs[0].dims;
+  const dims: readonly (number | string)[] = m.inputs[0].dims;
+  const sample: readonly number[] = m.inputs[0].sampleDims;
+  // @ts-expect-error dims may name symbolic axes
+  const numeric: readonly number[] = m.inputs[0].dims;
   const x = new Tensor('float32', new Float32Array(1024), [1, 1, 32, 32]);
   const y = new wasmnn.Tensor('float32', [1, 2, 3]);
   const out: Outputs = await m.run({ [names[0]]: x });
@@ -39,5 +42,5 @@ export async function use(bytes: Uint8Array, ab: ArrayBuffer): Promise<number> {
   new Model();
   // @ts-expect-error unknown option
   await load(bytes, { wasmUrl: 'x' });
-  return dims.length + first.length + ms + top[0].probability + s.total_flops + info.memoryBytes + w + y.size + version.length;
+  return dims.length + sample.length + numeric.length + first.length + ms + top[0].probability + s.total_flops + info.memoryBytes + w + y.size + version.length;
 }
