@@ -144,7 +144,7 @@ func joinAttrs(lists ...[]AttrSpec) []AttrSpec {
 
 // opTable indexes every op the runtime runs, from the per-family lists
 // declared next to their builders.
-var opTable = indexOps(layerOps, poolOps, activationOps, elementwiseOps, shapeOps, matmulOps, movementOps, unaryOps, variadicOps, reduceOps, normOps, resizeOps)
+var opTable = indexOps(layerOps, poolOps, activationOps, elementwiseOps, shapeOps, matmulOps, movementOps, unaryOps, variadicOps, reduceOps, normOps, resizeOps, sliceOps)
 
 // actOp returns the standalone op that computes an activation kind (nil if
 // none does).

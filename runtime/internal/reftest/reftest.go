@@ -287,6 +287,9 @@ func refNode(n *Node, vals map[string][]float64, shapes map[string][]int) ([]flo
 	case "Tile":
 		y, ys := ref.Tile(x, xs, a.Ints("repeats", -1))
 		return y, ys, nil
+	case "Slice":
+		y, ys := ref.Slice(x, xs, int64s(a.Ints("starts", -1)), int64s(a.Ints("ends", -1)), int64s(a.Ints("axes", -1)), int64s(a.Ints("steps", -1)))
+		return y, ys, nil
 	case "DepthToSpace":
 		y, ys := ref.DepthToSpace(x, xs, a.Int("blocksize"), a.String("mode"))
 		return y, ys, nil
