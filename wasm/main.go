@@ -5,15 +5,23 @@
 // methods the JS package (js/wasmnn.js) and the Go host (wasm/host) call:
 //
 //	load(bytes: Uint8Array, options: string /* JSON */) -> {id, info: string /* JSON */} | {error}
-//	run(id, names: string[], data: Uint8Array[]) -> {names, shapes, data: Uint8Array[]} | {error}
-//	runProfiled(id, names, data) -> as run, plus times: number[] (ms per layer)
+//	run(id, names: string[], data: Uint8Array[], shapes?: number[][]) -> {names, shapes, data: Uint8Array[]} | {error}
+//	runProfiled(id, names, data, shapes?) -> as run, plus times: number[] (ms per layer)
 //	classify(id, rgba: Uint8Array, width, height, topK) -> {result: string /* JSON */} | {error}
 //	summary(id, options: string) -> {result: string /* JSON */} | {error}
 //	dispose(id) -> {} | {error}
 //	memory() -> {models}
 //
-// Tensor data crosses the boundary as the bytes of little-endian float32
-// values, copied once in each direction. Every call recovers from panics, so
+// load's info lists the inputs as {name, shape, dims?}: dims names the
+// symbolic axes ("" for fixed ones), shape has the representative sizes. run
+// takes any input shapes that fit (shapes omitted: the current ones) and
+// returns the outputs with their shapes; each new set of shapes is planned
+// once and kept (runtime.Session). Tensor data crosses the boundary as the
+// bytes of little-endian float32 values, copied once in each direction.
+// Hosts that can reach the linear memory use the exported fast path instead
+// (fast.go: wasmnn_set_shapes, wasmnn_buffer, wasmnn_run, wasmnn_rank,
+// wasmnn_dims), which copies into and out of Go-owned buffers and allocates
+// nothing in steady state. Every call recovers from panics, so
 // an error never ends the program: it comes back as {error: message} and the
 // next call works. When the object is ready the module calls
 // globalThis.__wasmnnReady() if it exists.

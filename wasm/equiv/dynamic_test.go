@@ -300,3 +300,86 @@ func TestDynamicClassify(t *testing.T) {
 	}
 	checkSame(t, "d", got["d"].Data, nat["d"].Data)
 }
+
+// TestShapeExportsRobust calls wasmnn_rank, wasmnn_dims and
+// wasmnn_set_shapes with unknown ids, kinds and indices and with hostile
+// dims (negative, huge, too many elements): no trap, errors with messages,
+// nothing allocated for refused shapes, and the model keeps working.
+func TestShapeExportsRobust(t *testing.T) {
+	m, b := dynamicNet(t, 8)
+	h := guest(t)
+	gm, err := h.Load(b, host.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gm.Dispose()
+	ctx := context.Background()
+	call := func(name string, args ...uint64) uint64 {
+		t.Helper()
+		res, err := h.ExportedFunction(name).Call(ctx, args...)
+		if err != nil {
+			t.Fatalf("%s%v trapped: %v", name, args, err)
+		}
+		return res[0]
+	}
+	lastError := func() string {
+		t.Helper()
+		p, n := call("wasmnn_error_ptr"), call("wasmnn_error_len")
+		b, _ := h.Memory().Read(uint32(p), uint32(n))
+		return string(b)
+	}
+	id := uint64(gm.ID())
+	neg := uint64(uint32(0xffffffff))
+	for _, c := range [][3]uint64{{id + 1000, 0, 0}, {id, 0, 1}, {id, 1, 2}, {id, 0, neg}, {neg, 1, 0}} {
+		if r := int32(call("wasmnn_rank", c[0], c[1], c[2])); r != -1 {
+			t.Errorf("wasmnn_rank%v = %d", c, r)
+		}
+		if p := call("wasmnn_dims", c[0], c[1], c[2]); p != 0 {
+			t.Errorf("wasmnn_dims%v = %#x", c, p)
+		}
+	}
+	if r := call("wasmnn_rank", id, 0, 0); r != 4 {
+		t.Fatalf("input rank %d", r)
+	}
+	if call("wasmnn_set_shapes", id+1000) != 1 || !strings.Contains(lastError(), "not loaded") {
+		t.Errorf("set_shapes on an unknown model")
+	}
+	sess, err := runtime.NewSession(m, runtime.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]*ops.Tensor{"x": randTensor(rand.New(rand.NewPCG(8, 8)), 2, 3, 6, 5)}
+	want, _ := sess.Run(ctx, in)
+	for _, c := range []struct {
+		dims []int32
+		msg  string
+	}{
+		{[]int32{-1, 3, 6, 8}, "negative"},
+		{[]int32{1 << 30, 3, 6, 1 << 30}, "elements"},
+		{[]int32{1 << 12, 3, 6, 1 << 12}, "the limit is"},
+		{[]int32{2, 3, 6, 0}, "must be at least 1"},
+		{[]int32{2, 3, 7, 8}, "dimension 2 is fixed"},
+	} {
+		before := h.MemorySize()
+		p := uint32(call("wasmnn_dims", id, 0, 0))
+		buf := make([]byte, 16)
+		for i, d := range c.dims {
+			buf[4*i], buf[4*i+1], buf[4*i+2], buf[4*i+3] = byte(d), byte(d>>8), byte(d>>16), byte(d>>24)
+		}
+		h.Memory().Write(p, buf)
+		if call("wasmnn_set_shapes", id) != 1 {
+			t.Fatalf("%v: accepted", c.dims)
+		}
+		if msg := lastError(); !strings.Contains(msg, c.msg) {
+			t.Errorf("%v: error %q does not say %q", c.dims, msg, c.msg)
+		}
+		if now := h.MemorySize(); now > before+heapGranule {
+			t.Errorf("%v: memory grew from %d to %d bytes", c.dims, before, now)
+		}
+		got, err := gm.Run(ctx, in)
+		if err != nil {
+			t.Fatalf("after %v: %v", c.dims, err)
+		}
+		checkSame(t, "d", got["d"].Data, want["d"].Data)
+	}
+}
