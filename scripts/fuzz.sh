@@ -31,7 +31,7 @@ fi
 TARGETS='
 ./runtime/internal/format FuzzDecode
 ./internal/npy FuzzRead
-./internal/imageprep FuzzDecodeToTensor
+./runtime/imageprep FuzzDecodeToTensor
 ./cmd/wasmnn FuzzClassifyImage
 ./runtime/onnx FuzzImport
 ./runtime/onnx FuzzImportAndRun

@@ -14,7 +14,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/wasmnn/wasmnn/internal/imageprep"
+	"github.com/wasmnn/wasmnn/runtime/imageprep"
 	"github.com/wasmnn/wasmnn/ops"
 	wrt "github.com/wasmnn/wasmnn/runtime"
 )

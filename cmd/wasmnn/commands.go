@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/wasmnn/wasmnn/internal/imageprep"
+	"github.com/wasmnn/wasmnn/runtime/imageprep"
 	"github.com/wasmnn/wasmnn/internal/npy"
 	"github.com/wasmnn/wasmnn/internal/serve"
 	"github.com/wasmnn/wasmnn/ops"
