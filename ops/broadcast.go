@@ -73,29 +73,13 @@ func NewBroadcastGeom(a, b []int) (BroadcastGeom, error) {
 	if err != nil {
 		return g, err
 	}
-	pad := func(s []int) []int {
-		out := make([]int, rank)
-		for i := range out {
-			out[i] = 1
-		}
-		copy(out[rank-len(s):], s)
-		return out
+	pa, pb := padShape(a, rank), padShape(b, rank)
+	out, bad := broadcastShape(pa, pb)
+	if bad >= 0 {
+		return BroadcastGeom{}, fmt.Errorf("%w: shapes %s and %s do not broadcast (axis %d: %d vs %d)",
+			ErrShape, FormatShape(a), FormatShape(b), bad, pa[bad], pb[bad])
 	}
-	pa, pb := pad(a), pad(b)
-	g.Out = make([]int, rank)
-	for i := range g.Out {
-		switch {
-		case pa[i] == pb[i]:
-			g.Out[i] = pa[i]
-		case pa[i] == 1:
-			g.Out[i] = pb[i]
-		case pb[i] == 1:
-			g.Out[i] = pa[i]
-		default:
-			return BroadcastGeom{}, fmt.Errorf("%w: shapes %s and %s do not broadcast (axis %d: %d vs %d)",
-				ErrShape, FormatShape(a), FormatShape(b), i, pa[i], pb[i])
-		}
-	}
+	g.Out = out
 	size, err := NumElements(g.Out)
 	if err != nil {
 		return BroadcastGeom{}, err
@@ -103,18 +87,7 @@ func NewBroadcastGeom(a, b []int) (BroadcastGeom, error) {
 	g.size, g.na, g.nb = size, na, nb
 	// Strides of each operand, 0 along broadcast axes; then merge adjacent
 	// axes along which both operands stay contiguous (or both broadcast).
-	sa, sb := make([]int, rank), make([]int, rank)
-	ra, rb := 1, 1
-	for i := rank - 1; i >= 0; i-- {
-		if pa[i] != 1 {
-			sa[i] = ra
-		}
-		if pb[i] != 1 {
-			sb[i] = rb
-		}
-		ra *= pa[i]
-		rb *= pb[i]
-	}
+	sa, sb := broadcastStrides(pa, 1), broadcastStrides(pb, 1)
 	for i := 0; i < rank; i++ {
 		d := g.Out[i]
 		if d == 1 {
@@ -138,6 +111,96 @@ func NewBroadcastGeom(a, b []int) (BroadcastGeom, error) {
 // Size returns the number of output elements.
 func (g BroadcastGeom) Size() int { return g.size }
 
+// padShape returns s with leading 1s up to rank (numpy's alignment at the
+// last axis).
+func padShape(s []int, rank int) []int {
+	out := make([]int, rank)
+	for i := range out {
+		out[i] = 1
+	}
+	copy(out[rank-len(s):], s)
+	return out
+}
+
+// broadcastShape returns the shape that pa and pb (padded to one rank)
+// broadcast to, and bad = -1; or, if they do not broadcast, the first axis
+// along which the sizes differ and neither is 1.
+func broadcastShape(pa, pb []int) (out []int, bad int) {
+	out = make([]int, len(pa))
+	for i := range out {
+		switch {
+		case pa[i] == pb[i] || pb[i] == 1:
+			out[i] = pa[i]
+		case pa[i] == 1:
+			out[i] = pb[i]
+		default:
+			return nil, i
+		}
+	}
+	return out, -1
+}
+
+// broadcastStrides returns the strides of an operand of padded shape p
+// whose innermost block holds unit elements, 0 along its size-1 axes (the
+// axes along which it is broadcast).
+func broadcastStrides(p []int, unit int) []int {
+	s := make([]int, len(p))
+	r := unit
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] != 1 {
+			s[i] = r
+		}
+		r *= p[i]
+	}
+	return s
+}
+
+// offsetWalk steps a multi-index over dims in row-major order, keeping the
+// offsets of two operands whose strides along dims are sa and sb.
+type offsetWalk struct {
+	dims, sa, sb []int
+	idx          [maxBroadcastRank]int
+	offA, offB   int
+}
+
+// next advances to the following index (past the last, back to zero).
+func (w *offsetWalk) next() {
+	for ax := len(w.dims) - 1; ax >= 0; ax-- {
+		w.idx[ax]++
+		w.offA += w.sa[ax]
+		w.offB += w.sb[ax]
+		if w.idx[ax] < w.dims[ax] {
+			return
+		}
+		w.offA -= w.sa[ax] * w.dims[ax]
+		w.offB -= w.sb[ax] * w.dims[ax]
+		w.idx[ax] = 0
+	}
+}
+
+// rows returns the length of g's innermost merged axis, the operands'
+// strides along it (0 where an operand is broadcast) and a walk over the
+// outer axes.
+func (g BroadcastGeom) rows() (inner, ia, ib int, w offsetWalk) {
+	r := len(g.dims)
+	w = offsetWalk{dims: g.dims[:r-1], sa: g.sa[:r-1], sb: g.sb[:r-1]}
+	return g.dims[r-1], g.sa[r-1], g.sb[r-1], w
+}
+
+// eachRow calls row for every run of the innermost merged axis of g, with
+// the output offset o, the run's length n, the operands' offsets and their
+// strides along the run (0 where an operand is broadcast).
+func (g BroadcastGeom) eachRow(row func(o, n, offA, offB, ia, ib int)) {
+	if g.size == 0 {
+		return
+	}
+	inner, ia, ib, w := g.rows()
+	for o := 0; o < g.size; o += inner {
+		row(o, inner, w.offA, w.offB, ia, ib)
+		w.next()
+	}
+}
+
 // Binary computes dst = act(a op b) with broadcasting as g describes. dst
 // must hold g.Size() values and must not overlap a or b unless it is the
 // same slice with the output's shape. Binary panics if a buffer is too
@@ -149,25 +212,12 @@ func Binary(kind BinaryKind, g BroadcastGeom, dst, a, b []float32, act Activatio
 	if g.size == 0 {
 		return
 	}
-	r := len(g.dims)
-	inner, ia, ib := g.dims[r-1], g.sa[r-1], g.sb[r-1]
-	var idx [maxBroadcastRank]int
-	offA, offB := 0, 0
+	// The loop of eachRow, without a closure call per row.
+	inner, ia, ib, w := g.rows()
 	for o := 0; o < g.size; o += inner {
-		binaryRow(kind, dst[o:o+inner], a, b, offA, offB, ia, ib)
+		binaryRow(kind, dst[o:o+inner], a, b, w.offA, w.offB, ia, ib)
 		act.Apply(dst[o : o+inner])
-		// Advance the outer-axis counters.
-		for ax := r - 2; ax >= 0; ax-- {
-			idx[ax]++
-			offA += g.sa[ax]
-			offB += g.sb[ax]
-			if idx[ax] < g.dims[ax] {
-				break
-			}
-			offA -= g.sa[ax] * g.dims[ax]
-			offB -= g.sb[ax] * g.dims[ax]
-			idx[ax] = 0
-		}
+		w.next()
 	}
 }
 

@@ -46,26 +46,11 @@ func NewMatMulGeom(a, b []int) (MatMulGeom, error) {
 	}
 	ab, bb := am[:len(am)-2], bm[:len(bm)-2]
 	rank := max(len(ab), len(bb))
-	pad := func(s []int) []int {
-		out := make([]int, rank)
-		for i := range out {
-			out[i] = 1
-		}
-		copy(out[rank-len(s):], s)
-		return out
-	}
-	pa, pb := pad(ab), pad(bb)
-	batch := make([]int, rank)
-	for i := range batch {
-		switch {
-		case pa[i] == pb[i] || pb[i] == 1:
-			batch[i] = pa[i]
-		case pa[i] == 1:
-			batch[i] = pb[i]
-		default:
-			return MatMulGeom{}, fmt.Errorf("%w: MatMul of %s and %s: batch axes do not broadcast (%d vs %d)",
-				ErrShape, FormatShape(a), FormatShape(b), pa[i], pb[i])
-		}
+	pa, pb := padShape(ab, rank), padShape(bb, rank)
+	batch, bad := broadcastShape(pa, pb)
+	if bad >= 0 {
+		return MatMulGeom{}, fmt.Errorf("%w: MatMul of %s and %s: batch axes do not broadcast (%d vs %d)",
+			ErrShape, FormatShape(a), FormatShape(b), pa[bad], pb[bad])
 	}
 	out := append([]int(nil), batch...)
 	if len(a) > 1 {
@@ -82,33 +67,10 @@ func NewMatMulGeom(a, b []int) (MatMulGeom, error) {
 	g.aOff, g.bOff = make([]int, g.Batches), make([]int, g.Batches)
 	// Walk the batch index, keeping each operand's offset (strides 0 along
 	// its broadcast axes).
-	sa, sb := make([]int, rank), make([]int, rank)
-	ra, rb := g.M*g.K, g.K*g.N
-	for i := rank - 1; i >= 0; i-- {
-		if pa[i] != 1 {
-			sa[i] = ra
-		}
-		if pb[i] != 1 {
-			sb[i] = rb
-		}
-		ra *= pa[i]
-		rb *= pb[i]
-	}
-	idx := make([]int, rank)
-	offA, offB := 0, 0
+	w := offsetWalk{dims: batch, sa: broadcastStrides(pa, g.M*g.K), sb: broadcastStrides(pb, g.K*g.N)}
 	for t := 0; t < g.Batches; t++ {
-		g.aOff[t], g.bOff[t] = offA, offB
-		for ax := rank - 1; ax >= 0; ax-- {
-			idx[ax]++
-			offA += sa[ax]
-			offB += sb[ax]
-			if idx[ax] < batch[ax] {
-				break
-			}
-			offA -= sa[ax] * batch[ax]
-			offB -= sb[ax] * batch[ax]
-			idx[ax] = 0
-		}
+		g.aOff[t], g.bOff[t] = w.offA, w.offB
+		w.next()
 	}
 	return g, nil
 }

@@ -2,33 +2,6 @@ package ops
 
 import "fmt"
 
-// eachRow calls row for every run of the innermost merged axis of g, with
-// the output offset o, the run's length n, the operands' offsets and their
-// strides along the run (0 where an operand is broadcast).
-func (g BroadcastGeom) eachRow(row func(o, n, offA, offB, ia, ib int)) {
-	if g.size == 0 {
-		return
-	}
-	r := len(g.dims)
-	inner, ia, ib := g.dims[r-1], g.sa[r-1], g.sb[r-1]
-	var idx [maxBroadcastRank]int
-	offA, offB := 0, 0
-	for o := 0; o < g.size; o += inner {
-		row(o, inner, offA, offB, ia, ib)
-		for ax := r - 2; ax >= 0; ax-- {
-			idx[ax]++
-			offA += g.sa[ax]
-			offB += g.sb[ax]
-			if idx[ax] < g.dims[ax] {
-				break
-			}
-			offA -= g.sa[ax] * g.dims[ax]
-			offB -= g.sb[ax] * g.dims[ax]
-			idx[ax] = 0
-		}
-	}
-}
-
 // PRelu computes dst = x where x >= 0 and slope*x where x < 0 (NaN stays
 // NaN), with slope broadcast to x as g (the geometry of x and slope, whose
 // output shape is x's) describes. dst must hold g.Size() values; it may be
