@@ -284,6 +284,8 @@ func (e *exporter) node(m *runtime.Model, n *runtime.Node) error {
 		e.add(n.Name, n.Op, inputs, outs, attrStr("mode", mode))
 	case n.Op == "Resize":
 		e.resize(n, a, outs)
+	case n.Op == "Slice":
+		e.slice(n, a, outs)
 	default:
 		return fmt.Errorf("%w: no ONNX mapping for op %s", ErrUnsupported, n.Op)
 	}

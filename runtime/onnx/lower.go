@@ -54,7 +54,7 @@ func init() {
 		"Shape":           {1, foldShape},
 		"Size":            {1, foldSize},
 		"Gather":          {2, lowerGather},
-		"Slice":           {1, foldSlice},
+		"Slice":           {1, lowerSlice},
 		"Equal":           {2, foldEqual},
 		"Where":           {3, foldWhere},
 		"Expand":          {2, lowerExpand},

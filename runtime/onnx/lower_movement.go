@@ -37,7 +37,11 @@ func (c *nodeCtx) emitRuntime(op string, attrs map[string]any) error {
 // product becomes the runtime's MatMul (folded when both are constant).
 func lowerMatMul(c *nodeCtx) error {
 	a, b := c.in[0], c.in[1]
-	if b.c == nil || len(b.shape) != 2 || a.c != nil {
+	// A product of a rank-3+ activation by a constant matrix is a Dense
+	// between Reshapes, whose target names the leading dimensions: with
+	// symbolic input dimensions (im.dims), which it cannot follow, it stays
+	// a MatMul.
+	if b.c == nil || len(b.shape) != 2 || a.c != nil || len(a.shape) > 2 && c.im.dims != nil {
 		d, _ := runtime.Op("MatMul")
 		return lowerDirect(d)(c)
 	}

@@ -73,6 +73,7 @@ func (c *nodeCtx) reshape(x *val, shape []int) {
 		c.constant(shape, x.c)
 	case ops.EqualShapes(x.shape, shape):
 		c.alias(x)
+	case c.reshapeOnes(x, shape): // symbolic dimensions (lower_ones.go)
 	default:
 		c.emit("Reshape", []string{x.name}, map[string]any{"shape": ints64(shape)}, append([]int(nil), shape...))
 	}

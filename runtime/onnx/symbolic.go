@@ -21,9 +21,14 @@ import (
 // input's dimension becomes 0 and a single element that follows the element
 // count becomes -1; an Expand target element that equals the input's
 // dimension becomes 1; a Resize given sizes that are a constant multiple of
-// the input becomes a Resize by scales. Anything else that depends on the
-// sizes fails the conversion with an error that names the node and the
-// attribute (give the shape with Options.InputShapes instead).
+// the input becomes a Resize by scales; a Slice start or end that is the
+// input's dimension (or more) becomes INT64 max and one that is the dimension
+// minus a fixed amount a negative index (symbolic_slice.go); Squeeze,
+// Unsqueeze and other reshapes that move dimensions past size-1 axes are
+// written as views that keep them in place (lower_ones.go), and a MatMul of a
+// rank-3+ activation by a constant matrix stays a MatMul. Anything else that
+// depends on the sizes fails the conversion with an error that names the node
+// and the attribute (give the shape with Options.InputShapes instead).
 
 // probeSizes are the sizes the three conversions give a symbolic dimension:
 // batch-like ones (an input's first axis) and the others.
@@ -297,6 +302,8 @@ func generalise(n *runtime.Node, key string, vals [3]any, in, out [3][]int) erro
 		}
 		n.Attrs[key] = g
 		return nil
+	case n.Op == "Slice" && (key == "starts" || key == "ends"):
+		return generaliseSlice(n, key, lists, in, out)
 	case n.Op == "Resize" && key == "sizes":
 		scales := make([]float64, len(lists[0]))
 		for j := range scales {
