@@ -25,47 +25,15 @@ import (
 // kernel computes x/2 * erfc(-x/sqrt(2)) in float64), which differs from the
 // decomposition by float32 roundings. It returns one line per fusion.
 func fuseGelu(m *runtime.Model) []string {
-	producer := map[string]*runtime.Node{}
-	uses := map[string][]*runtime.Node{}
-	for _, n := range m.Nodes {
-		for _, o := range n.Outputs {
-			producer[o] = n
-		}
-		for _, in := range n.Inputs {
-			uses[in] = append(uses[in], n)
-		}
-	}
-	output := map[string]bool{}
-	for _, o := range m.Outputs {
-		output[o] = true
-	}
-	// only returns the single user of n's output (nil if there is not
-	// exactly one, or the output is a graph output).
-	only := func(n *runtime.Node) *runtime.Node {
-		if len(n.Outputs) != 1 || output[n.Outputs[0]] || len(uses[n.Outputs[0]]) != 1 {
-			return nil
-		}
-		return uses[n.Outputs[0]][0]
-	}
+	f := newFusion(m)
 	// konst reports whether name is a one-element weight of value v.
 	konst := func(name string, v float64) bool {
-		w := m.Weights[name]
-		return w != nil && len(w.Data) == 1 && math.Abs(float64(w.Data[0])-v) <= 1e-6*v
+		s, ok := f.scalar(name)
+		return ok && math.Abs(float64(s)-v) <= 1e-6*v
 	}
-	// binary reports whether n is op with no fused activation, and returns
-	// its operand other than name (or "" if name is not an operand).
-	binary := func(n *runtime.Node, op, name string) (other string, ok bool) {
-		if n == nil || n.Op != op || len(n.Inputs) != 2 || len(n.Attrs) != 0 || len(n.Outputs) != 1 {
-			return "", false
-		}
-		switch name {
-		case n.Inputs[0]:
-			return n.Inputs[1], true
-		case n.Inputs[1]:
-			return n.Inputs[0], true
-		}
-		return "", false
-	}
+	// binary returns n's operand other than name if n is op (no fused
+	// activation) with name as either operand.
+	binary := func(n *runtime.Node, op, name string) (string, bool) { return binaryOperand(n, op, name, false) }
 	// halves reports whether n is Mul(name, 0.5), Mul(0.5, name) or
 	// Div(name, 2).
 	halves := func(n *runtime.Node, name string) bool {
@@ -74,14 +42,13 @@ func fuseGelu(m *runtime.Model) []string {
 		}
 		return n != nil && n.Op == "Div" && len(n.Inputs) == 2 && n.Inputs[0] == name && len(n.Attrs) == 0 && konst(n.Inputs[1], 2)
 	}
-	removed := map[*runtime.Node]bool{}
 	var done []string
 	for _, erf := range m.Nodes {
-		if erf.Op != "Erf" || removed[erf] || len(erf.Attrs) != 0 {
+		if erf.Op != "Erf" || f.removed[erf] || len(erf.Attrs) != 0 {
 			continue
 		}
-		scale := producer[erf.Inputs[0]]
-		if scale == nil || removed[scale] || only(scale) != erf || len(scale.Attrs) != 0 || len(scale.Inputs) != 2 {
+		scale := f.producer[erf.Inputs[0]]
+		if scale == nil || f.removed[scale] || f.only(scale) != erf || len(scale.Attrs) != 0 || len(scale.Inputs) != 2 {
 			continue
 		}
 		var x string
@@ -95,25 +62,25 @@ func fuseGelu(m *runtime.Model) []string {
 		default:
 			continue
 		}
-		add := only(erf)
+		add := f.only(erf)
 		if one, ok := binary(add, "Add", erf.Outputs[0]); !ok || !konst(one, 1) {
 			continue
 		}
-		next := only(add)
+		next := f.only(add)
 		var group []*runtime.Node         // the nodes replaced, the last one's output kept
 		if halves(next, add.Outputs[0]) { // Mul(x, Mul(Add, 0.5))
-			if last := only(next); last != nil {
+			if last := f.only(next); last != nil {
 				if other, ok := binary(last, "Mul", next.Outputs[0]); ok && other == x {
 					group = []*runtime.Node{scale, erf, add, next, last}
 				}
 			}
 		} else if other, ok := binary(next, "Mul", add.Outputs[0]); ok {
-			switch h := producer[other]; {
+			switch h := f.producer[other]; {
 			case other == x: // Mul(x, Add), then halved
-				if last := only(next); halves(last, next.Outputs[0]) {
+				if last := f.only(next); halves(last, next.Outputs[0]) {
 					group = []*runtime.Node{scale, erf, add, next, last}
 				}
-			case h != nil && !removed[h] && only(h) == next && halves(h, x): // Mul(Mul(x, 0.5), Add)
+			case h != nil && !f.removed[h] && f.only(h) == next && halves(h, x): // Mul(Mul(x, 0.5), Add)
 				group = []*runtime.Node{h, scale, erf, add, next}
 			}
 		}
@@ -125,21 +92,12 @@ func fuseGelu(m *runtime.Model) []string {
 		for _, n := range group {
 			names = append(names, n.Name)
 			if n != last {
-				removed[n] = true
+				f.removed[n] = true
 			}
 		}
 		done = append(done, fmt.Sprintf("%s (decomposed Gelu) fused into Gelu %s", strings.Join(names[:len(names)-1], ", "), last.Name))
 		last.Op, last.Inputs, last.Attrs = "Gelu", []string{x}, nil
 	}
-	if len(removed) == 0 {
-		return nil
-	}
-	kept := m.Nodes[:0]
-	for _, n := range m.Nodes {
-		if !removed[n] {
-			kept = append(kept, n)
-		}
-	}
-	m.Nodes = kept
+	f.sweep()
 	return done
 }

@@ -31,45 +31,7 @@ func fuseLayerNorm(m *runtime.Model) []string {
 	if shapes == nil {
 		return nil
 	}
-	uses := map[string][]*runtime.Node{}
-	for _, n := range m.Nodes {
-		for _, in := range n.Inputs {
-			uses[in] = append(uses[in], n)
-		}
-	}
-	output := map[string]bool{}
-	for _, o := range m.Outputs {
-		output[o] = true
-	}
-	// only returns the single user of n's output (nil if there is not
-	// exactly one, or the output is a graph output).
-	only := func(n *runtime.Node) *runtime.Node {
-		if n == nil || len(n.Outputs) != 1 || output[n.Outputs[0]] || len(uses[n.Outputs[0]]) != 1 {
-			return nil
-		}
-		return uses[n.Outputs[0]][0]
-	}
-	scalar := func(name string) (float32, bool) {
-		w := m.Weights[name]
-		if w == nil || len(w.Data) != 1 {
-			return 0, false
-		}
-		return w.Data[0], true
-	}
-	// binary returns n's operand other than name if n is op (no fused
-	// activation) with name as an operand (first, if first is set).
-	binary := func(n *runtime.Node, op, name string, first bool) (string, bool) {
-		if n == nil || n.Op != op || len(n.Inputs) != 2 || len(n.Attrs) != 0 || len(n.Outputs) != 1 {
-			return "", false
-		}
-		switch {
-		case n.Inputs[0] == name:
-			return n.Inputs[1], true
-		case n.Inputs[1] == name && !first:
-			return n.Inputs[0], true
-		}
-		return "", false
-	}
+	f := newFusion(m)
 	// meanFrom returns the first normalised axis if n is a mean of its
 	// input over its last axes, keeping them.
 	meanFrom := func(n *runtime.Node) (int, bool) {
@@ -95,32 +57,31 @@ func fuseLayerNorm(m *runtime.Model) []string {
 		}
 		return 0, false
 	}
-	removed := map[*runtime.Node]bool{}
 	var done []string
 	for _, mean := range m.Nodes {
 		axis, ok := meanFrom(mean)
-		if !ok || removed[mean] {
+		if !ok || f.removed[mean] {
 			continue
 		}
 		x := mean.Inputs[0]
-		sub := only(mean)
-		if other, ok := binary(sub, "Sub", mean.Outputs[0], false); !ok || other != x || sub.Inputs[0] != x {
+		sub := f.only(mean)
+		if other, ok := binaryOperand(sub, "Sub", mean.Outputs[0], false); !ok || other != x || sub.Inputs[0] != x {
 			continue
 		}
 		d := sub.Outputs[0]
 		var users []*runtime.Node // d's users, once each (Mul(d, d) reads it twice)
-		for _, u := range uses[d] {
+		for _, u := range f.uses[d] {
 			if len(users) == 0 || users[len(users)-1] != u {
 				users = append(users, u)
 			}
 		}
-		if output[d] || len(users) != 2 {
+		if f.output[d] || len(users) != 2 {
 			continue
 		}
 		var sq, norm *runtime.Node
 		for _, u := range users {
-			if e, ok := binary(u, "Pow", d, true); ok {
-				if v, ok := scalar(e); ok && v == 2 {
+			if e, ok := binaryOperand(u, "Pow", d, true); ok {
+				if v, ok := f.scalar(e); ok && v == 2 {
 					sq = u
 				}
 			} else if u.Op == "Mul" && len(u.Inputs) == 2 && u.Inputs[0] == d && u.Inputs[1] == d && len(u.Attrs) == 0 {
@@ -132,25 +93,25 @@ func fuseLayerNorm(m *runtime.Model) []string {
 		if sq == nil || norm == nil {
 			continue
 		}
-		variance := only(sq)
+		variance := f.only(sq)
 		if a2, ok := meanFrom(variance); !ok || a2 != axis {
 			continue
 		}
-		addEps := only(variance)
-		epsName, ok := binary(addEps, "Add", variance.Outputs[0], false)
-		eps, isScalar := scalar(epsName)
+		addEps := f.only(variance)
+		epsName, ok := binaryOperand(addEps, "Add", variance.Outputs[0], false)
+		eps, isScalar := f.scalar(epsName)
 		if !ok || !isScalar || !(eps >= 0) || math.IsInf(float64(eps), 1) {
 			continue
 		}
-		sqrt := only(addEps)
+		sqrt := f.only(addEps)
 		if sqrt == nil || sqrt.Op != "Sqrt" || len(sqrt.Attrs) != 0 {
 			continue
 		}
 		chain := []*runtime.Node{mean, sub, sq, variance, addEps, sqrt}
-		switch next := only(sqrt); {
+		switch next := f.only(sqrt); {
 		case next == norm && norm.Op == "Div" && len(norm.Attrs) == 0 && norm.Inputs[0] == d && norm.Inputs[1] == sqrt.Outputs[0]:
-		case next != nil && next.Op == "Reciprocal" && len(next.Attrs) == 0 && only(next) == norm:
-			if other, ok := binary(norm, "Mul", next.Outputs[0], false); !ok || other != d {
+		case next != nil && next.Op == "Reciprocal" && len(next.Attrs) == 0 && f.only(next) == norm:
+			if other, ok := binaryOperand(norm, "Mul", next.Outputs[0], false); !ok || other != d {
 				continue
 			}
 			chain = append(chain, next)
@@ -160,14 +121,14 @@ func fuseLayerNorm(m *runtime.Model) []string {
 		chain = append(chain, norm)
 		last := norm
 		var gamma, beta string
-		if mul := only(last); mul != nil {
-			if g, ok := binary(mul, "Mul", last.Outputs[0], false); ok && m.Weights[g] != nil {
+		if mul := f.only(last); mul != nil {
+			if g, ok := binaryOperand(mul, "Mul", last.Outputs[0], false); ok && m.Weights[g] != nil {
 				gamma, last = g, mul
 				chain = append(chain, mul)
 			}
 		}
-		if add := only(last); add != nil {
-			if b, ok := binary(add, "Add", last.Outputs[0], false); ok && m.Weights[b] != nil {
+		if add := f.only(last); add != nil {
+			if b, ok := binaryOperand(add, "Add", last.Outputs[0], false); ok && m.Weights[b] != nil {
 				beta, last = b, add
 				chain = append(chain, add)
 			}
@@ -200,21 +161,12 @@ func fuseLayerNorm(m *runtime.Model) []string {
 		*last = *ln
 		for _, n := range chain {
 			if n != last {
-				removed[n] = true
+				f.removed[n] = true
 			}
 		}
 		done = append(done, fmt.Sprintf("%d nodes from %s fused into LayerNormalization %s (axis %d, epsilon %g)", len(chain), mean.Name, ln.Name, axis, eps))
 	}
-	if len(removed) == 0 {
-		return done
-	}
-	kept := m.Nodes[:0]
-	for _, n := range m.Nodes {
-		if !removed[n] {
-			kept = append(kept, n)
-		}
-	}
-	m.Nodes = kept
+	f.sweep()
 	return done
 }
 
