@@ -40,24 +40,59 @@ func ConvAlgos(g ConvGeom) []ConvAlgo {
 	return algos
 }
 
-// KnownConvAlgos lists every algorithm name NewConv understands, "auto"
-// first.
+// AlgoWinograd is an alias, not an algorithm of its own: the Winograd
+// variant that suits each layer (ResolveConvAlgo). NewConv, ParseConvAlgo and
+// runtime.Options.Algo accept it.
+const AlgoWinograd ConvAlgo = "winograd"
+
+// KnownConvAlgos lists every algorithm NewConv implements, "auto" first. The
+// alias AlgoWinograd is not listed: it stands for winograd2 or winograd4.
+
 func KnownConvAlgos() []ConvAlgo {
 	return []ConvAlgo{AlgoAuto, AlgoDirect, AlgoIm2col, AlgoDepthwise, AlgoWinograd2, AlgoWinograd4, AlgoFFT}
 }
 
-// ParseConvAlgo checks that s names a known algorithm; "" means auto. The
-// error wraps ErrAlgo and lists the known names.
+// ParseConvAlgo checks that s names a known algorithm or the alias
+// AlgoWinograd; "" means auto. The error wraps ErrAlgo and lists the known
+// names.
 func ParseConvAlgo(s string) (ConvAlgo, error) {
-	if s == "" {
+	switch s {
+	case "":
 		return AlgoAuto, nil
+	case string(AlgoWinograd):
+		return AlgoWinograd, nil
 	}
 	for _, a := range KnownConvAlgos() {
 		if string(a) == s {
 			return a, nil
 		}
 	}
-	return "", fmt.Errorf("%w: unknown conv algorithm %q (known: %v)", ErrAlgo, s, KnownConvAlgos())
+	return "", fmt.Errorf("%w: unknown conv algorithm %q (known: %v, and winograd for the best Winograd variant)", ErrAlgo, s, KnownConvAlgos())
+}
+
+// ResolveConvAlgo turns the choices that depend on the layer into the
+// algorithm that runs g: "" and AlgoAuto become ChooseConvAlgo(g), and
+// AlgoWinograd the Winograd variant for g: winograd4 (four times the outputs
+// per tile, the faster of the two on every measured layer, see
+// ChooseConvAlgo) unless the output is narrower than a 4-wide tile along an
+// axis the tiles span, where most of a F(4x4,3x3) tile would be wasted and
+// winograd2 runs. AlgoWinograd stays as it is when Winograd does not apply to
+// g, so NewConv reports that. Any other algorithm is returned unchanged.
+func ResolveConvAlgo(g ConvGeom, a ConvAlgo) ConvAlgo {
+	switch a {
+	case "", AlgoAuto:
+		return ChooseConvAlgo(g)
+	case AlgoWinograd:
+		if !winogradApplies(g) {
+			return AlgoWinograd
+		}
+		twoD := g.Rank == 2 && g.Kernel.H == 3
+		if g.Out.W < 4 || (twoD && g.Out.H < 4) {
+			return AlgoWinograd2
+		}
+		return AlgoWinograd4
+	}
+	return a
 }
 
 // ChooseConvAlgo picks an algorithm for g by a simple cost rule: depthwise
@@ -154,7 +189,8 @@ func validConvGeom(g ConvGeom) error {
 // NewConv prepares a convolution of geometry g (see NewConvGeom) with
 // weights w, of length prod(g.WeightShape()) in [M, C/G, kd, kh, kw]
 // row-major order, bias nil or of length M, and activation act applied after
-// the bias. algo selects the algorithm (AlgoAuto: ChooseConvAlgo). NewConv
+// the bias. algo selects the algorithm (AlgoAuto and AlgoWinograd are
+// resolved by ResolveConvAlgo). NewConv
 // copies or repacks w and bias, so the caller may reuse them. Wrong weight
 // or bias lengths give an error wrapping ErrShape; an unknown or
 // inapplicable algorithm (or activation) one wrapping ErrAlgo.
@@ -172,9 +208,7 @@ func NewConv(g ConvGeom, w, bias []float32, act Activation, algo ConvAlgo) (*Con
 	if act.Kind > ActTanh {
 		return nil, fmt.Errorf("%w: activation %v", ErrAlgo, act.Kind)
 	}
-	if algo == AlgoAuto {
-		algo = ChooseConvAlgo(g)
-	}
+	algo = ResolveConvAlgo(g, algo)
 	if !slices.Contains(ConvAlgos(g), algo) {
 		return nil, fmt.Errorf("%w: conv algorithm %q does not apply to %s input with %s weights and %d groups (have %v)",
 			ErrAlgo, algo, FormatShape(g.InShape()), FormatShape(g.WeightShape()), g.G, ConvAlgos(g))

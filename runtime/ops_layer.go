@@ -74,10 +74,8 @@ func buildConv(a *attrs, in []operand, c opContext) (*layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	algo := c.algo
-	if algo == "" || algo == ops.AlgoAuto {
-		algo = ops.ChooseConvAlgo(g)
-	} else if !hasAlgo(ops.ConvAlgos(g), algo) {
+	algo := ops.ResolveConvAlgo(g, c.algo)
+	if !hasAlgo(ops.ConvAlgos(g), algo) {
 		return nil, fmt.Errorf("%w: conv algorithm %q does not apply to this layer (choose from %v)", errAlgo, algo, ops.ConvAlgos(g))
 	}
 	wdata := w.konst

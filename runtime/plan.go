@@ -14,7 +14,9 @@ import (
 // everything automatically.
 type Options struct {
 	// Algo forces a convolution algorithm for every conv layer it applies to
-	// (others keep the automatic choice). "" or "auto" chooses per layer.
+	// (others keep the automatic choice). "" or "auto" chooses per layer;
+	// ops.AlgoWinograd ("winograd") picks the Winograd variant per layer
+	// (ops.ResolveConvAlgo), here and in LayerAlgos.
 	Algo ops.ConvAlgo
 	// LayerAlgos forces an algorithm for named conv nodes; it is an error if
 	// the algorithm does not apply to that layer or the node does not exist.
