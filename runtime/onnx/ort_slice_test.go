@@ -4,7 +4,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/wasmnn/wasmnn/ops"
+	"github.com/wasmnn/wasmnn/runtime"
 )
 
 // ONNX Runtime as the oracle of Slice on activations: opset 1's attribute
@@ -150,4 +155,64 @@ func prefixAxes(perm []int) bool {
 		}
 	}
 	return true
+}
+
+// TestSliceExportORT imports the Slice cases, exports them (opset 17, the
+// bounds as inputs) and runs the export in ONNX Runtime, which must agree
+// with the native run; importing the export back must give the same bits.
+func TestSliceExportORT(t *testing.T) {
+	needORT(t)
+	dir := t.TempDir()
+	cases := sliceCases()
+	var jobs []ortJob
+	models := make([]*runtime.Model, len(cases))
+	exports := make([][]byte, len(cases))
+	inputs := make([]map[string]*ops.Tensor, len(cases))
+	for i, c := range cases {
+		m, _, err := Import(c.model().Encode(), Options{})
+		if err != nil {
+			t.Fatalf("%s: import: %v", c.name, err)
+		}
+		pb, err := Export(m)
+		if err != nil {
+			t.Fatalf("%s: export: %v", c.name, err)
+		}
+		sub := filepath.Join(dir, fmt.Sprint(i))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(sub, "m.onnx")
+		if err := os.WriteFile(path, pb, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		models[i], exports[i], inputs[i] = m, pb, randomInputs(uint64(i), m.Inputs)
+		jobs = append(jobs, ortJob{Model: path, Inputs: writeInputs(t, sub, inputs[i]), OutDir: filepath.Join(sub, "out")})
+	}
+	results := runORT(t, jobs)
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			want := runNative(t, models[i], inputs[i])
+			for name, o := range readORTOutputs(t, results[jobs[i].Model]) {
+				d, err := compareTensors(want[name], o)
+				if err != nil {
+					t.Fatalf("output %q: %v", name, err)
+				}
+				if d.worst > 1 {
+					t.Errorf("output %q: the export in ONNX Runtime differs by %.3g", name, d.maxAbs)
+				}
+			}
+			back, _, err := Import(exports[i], Options{})
+			if err != nil {
+				t.Fatalf("import of the export: %v", err)
+			}
+			again := runNative(t, back, inputs[i])
+			for name, w := range want {
+				for j, v := range w.Data {
+					if g := again[name].Data[j]; math.Float32bits(g) != math.Float32bits(v) {
+						t.Fatalf("re-imported output %q[%d] = %v, want %v", name, j, g, v)
+					}
+				}
+			}
+		})
+	}
 }
