@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wasmnn/wasmnn/runtime/imageprep"
 	"github.com/wasmnn/wasmnn/internal/wasmtest"
 	"github.com/wasmnn/wasmnn/ops"
 	"github.com/wasmnn/wasmnn/runtime"
+	"github.com/wasmnn/wasmnn/runtime/imageprep"
 	"github.com/wasmnn/wasmnn/wasm/host"
 )
 
