@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -290,33 +288,5 @@ func TestORTExportElementwise(t *testing.T) {
 	if pm.Opsets[0].Version != 20 {
 		t.Fatalf("exported opset %d, want 20 (Gelu)", pm.Opsets[0].Version)
 	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "m.onnx")
-	if err := os.WriteFile(path, pb, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	in := randomInputs(9, m.Inputs)
-	want := runNative(t, m, in)
-	res := runORT(t, []ortJob{{Model: path, Inputs: writeInputs(t, dir, in), OutDir: filepath.Join(dir, "out")}})
-	for name, o := range readORTOutputs(t, res[path]) {
-		d, err := compareTensors(want[name], o)
-		if err != nil {
-			t.Fatalf("output %q: %v", name, err)
-		}
-		if d.worst > 1 {
-			t.Errorf("output %q: wasmnn and ONNX Runtime differ by %.3g (%.3g of the output scale)", name, d.maxAbs, d.maxRel)
-		}
-	}
-	back, _, err := Import(pb, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := runNative(t, back, in)
-	for name, w := range want {
-		for i, v := range w.Data {
-			if g := got[name].Data[i]; math.Float32bits(g) != math.Float32bits(v) && !(g != g && v != v) {
-				t.Fatalf("re-imported output %q[%d] = %v, want %v", name, i, g, v)
-			}
-		}
-	}
+	checkExportORT(t, m, pb, 9)
 }

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -343,61 +341,15 @@ func TestORTOldOpsets(t *testing.T) { runOldOpsetCases(t, oldOpsetCases()) }
 
 func runOldOpsetCases(t *testing.T, cases []oldCase) {
 	t.Helper()
-	needORT(t)
-	dir := t.TempDir()
-	var jobs []ortJob
-	inputs := make([]map[string]*ops.Tensor, len(cases))
+	cs := make([]ortCase, len(cases))
 	for i, c := range cases {
 		oracle := c.old
 		if c.twin != nil {
 			oracle = *c.twin
 		}
-		path := filepath.Join(dir, fmt.Sprintf("%03d-%s.onnx", i, oracle.name))
-		if err := os.WriteFile(path, oracle.model().Encode(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		in := map[string]*ops.Tensor{}
-		rng := rand.New(rand.NewPCG(uint64(i), 11))
-		for _, op := range c.old.inputs {
-			if op.data == nil && !op.isInt {
-				tt, _ := ops.NewTensor(op.shape...)
-				for j := range tt.Data {
-					tt.Data[j] = rng.Float32()*4 - 2
-				}
-				in[op.name] = tt
-			}
-		}
-		inputs[i] = in
-		sub := filepath.Join(dir, fmt.Sprint(i))
-		if err := os.MkdirAll(sub, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		jobs = append(jobs, ortJob{Model: path, Inputs: writeInputs(t, sub, in), OutDir: filepath.Join(sub, "out")})
+		cs[i] = ortCase{name: c.old.name, oracle: oracle.model().Encode(), model: c.old.model().Encode(), inputs: c.old.inputs}
 	}
-	results := runORT(t, jobs)
-	g := wasmGuest(t)
-	for i, c := range cases {
-		t.Run(c.old.name, func(t *testing.T) {
-			want := readORTOutputs(t, results[jobs[i].Model])
-			m, _, err := Import(c.old.model().Encode(), Options{})
-			if err != nil {
-				t.Fatalf("import: %v", err)
-			}
-			got := runNative(t, m, inputs[i])
-			for name, wt := range want {
-				d, err := compareTensors(got[name], wt)
-				if err != nil {
-					t.Fatalf("output %q: %v", name, err)
-				}
-				if d.worst > 1 {
-					t.Errorf("output %q: wasmnn and ONNX Runtime differ by %.3g (%.3g of the output scale)", name, d.maxAbs, d.maxRel)
-				}
-			}
-			if g != nil {
-				guestMatches(t, g, m, inputs[i], got)
-			}
-		})
-	}
+	compareWithORT(t, cs, 11)
 }
 
 // TestOldOpsetLegacyBroadcast checks the broadcasting of opsets 1 to 6

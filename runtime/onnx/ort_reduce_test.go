@@ -2,10 +2,7 @@ package onnx
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -358,37 +355,5 @@ func TestORTExportReduce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "m.onnx")
-	if err := os.WriteFile(path, pb, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	in := randomInputs(11, m.Inputs)
-	want := runNative(t, m, in)
-	res := runORT(t, []ortJob{{Model: path, Inputs: writeInputs(t, dir, in), OutDir: filepath.Join(dir, "out")}})
-	got := readORTOutputs(t, res[path])
-	if len(got) != len(m.Outputs) {
-		t.Fatalf("ONNX Runtime gave %d outputs, want %d", len(got), len(m.Outputs))
-	}
-	for name, o := range got {
-		d, err := compareTensors(want[name], o)
-		if err != nil {
-			t.Fatalf("output %q: %v", name, err)
-		}
-		if d.worst > 1 {
-			t.Errorf("output %q: wasmnn and ONNX Runtime differ by %.3g (%.3g of the output scale)", name, d.maxAbs, d.maxRel)
-		}
-	}
-	back, _, err := Import(pb, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	again := runNative(t, back, in)
-	for name, w := range want {
-		for i, v := range w.Data {
-			if g := again[name].Data[i]; math.Float32bits(g) != math.Float32bits(v) && !(g != g && v != v) {
-				t.Fatalf("re-imported output %q[%d] = %v, want %v", name, i, g, v)
-			}
-		}
-	}
+	checkExportORT(t, m, pb, 11)
 }

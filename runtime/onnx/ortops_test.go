@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -261,20 +262,40 @@ func TestORTOps(t *testing.T) { runORTCases(t, opCases()) }
 // own.
 func runORTCases(t *testing.T, cases []opCase) {
 	t.Helper()
+	cs := make([]ortCase, len(cases))
+	for i, c := range cases {
+		b := c.model().Encode()
+		cs[i] = ortCase{name: c.name, oracle: b, model: b, inputs: c.inputs}
+	}
+	compareWithORT(t, cs, 3)
+}
+
+// ortCase is one comparison of compareWithORT: ONNX Runtime runs oracle,
+// wasmnn imports and runs model, both on the same random graph inputs.
+type ortCase struct {
+	name          string
+	oracle, model []byte
+	inputs        []opIn // the graph inputs: those with no data and not ints are drawn at random
+}
+
+// compareWithORT runs each case's oracle in ONNX Runtime and its model in
+// wasmnn (natively, and in the wasm build under wazero when it is
+// available) on inputs uniform in [-2, 2) from PCG(case index, stream), as
+// subtests named after the cases, and requires them to agree within the
+// output-scaled tolerance of compareTensors.
+func compareWithORT(t *testing.T, cases []ortCase, stream uint64) {
+	t.Helper()
 	needORT(t)
 	dir := t.TempDir()
 	var jobs []ortJob
 	inputs := make([]map[string]*ops.Tensor, len(cases))
-	models := make([][]byte, len(cases))
 	for i, c := range cases {
-		b := c.model().Encode()
-		models[i] = b
-		path := filepath.Join(dir, fmt.Sprintf("%02d-%s.onnx", i, c.name))
-		if err := os.WriteFile(path, b, 0o644); err != nil {
+		path := filepath.Join(dir, fmt.Sprintf("%03d-%s.onnx", i, c.name))
+		if err := os.WriteFile(path, c.oracle, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		in := map[string]*ops.Tensor{}
-		rng := rand.New(rand.NewPCG(uint64(i), 3))
+		rng := rand.New(rand.NewPCG(uint64(i), stream))
 		for _, op := range c.inputs {
 			if op.data == nil && !op.isInt {
 				tt, _ := ops.NewTensor(op.shape...)
@@ -296,7 +317,7 @@ func runORTCases(t *testing.T, cases []opCase) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			want := readORTOutputs(t, results[jobs[i].Model])
-			m, _, err := Import(models[i], Options{})
+			m, _, err := Import(c.model, Options{})
 			if err != nil {
 				t.Fatalf("import: %v", err)
 			}
@@ -315,6 +336,47 @@ func runORTCases(t *testing.T, cases []opCase) {
 				guestMatches(t, g, m, inputs[i], got)
 			}
 		})
+	}
+}
+
+// checkExportORT runs pb, the export of m, in ONNX Runtime on random inputs
+// (randomInputs(seed)) and requires every one of m's outputs to agree with
+// m's native run within the tolerance of compareTensors; importing pb back
+// must give the native outputs bit for bit (NaN for NaN).
+func checkExportORT(t *testing.T, m *runtime.Model, pb []byte, seed uint64) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.onnx")
+	if err := os.WriteFile(path, pb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := randomInputs(seed, m.Inputs)
+	want := runNative(t, m, in)
+	res := runORT(t, []ortJob{{Model: path, Inputs: writeInputs(t, dir, in), OutDir: filepath.Join(dir, "out")}})
+	got := readORTOutputs(t, res[path])
+	if len(got) != len(m.Outputs) {
+		t.Fatalf("ONNX Runtime gave %d outputs, want %d", len(got), len(m.Outputs))
+	}
+	for name, o := range got {
+		d, err := compareTensors(want[name], o)
+		if err != nil {
+			t.Fatalf("output %q: %v", name, err)
+		}
+		if d.worst > 1 {
+			t.Errorf("output %q: wasmnn and ONNX Runtime differ by %.3g (%.3g of the output scale)", name, d.maxAbs, d.maxRel)
+		}
+	}
+	back, _, err := Import(pb, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := runNative(t, back, in)
+	for name, w := range want {
+		for i, v := range w.Data {
+			if g := again[name].Data[i]; math.Float32bits(g) != math.Float32bits(v) && !(g != g && v != v) {
+				t.Fatalf("re-imported output %q[%d] = %v, want %v", name, i, g, v)
+			}
+		}
 	}
 }
 
