@@ -33,7 +33,7 @@ func FuzzImportAndRun(f *testing.F) {
 	// Seeds: every single-op case of the ORT tests (all the ops the importer
 	// maps, old opsets included), and a model with symbolic dimensions.
 	for _, cases := range [][]opCase{opCases(), elementwiseCases(), matmulCases(), movementCases(), convTransposeCases(),
-		reduceCases(), normCases(), resizeCases()} {
+		reduceCases(), normCases(), resizeCases(), sliceCases()} {
 		for _, c := range cases {
 			f.Add(c.model().Encode())
 		}
