@@ -63,21 +63,42 @@ func over[T int | int64](v, limit T) bool { return limit >= 0 && v > limit }
 // LoadWithLimits is Load refusing files larger than lim.MaxModelBytes and
 // weights larger than lim.MaxTensorElements.
 func LoadWithLimits(b []byte, lim Limits) (*Model, error) {
-	lim = lim.withDefaults()
-	if over(int64(len(b)), lim.MaxModelBytes) {
-		return nil, fmt.Errorf("%w: the model file has %d bytes, the limit is %d", ErrLimit, len(b), lim.MaxModelBytes)
+	if err := lim.CheckFileSize(int64(len(b))); err != nil {
+		return nil, err
 	}
 	m, err := Load(b)
 	if err != nil {
 		return nil, err
 	}
+	if err := lim.CheckWeights(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// CheckFileSize reports an error wrapping ErrLimit when a model file of n
+// bytes exceeds lim.MaxModelBytes. LoadWithLimits calls it; other decoders
+// (the ONNX importer's hosts) call it before they decode.
+func (lim Limits) CheckFileSize(n int64) error {
+	lim = lim.withDefaults()
+	if over(n, lim.MaxModelBytes) {
+		return fmt.Errorf("%w: the model file has %d bytes, the limit is %d", ErrLimit, n, lim.MaxModelBytes)
+	}
+	return nil
+}
+
+// CheckWeights reports an error wrapping ErrLimit when a weight of m has
+// more than lim.MaxTensorElements elements, as LoadWithLimits does for the
+// models it decodes (for models converted in memory, say from ONNX).
+func (lim Limits) CheckWeights(m *Model) error {
+	lim = lim.withDefaults()
 	for name, w := range m.Weights {
 		if over(int64(len(w.Data)), lim.MaxTensorElements) {
-			return nil, fmt.Errorf("%w: weight %q %s has %d elements, the limit is %d", ErrLimit, name,
+			return fmt.Errorf("%w: weight %q %s has %d elements, the limit is %d", ErrLimit, name,
 				ops.FormatShape(w.Shape), len(w.Data), lim.MaxTensorElements)
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // checkGraphLimits checks node count, input ranks and sizes before any shape
