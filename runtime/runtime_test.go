@@ -288,6 +288,7 @@ func TestRunInputErrors(t *testing.T) {
 		{"wrong shape", map[string]*ops.Tensor{"x": {Shape: []int{1, 3, 9, 9}, Data: make([]float32, 243)}}, "[1 3 9 9]"},
 		{"short data", map[string]*ops.Tensor{"x": {Shape: []int{2, 3, 9, 9}, Data: make([]float32, 10)}}, "10 values"},
 		{"unknown", map[string]*ops.Tensor{"x": good, "y": good}, `unknown input "y"`},
+		{"misnamed", map[string]*ops.Tensor{"image": good}, `unknown input "image" (the model's inputs: "x")`},
 		{"nil", map[string]*ops.Tensor{"x": nil}, `missing input "x"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -251,6 +251,10 @@ func (s *Session) checkShapes(inputs map[string]*ops.Tensor, shapes map[string][
 			t = &ops.Tensor{Shape: sh}
 		}
 		if t == nil {
+			if unknown := s.unknownInputs(inputs, shapes); len(unknown) > 0 {
+				// A misnamed input: name the key given and the model's inputs.
+				return fmt.Errorf("%w: unknown input %s (the model's inputs: %s)", ErrInput, strings.Join(unknown, ", "), strings.Join(s.inputNames(), ", "))
+			}
 			return fmt.Errorf("%w: missing input %q (shape %s)", ErrInput, in.Name, in.ShapeString())
 		}
 		if !in.Symbolic() {
@@ -291,27 +295,34 @@ func (s *Session) checkShapes(inputs map[string]*ops.Tensor, shapes map[string][
 		}
 	}
 	if count != len(s.inputs) {
-		var extra []string
-		for name := range shapes {
-			extra = append(extra, name)
-		}
-		for name := range inputs {
-			extra = append(extra, name)
-		}
-		unknown := extra[:0]
-		for _, name := range extra {
-			known := false
-			for _, in := range s.inputs {
-				known = known || in.Name == name
-			}
-			if !known {
-				unknown = append(unknown, fmt.Sprintf("%q", name))
-			}
-		}
-		sort.Strings(unknown)
+		unknown := s.unknownInputs(inputs, shapes)
 		return fmt.Errorf("%w: unknown input %s (the model's inputs: %s)", ErrInput, strings.Join(unknown, ", "), strings.Join(s.inputNames(), ", "))
 	}
 	return nil
+}
+
+// unknownInputs returns the quoted, sorted keys of inputs and shapes that
+// name no model input.
+func (s *Session) unknownInputs(inputs map[string]*ops.Tensor, shapes map[string][]int) []string {
+	var extra []string
+	for name := range shapes {
+		extra = append(extra, name)
+	}
+	for name := range inputs {
+		extra = append(extra, name)
+	}
+	unknown := extra[:0]
+	for _, name := range extra {
+		known := false
+		for _, in := range s.inputs {
+			known = known || in.Name == name
+		}
+		if !known {
+			unknown = append(unknown, fmt.Sprintf("%q", name))
+		}
+	}
+	sort.Strings(unknown)
+	return unknown
 }
 
 func (s *Session) inputNames() []string {

@@ -11,25 +11,37 @@ import (
 	"strings"
 
 	"github.com/wasmnn/wasmnn/internal/bench"
+	"github.com/wasmnn/wasmnn/ops"
 )
 
 func cmdBench(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	jsonOut := fs.String("json", "", "write all results as JSON to this file")
-	wasmPath := fs.String("wasm", "", "also run the cases in this wasmnn.wasm under wazero")
+	jsonOut := fs.String("json", "", "write all results as JSON to this `FILE`")
+	wasmPath := fs.String("wasm", "", "also run the cases in this wasmnn.wasm `FILE` under wazero")
 	reps := fs.Int("reps", 7, "timed runs per case (the median is reported)")
 	warmup := fs.Int("warmup", 2, "untimed runs per case first")
 	filter := fs.String("filter", "", "comma-separated substrings: run only matching cases")
-	algo := fs.String("algo", "", "conv algorithm for every layer (default: the planner's choice)")
-	writeSuite := fs.String("write-suite", "", "write the suite (models and index.json) to DIR for other runtimes, then exit")
-	merge := fs.String("merge", "", "comma-separated JSON result files from other runtimes to add to the table")
-	native := fs.Bool("native", true, "measure the native build")
+	algo := fs.String("algo", "", "conv `ALGO` for every layer it applies to: "+algoNames()+" (default: the planner's choice)")
+	writeSuite := fs.String("write-suite", "", "write the suite (models and index.json) to `DIR` for other runtimes, then exit")
+	merge := fs.String("merge", "", "comma-separated JSON result `FILES` from other runtimes to add to the table")
+	native := fs.Bool("native", true, "measure the native build (--native=false: only the wasm build)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 {
 		return usagef("bench takes no positional arguments")
+	}
+	switch {
+	case *reps < 1:
+		return usagef("--reps must be at least 1, not %d", *reps)
+	case *warmup < 0:
+		return usagef("--warmup must be >= 0, not %d", *warmup)
+	}
+	if *algo != "" {
+		if _, err := ops.ParseConvAlgo(*algo); err != nil {
+			return usagef("--algo: unknown conv algorithm %q (known: %s)", *algo, algoNames())
+		}
 	}
 	cases, err := bench.Suite()
 	if err != nil {

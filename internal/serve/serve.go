@@ -120,18 +120,18 @@ type handler struct {
 func Handler(root string) (http.Handler, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
-		return nil, fmt.Errorf("serve: root %q: %w", root, err)
+		return nil, fmt.Errorf("directory %q: %w", root, err)
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		return nil, fmt.Errorf("serve: root %q: %w", root, err)
+		return nil, fmt.Errorf("directory %q: %w", root, err)
 	}
 	fi, err := os.Stat(real)
 	if err != nil {
-		return nil, fmt.Errorf("serve: root %q: %w", root, err)
+		return nil, fmt.Errorf("directory %q: %w", root, err)
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("serve: root %q is not a directory", root)
+		return nil, fmt.Errorf("%q is not a directory", root)
 	}
 	return &handler{root: real, gz: newGzipCache(GzipCacheBytes)}, nil
 }
@@ -403,7 +403,7 @@ type listenError struct {
 // Error implements error.
 func (e *listenError) Error() string {
 	if isAddrInUse(e.err) {
-		return fmt.Sprintf("cannot listen on %s: address already in use (is another server running? choose another with --addr)", e.addr)
+		return fmt.Sprintf("cannot listen on %s: address already in use (is another server running? choose another address with --addr, e.g. --addr 127.0.0.1:9000, or make demo ADDR=127.0.0.1:9000)", e.addr)
 	}
 	return fmt.Sprintf("cannot listen on %s: %v", e.addr, e.err)
 }

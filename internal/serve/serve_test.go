@@ -479,7 +479,7 @@ func TestServeListenAndServe(t *testing.T) {
 	})
 	t.Run("port_in_use", func(t *testing.T) {
 		err := ListenAndServe(context.Background(), addr, root, nil)
-		want := "cannot listen on " + addr + ": address already in use (is another server running? choose another with --addr)"
+		want := "cannot listen on " + addr + ": address already in use (is another server running? choose another address with --addr, e.g. --addr 127.0.0.1:9000, or make demo ADDR=127.0.0.1:9000)"
 		if err == nil || err.Error() != want {
 			t.Fatalf("err = %v\nwant %s", err, want)
 		}
