@@ -456,3 +456,48 @@ func TestClassifyInvert(t *testing.T) {
 		}
 	}
 }
+
+// TestNpyCommand writes .npy tensors of a shape and rejects bad values.
+func TestNpyCommand(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		code  int
+		shape []int
+		first float32 // the first value, or -1 for "in [0, 1)"
+	}{
+		{"random", []string{"--shape", "1,3,4,5"}, 0, []int{1, 3, 4, 5}, -1},
+		{"ones", []string{"--shape", "2,2", "--fill", "ones"}, 0, []int{2, 2}, 1},
+		{"zeros", []string{"--shape", "7", "--fill", "zeros"}, 0, []int{7}, 0},
+		{"no shape", nil, 2, nil, 0},
+		{"bad dimension", []string{"--shape", "1,0,3"}, 2, nil, 0},
+		{"bad fill", []string{"--shape", "1", "--fill", "noise"}, 2, nil, 0},
+		{"too large", []string{"--shape", "65536,65536"}, 2, nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name+".npy")
+			code, _, stderr := wasmnn(append([]string{"npy", path}, tc.args...)...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, stderr)
+			}
+			if code != 0 {
+				return
+			}
+			shape, data, err := npy.ReadFile(path)
+			if err != nil || len(shape) != len(tc.shape) {
+				t.Fatalf("%v %v", shape, err)
+			}
+			for i := range shape {
+				if shape[i] != tc.shape[i] {
+					t.Fatalf("shape %v, want %v", shape, tc.shape)
+				}
+			}
+			for _, v := range data {
+				if (tc.first < 0 && (v < 0 || v >= 1)) || (tc.first >= 0 && v != tc.first) {
+					t.Fatalf("value %v", v)
+				}
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@
 //	wasmnn export MODEL|ARCH -o f.onnx
 //	wasmnn train lenet5 -o f.wnn [--epochs N] [--seed S]
 //	wasmnn bench [--filter S] [--wasm FILE]
+//	wasmnn npy x.npy --shape 1,3,224,224 [--fill random|zeros|ones]
 //	wasmnn serve [--addr 127.0.0.1:8080] [--dir demo]
 //
 // `wasmnn COMMAND -h` (or --help, or `wasmnn help COMMAND`) lists a command's
@@ -68,6 +69,8 @@ func init() {
 			"wasmnn train lenet5 -o lenet5-mine.wnn --epochs 5", quiet(cmdTrain)},
 		{"bench", "[flags]", "run the benchmark suite natively and under wazero; print a table",
 			"wasmnn bench --filter resnet18 --wasm js/dist/wasmnn.wasm", quiet(cmdBench)},
+		{"npy", "FILE.npy --shape D0,D1,... [flags]", "write a float32 .npy tensor (random or constant): an input for run",
+			"wasmnn npy x.npy --shape 1,1,32,32", quiet(cmdNpy)},
 		{"serve", "[flags]", "serve the demo (or any directory) over HTTP",
 			"wasmnn serve --addr 127.0.0.1:9000 --dir demo", quiet(cmdServe)},
 	}
