@@ -531,3 +531,38 @@ func compareShapesFeed(t *testing.T, onnxFile []byte, m *runtime.Model, shapes [
 	}
 	return worst
 }
+
+// TestONNXDocListsOps requires docs/ONNX.md's importer table to have a row
+// for every ONNX op the importer converts.
+func TestONNXDocListsOps(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "ONNX.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "| ONNX op |") {
+			in = true
+			continue
+		}
+		if in && !strings.HasPrefix(line, "|") {
+			in = false
+		}
+		if !in {
+			continue
+		}
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 {
+			continue
+		}
+		for _, name := range strings.FieldsFunc(cells[1], func(r rune) bool { return r == ',' || r == ' ' || r == '/' || r == '`' }) {
+			listed[name] = true
+		}
+	}
+	for _, op := range SupportedOps() {
+		if !listed[op] {
+			t.Errorf("docs/ONNX.md's op table has no row for %s", op)
+		}
+	}
+}
