@@ -6,6 +6,7 @@
 // in and the output out, queueing).
 //
 // usage: node bench/profile-node.mjs bench/suite/model__resnet18.wnn [--runs 20] [--no-simd] [--top 15]
+//          [--wasm path/to/wasmnn.wasm] (default js/dist/wasmnn.wasm; wasmnn-simd.wasm and wasm_exec.js beside it)
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +15,9 @@ import { inputData, median } from './runtimes.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
-const file = argv.find((a) => !a.startsWith('--') && !/^\d+$/.test(a));
+const wasmAt = argv.indexOf('--wasm');
+const wasmPath = wasmAt >= 0 ? argv[wasmAt + 1] : '';
+const file = argv.find((a, i) => !a.startsWith('--') && !/^\d+$/.test(a) && (wasmAt < 0 || i !== wasmAt + 1));
 const opt = (name, def) => {
   const i = argv.indexOf(name);
   return i >= 0 ? Number(argv[i + 1]) : def;
@@ -26,7 +29,7 @@ if (!file) {
 const runs = opt('--runs', 20);
 const top = opt('--top', 15);
 const wasmnn = await import(pathToFileURL(path.join(root, 'js/wasmnn.js')).href);
-await wasmnn.init({ simd: !argv.includes('--no-simd') });
+await wasmnn.init({ simd: !argv.includes('--no-simd'), ...(wasmPath ? { wasmURL: pathToFileURL(path.resolve(wasmPath)).href } : {}) });
 const model = await wasmnn.load(fs.readFileSync(file));
 const summary = model.summary();
 const feeds = {};

@@ -88,6 +88,12 @@ func (g *im2colGeom) pack(dst, x []float32, k0, kcb, j0, ncb int) {
 	padPanel(dst, ncb, kcb)
 }
 
+// pointwise reports whether g is a 1x1 convolution with stride 1 and no
+// padding: its im2col matrix is the input itself.
+func (g ConvGeom) pointwise() bool {
+	return g.Kernel == (Dims3{1, 1, 1}) && g.Stride == (Dims3{1, 1, 1}) && g.PadHead == (Dims3{}) && g.Out == g.In
+}
+
 // im2colSetup packs the weights of every group as GEMM A operands and
 // sizes the per-goroutine scratch.
 func (c *Conv) im2colSetup(w []float32) {
@@ -96,7 +102,7 @@ func (c *Conv) im2colSetup(w []float32) {
 	k := cg * g.Kernel.prod()
 	ncol := g.Out.prod()
 	c.gemmK, c.gemmN = k, ncol
-	c.pointwise = g.Kernel == (Dims3{1, 1, 1}) && g.Stride == (Dims3{1, 1, 1}) && g.PadHead == (Dims3{}) && g.Out == g.In
+	c.pointwise = g.pointwise()
 	c.im = newIm2colGeom(g)
 	alen := packedALen(mg, k)
 	c.packed = make([]float32, g.G*alen)

@@ -363,7 +363,10 @@ func TestConvChooseAlgo(t *testing.T) {
 	}{
 		{"lenet_conv1", []int{1, 1, 32, 32}, []int{6, 1, 5, 5}, ConvParams{}, AlgoIm2col},
 		{"two_outputs", []int{1, 1, 64, 64}, []int{2, 1, 3, 3}, ConvParams{}, AlgoDirect},
-		{"tiny_k", []int{1, 2, 64, 64}, []int{16, 2, 1, 1}, ConvParams{}, AlgoDirect},
+		{"tiny_k_pointwise", []int{1, 2, 64, 64}, []int{16, 2, 1, 1}, ConvParams{}, AlgoIm2col},
+		{"tiny_k", []int{1, 2, 64, 64}, []int{16, 2, 1, 1}, pad2(1), AlgoDirect},
+		{"se_1x1_map", []int{1, 200, 1, 1}, []int{50, 200, 1, 1}, ConvParams{}, AlgoIm2col},
+		{"se_1x1_map_2out", []int{1, 8, 1, 1}, []int{2, 8, 1, 1}, ConvParams{}, AlgoIm2col},
 		{"resnet_3x3", []int{1, 64, 56, 56}, []int{64, 64, 3, 3}, ConvParams{}, AlgoWinograd4},
 		{"resnet_3x3_512_7", []int{1, 512, 7, 7}, []int{512, 512, 3, 3}, pad2(1), AlgoWinograd4},
 		{"3x3_few_channels", []int{1, 8, 56, 56}, []int{8, 8, 3, 3}, pad2(1), AlgoIm2col},
@@ -423,5 +426,48 @@ func TestConvForwardAllocs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConvPointwiseDirectEqualsIm2col pins what ChooseConvAlgo relies on
+// when it sends every pointwise convolution to im2col: with no padding taps
+// the GEMM adds the same products in the same order as direct, so the two
+// algorithms agree bit for bit (shapes of MobileNetV3's 1x1 layers, with
+// and without bias and activation, grouped too).
+func TestConvPointwiseDirectEqualsIm2col(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 1))
+	for _, tc := range []struct {
+		x, w []int
+		g    int
+		act  Activation
+	}{
+		{[]int{1, 200, 1, 1}, []int{50, 200, 1, 1}, 1, Activation{Kind: ActReLU}},
+		{[]int{1, 8, 1, 1}, []int{2, 8, 1, 1}, 1, Activation{}},
+		{[]int{1, 8, 24, 96}, []int{8, 8, 1, 1}, 1, ReLU6},
+		{[]int{2, 24, 12, 9}, []int{40, 24, 1, 1}, 1, Activation{}},
+		{[]int{1, 300, 3, 5}, []int{7, 300, 1, 1}, 1, Activation{}},
+		{[]int{1, 8, 5, 7}, []int{12, 4, 1, 1}, 2, Activation{Kind: ActLeakyReLU, Alpha: 0.1}},
+	} {
+		g, err := NewConvGeom(tc.x, tc.w, ConvParams{Groups: tc.g})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randSlice(rng, convNumel(tc.x))
+		w := randSlice(rng, convNumel(tc.w))
+		bias := randSlice(rng, tc.w[0])
+		var outs [2][]float32
+		for i, algo := range []ConvAlgo{AlgoDirect, AlgoIm2col} {
+			cv, err := NewConv(g, w, bias, tc.act, algo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs[i] = make([]float32, convNumel(g.OutShape()))
+			cv.Forward(outs[i], x, make([]float32, cv.WorkspaceLen()), 1)
+		}
+		for i := range outs[0] {
+			if math.Float32bits(outs[0][i]) != math.Float32bits(outs[1][i]) {
+				t.Fatalf("%v * %v: output %d: direct %v, im2col %v", tc.x, tc.w, i, outs[0][i], outs[1][i])
+			}
+		}
 	}
 }

@@ -140,9 +140,17 @@ func (g ConvTransposeGeom) FLOPs(hasBias bool) int64 {
 
 // ConvTranspose computes the transposed convolution of x with weights w
 // ([C, M/G, kernel...]) and optional bias ([M] or nil) into dst, followed by
-// act. Each output element is a sum over input channels and kernel taps in a
-// fixed order (a direct sliding window), split over output planes across
-// threads. ConvTranspose panics if a buffer is too short.
+// act. Each output element starts from its bias (or 0) and adds the products
+// of its input channels in increasing order and, within a channel, of its
+// kernel taps in increasing (kd, kh, kw) order (a direct sliding window);
+// the work is split over output planes across threads. ConvTranspose panics
+// if a buffer is too short.
+//
+// The loops run output row by output row: for each input channel and each
+// kernel row that reaches the output row, every kernel column scatters one
+// input row into it (output column iw*stride - pad + kw*dilation). Each
+// output element still receives its products in the order above; only the
+// order in which different elements are visited changes.
 func ConvTranspose(g ConvTransposeGeom, dst, x, w, bias []float32, act Activation, threads int) {
 	mg, cg := g.M/g.G, g.C/g.G
 	inN, outN, kN := g.In.prod(), g.Out.prod(), g.Kernel.prod()
@@ -161,12 +169,8 @@ func ConvTranspose(g ConvTransposeGeom, dst, x, w, bias []float32, act Activatio
 			for i := range plane {
 				plane[i] = b
 			}
-			for cl := 0; cl < cg; cl++ {
-				c := grp*cg + cl
-				xc := x[(n*g.C+c)*inN : (n*g.C+c+1)*inN]
-				wc := w[(c*mg+ml)*kN : (c*mg+ml+1)*kN]
-				g.accumPlane(plane, xc, wc)
-			}
+			xg := x[(n*g.C+grp*cg)*inN : (n*g.C+(grp+1)*cg)*inN]
+			g.accumPlaneRows(plane, xg, w, grp*cg, ml, mg, cg)
 			act.Apply(plane)
 		}
 	})
@@ -197,9 +201,11 @@ func gcd(a, b int) int {
 	return a
 }
 
-// accumPlane adds the contribution of one input channel plane xc with its
-// kernel wc to the output plane.
-func (g *ConvTransposeGeom) accumPlane(plane, xc, wc []float32) {
+// accumPlaneRows adds to the output plane of output channel ml (within its
+// group) the contributions of the cg input channel planes xg (channels
+// c0..c0+cg-1 of w), output row by output row.
+func (g *ConvTransposeGeom) accumPlaneRows(plane, xg, w []float32, c0, ml, mg, cg int) {
+	inN, kN := g.In.prod(), g.Kernel.prod()
 	for od := 0; od < g.Out.D; od++ {
 		kd0, sd, okd := transposeTaps(od, g.PadHead.D, g.Kernel.D, g.Stride.D, g.Dilate.D)
 		if !okd {
@@ -211,45 +217,77 @@ func (g *ConvTransposeGeom) accumPlane(plane, xc, wc []float32) {
 				continue
 			}
 			row := plane[(od*g.Out.H+oh)*g.Out.W : (od*g.Out.H+oh+1)*g.Out.W]
-			for ow := range row {
-				kw0, sw, okw := transposeTaps(ow, g.PadHead.W, g.Kernel.W, g.Stride.W, g.Dilate.W)
-				if !okw {
-					continue
-				}
-				acc := row[ow]
+			for cl := 0; cl < cg; cl++ {
+				xc := xg[cl*inN : (cl+1)*inN]
+				wc := w[((c0+cl)*mg+ml)*kN : ((c0+cl)*mg+ml+1)*kN]
 				for kd := kd0; kd < g.Kernel.D; kd += sd {
 					id := (od + g.PadHead.D - kd*g.Dilate.D) / g.Stride.D
-					if id < 0 {
+					if od+g.PadHead.D-kd*g.Dilate.D < 0 {
 						break
 					}
 					if id >= g.In.D {
 						continue
 					}
 					for kh := kh0; kh < g.Kernel.H; kh += sh {
-						ih := (oh + g.PadHead.H - kh*g.Dilate.H) / g.Stride.H
-						if ih < 0 {
+						v := oh + g.PadHead.H - kh*g.Dilate.H
+						if v < 0 {
 							break
 						}
+						ih := v / g.Stride.H
 						if ih >= g.In.H {
 							continue
 						}
-						xr := xc[(id*g.In.H+ih)*g.In.W:]
-						wr := wc[(kd*g.Kernel.H+kh)*g.Kernel.W:]
-						for kw := kw0; kw < g.Kernel.W; kw += sw {
-							v := ow + g.PadHead.W - kw*g.Dilate.W
-							if v < 0 {
-								break
-							}
-							iw := v / g.Stride.W
-							if iw >= g.In.W {
-								continue
-							}
-							acc += float32(xr[iw] * wr[kw])
-						}
+						xr := xc[(id*g.In.H+ih)*g.In.W : (id*g.In.H+ih+1)*g.In.W]
+						wr := wc[(kd*g.Kernel.H+kh)*g.Kernel.W : (kd*g.Kernel.H+kh+1)*g.Kernel.W]
+						g.scatterRow(row, xr, wr)
 					}
 				}
-				row[ow] = acc
 			}
+		}
+	}
+}
+
+// scatterRow adds xr[iw]·wr[kw] to row[iw*s - pad + kw*d] for every kernel
+// column kw in increasing order and every input column iw whose output
+// column falls inside the row.
+func (g *ConvTransposeGeom) scatterRow(row, xr, wr []float32) {
+	s, d, pad := g.Stride.W, g.Dilate.W, g.PadHead.W
+	outW, inW := len(row), len(xr)
+	if s == 2 && d == 1 && pad == 0 && len(wr) == 2 && outW >= 2*inW {
+		// Kernel 2, stride 2 (the upsampling of FPN-style heads): the two
+		// taps of input column iw land on output columns 2iw and 2iw+1.
+		w0, w1 := wr[0], wr[1]
+		row = row[:2*inW]
+		for iw, xv := range xr {
+			o := row[2*iw : 2*iw+2]
+			o[0] += float32(xv * w0)
+			o[1] += float32(xv * w1)
+		}
+		return
+	}
+	for kw, wv := range wr {
+		off := kw*d - pad
+		lo := 0
+		if off < 0 {
+			lo = ceilDiv(-off, s)
+		}
+		if outW-1-off < 0 {
+			continue
+		}
+		hi := min(inW, (outW-1-off)/s+1)
+		if s == 1 {
+			if hi > lo {
+				rs := row[lo+off : hi+off]
+				xs := xr[lo:hi]
+				xs = xs[:len(rs)]
+				for i := range rs {
+					rs[i] += float32(xs[i] * wv)
+				}
+			}
+			continue
+		}
+		for iw := lo; iw < hi; iw++ {
+			row[iw*s+off] += float32(xr[iw] * wv)
 		}
 	}
 }
