@@ -14,9 +14,11 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/wasmnn/wasmnn/runtime/imageprep"
 	"github.com/wasmnn/wasmnn/ops"
 	wrt "github.com/wasmnn/wasmnn/runtime"
+	"github.com/wasmnn/wasmnn/runtime/imageprep"
+	"github.com/wasmnn/wasmnn/runtime/onnx"
+	"github.com/wasmnn/wasmnn/runtime/sniff"
 )
 
 type handler func(args []js.Value) (map[string]any, error)
@@ -54,6 +56,9 @@ func wrap(h handler) func(js.Value, []js.Value) any {
 type model struct {
 	m    *wrt.Model
 	sess *wrt.Session
+	// conversion is what the ONNX importer did, for a model loaded from an
+	// ONNX file (nil for a .wnn file); summary reports it.
+	conversion *onnx.Report
 	// inInfo are the model's inputs as declared (symbolic dimensions named
 	// in Dims) and outNames its output names, in order.
 	inInfo   []wrt.ValueInfo
@@ -256,7 +261,7 @@ func load(args []js.Value) (map[string]any, error) {
 			return nil, err
 		}
 	}
-	m, err := wrt.LoadWithLimits(b, o.limits())
+	m, rep, err := decodeModel(b, o.limits())
 	if err != nil {
 		return nil, err
 	}
@@ -267,6 +272,7 @@ func load(args []js.Value) (map[string]any, error) {
 	id := nextID
 	nextID++
 	models[id] = newModel(m, sess)
+	models[id].conversion = rep
 	// The file bytes and the planner's garbage are large for big models:
 	// collect them now rather than when the heap doubles.
 	b = nil
@@ -274,6 +280,32 @@ func load(args []js.Value) (map[string]any, error) {
 	inf, _ := json.Marshal(info{Inputs: sess.Inputs(), Outputs: sess.Outputs(), Meta: metaJSON{Name: m.Meta.Name,
 		Description: m.Meta.Description, Labels: m.Meta.Labels, Preprocess: m.Meta.Preprocess, Extra: m.Meta.Extra}})
 	return map[string]any{"id": id, "info": string(inf)}, nil
+}
+
+// decodeModel reads a .wnn file or converts an ONNX file with the importer
+// `wasmnn convert` uses (runtime/onnx, default options: symbolic dimensions
+// stay symbolic), under the same limits: the file's size before it is
+// decoded, each weight's size after. Any other file is refused with a
+// message saying what it looks like (runtime/sniff).
+func decodeModel(b []byte, lim wrt.Limits) (*wrt.Model, *onnx.Report, error) {
+	switch sniff.Detect(b) {
+	case sniff.WNN, sniff.Msgpack:
+		m, err := wrt.LoadWithLimits(b, lim)
+		return m, nil, err
+	case sniff.ONNX:
+		if err := lim.CheckFileSize(int64(len(b))); err != nil {
+			return nil, nil, err
+		}
+		m, rep, err := onnx.Import(b, onnx.Options{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("ONNX import: %w", err)
+		}
+		if err := lim.CheckWeights(m); err != nil {
+			return nil, nil, err
+		}
+		return m, rep, nil
+	}
+	return nil, nil, fmt.Errorf("%w: %s", wrt.ErrBadModel, sniff.Explain(b))
 }
 
 func getModel(v js.Value) (*model, error) {
@@ -421,6 +453,19 @@ func runTimed(m *model, feeds map[string]*ops.Tensor) ([]any, error) {
 	return times, err
 }
 
+// classified is one entry of classify's result, as `wasmnn classify --json`
+// prints it: a prediction and whether the image was inverted before the
+// model saw it.
+type classified struct {
+	wrt.Prediction
+	Inverted bool `json:"inverted"`
+}
+
+// classify preprocesses RGBA pixels as the model's metadata says and returns
+// its top k classes. args[5], the invert mode ("auto", the default, "yes" or
+// "no"), says whether to invert the image: auto inverts for a model that
+// inverts only an image of dark marks on a light ground
+// (imageprep.ResolveInvert, the rule of `wasmnn classify --invert`).
 func classify(args []js.Value) (map[string]any, error) {
 	if err := argCount(args, 5, "classify"); err != nil {
 		return nil, err
@@ -438,12 +483,19 @@ func classify(args []js.Value) (map[string]any, error) {
 		return nil, err
 	}
 	w, h, k := args[2].Int(), args[3].Int(), args[4].Int()
+	mode := imageprep.InvertAuto
+	if len(args) > 5 && args[5].Type() == js.TypeString {
+		if mode, err = imageprep.ParseInvertMode(args[5].String()); err != nil {
+			return nil, err
+		}
+	}
 	img, err := imageprep.FromRGBA(rgba, w, h)
 	if err != nil {
 		return nil, err
 	}
+	invert := imageprep.ResolveInvert(img, mode, pp.Invert)
 	data, shape, err := imageprep.ToTensor(img, imageprep.Params{Width: pp.Width, Height: pp.Height,
-		ContentWidth: pp.ContentWidth, ContentHeight: pp.ContentHeight, Channels: pp.Channels, Invert: pp.Invert,
+		ContentWidth: pp.ContentWidth, ContentHeight: pp.ContentHeight, Channels: pp.Channels, Invert: invert,
 		Scale: pp.Scale, Mean: pp.Mean, Std: pp.Std})
 	if err != nil {
 		return nil, err
@@ -460,8 +512,20 @@ func classify(args []js.Value) (map[string]any, error) {
 		return nil, err
 	}
 	preds := wrt.TopK(outs[m.outNames[0]].Data, m.m.Meta.Labels, k)
-	b, _ := json.Marshal(preds)
+	res := make([]classified, len(preds))
+	for i, p := range preds {
+		res[i] = classified{p, invert}
+	}
+	b, _ := json.Marshal(res)
 	return map[string]any{"result": string(b)}, nil
+}
+
+// summaryJSON is what summary returns: the session's summary, as `wasmnn
+// summary --json` prints it, plus, for a model converted from ONNX, the
+// importer's report as `wasmnn convert --json` prints it.
+type summaryJSON struct {
+	wrt.Summary
+	Conversion *onnx.Report `json:"conversion,omitempty"`
 }
 
 func summary(args []js.Value) (map[string]any, error) {
@@ -472,7 +536,7 @@ func summary(args []js.Value) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(m.sess.Summary())
+	b, err := json.Marshal(summaryJSON{Summary: m.sess.Summary(), Conversion: m.conversion})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/wasmnn/wasmnn/internal/explore"
 	"github.com/wasmnn/wasmnn/ops"
 	wrt "github.com/wasmnn/wasmnn/runtime"
+	"github.com/wasmnn/wasmnn/runtime/onnx"
 	"github.com/wasmnn/wasmnn/runtime/zoo"
 )
 
@@ -40,8 +41,9 @@ func init() {
 	handlers["convAlgos"] = convAlgos
 }
 
-// register plans m with o and adds it to models, answering like load.
-func register(m *wrt.Model, o loadOptions) (map[string]any, error) {
+// register plans m with o and adds it to models, answering like load; rep
+// is the ONNX import report of the model's file, if it was one.
+func register(m *wrt.Model, rep *onnx.Report, o loadOptions) (map[string]any, error) {
 	sess, err := wrt.NewSession(m, o.runtime())
 	if err != nil {
 		return nil, err
@@ -49,6 +51,7 @@ func register(m *wrt.Model, o loadOptions) (map[string]any, error) {
 	id := nextID
 	nextID++
 	models[id] = newModel(m, sess)
+	models[id].conversion = rep
 	inf, _ := json.Marshal(info{Inputs: sess.Inputs(), Outputs: sess.Outputs(), Meta: metaJSON{Name: m.Meta.Name,
 		Description: m.Meta.Description, Labels: m.Meta.Labels, Preprocess: m.Meta.Preprocess, Extra: m.Meta.Extra}})
 	return map[string]any{"id": id, "info": string(inf)}, nil
@@ -93,7 +96,7 @@ func buildZoo(args []js.Value) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return register(m, o)
+	return register(m, nil, o)
 }
 
 func reopen(args []js.Value) (map[string]any, error) {
@@ -108,7 +111,7 @@ func reopen(args []js.Value) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return register(md.m, o)
+	return register(md.m, md.conversion, o)
 }
 
 // probes caches a layer-output probe per model id; entries of disposed or

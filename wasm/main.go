@@ -7,12 +7,17 @@
 //	load(bytes: Uint8Array, options: string /* JSON */) -> {id, info: string /* JSON */} | {error}
 //	run(id, names: string[], data: Uint8Array[], shapes?: number[][]) -> {names, shapes, data: Uint8Array[]} | {error}
 //	runProfiled(id, names, data, shapes?) -> as run, plus times: number[] (ms per layer)
-//	classify(id, rgba: Uint8Array, width, height, topK) -> {result: string /* JSON */} | {error}
+//	classify(id, rgba: Uint8Array, width, height, topK, invert?: string) -> {result: string /* JSON */} | {error}
 //	summary(id, options: string) -> {result: string /* JSON */} | {error}
 //	dispose(id) -> {} | {error}
 //	memory() -> {models}
 //
-// load's info lists the inputs as {name, shape, dims?}: dims names the
+// load takes a .wnn file or an ONNX file, which it converts with runtime/onnx
+// (the importer of `wasmnn convert`; summary then has its report as
+// "conversion"); other bytes are refused with a message saying what they look
+// like (runtime/sniff). classify's invert is "auto" (default), "yes" or "no"
+// (runtime/imageprep.ResolveInvert), and each of its results says whether the
+// image was inverted. load's info lists the inputs as {name, shape, dims?}: dims names the
 // symbolic axes ("" for fixed ones), shape has the representative sizes. run
 // takes any input shapes that fit (shapes omitted: the current ones) and
 // returns the outputs with their shapes; each new set of shapes is planned
