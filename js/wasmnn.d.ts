@@ -1,4 +1,5 @@
 // Type declarations for wasmnn (wasmnn.js; wasmnn.global.js sets the same API as globalThis.wasmnn).
+// wasmnn runs .wnn models and ONNX models (converted inside the engine at load).
 
 /** The instance type of global class K when the environment's types declare it (DOM, @types/node), else never. */
 type GlobalInstance<K extends string> = typeof globalThis extends Record<K, abstract new (...args: any) => infer T> ? T : never;
@@ -18,6 +19,13 @@ export class Tensor {
    * @throws RangeError for negative dims or when data.length is not the product of dims.
    */
   constructor(type: TensorType, data: Float32Array | readonly number[], dims?: Dims);
+  /**
+   * Creates a tensor as ONNX Runtime's two-argument form does, its type
+   * inferred from data: 'float32' for a Float32Array or an array of numbers.
+   * @throws TypeError for another typed array (say an Int32Array, which would
+   * be an 'int32' tensor), and as above.
+   */
+  constructor(data: Float32Array | readonly number[], dims?: Dims);
   /** The element type. */
   readonly type: TensorType;
   /** The values, row-major. */
@@ -48,6 +56,17 @@ export interface ValueMetadata {
   readonly sampleDims: readonly number[];
 }
 
+/**
+ * A convolution algorithm: 'auto' (the planner's choice per layer),
+ * 'direct', 'im2col' (+ GEMM), 'depthwise', 'winograd' (the best Winograd
+ * variant per layer), 'winograd2' (F(2x2,3x3)), 'winograd4' (F(4x4,3x3)) or
+ * 'fft'. The CLI's --algo takes the same names.
+ */
+export type ConvAlgo = 'auto' | 'direct' | 'im2col' | 'depthwise' | 'winograd' | 'winograd2' | 'winograd4' | 'fft';
+
+/** The layout of image tensors (channels first; the only one .wnn files describe). */
+export type Layout = 'NCHW';
+
 /** How classify() turns an image into the model's input tensor. */
 export interface Preprocess {
   readonly width: number;
@@ -56,13 +75,17 @@ export interface Preprocess {
   readonly contentWidth: number;
   readonly contentHeight: number;
   readonly channels: number;
-  /** Whether pixel values are inverted (dark strokes on light paper, as MNIST wants them light on dark). */
+  /**
+   * Whether the model wants images inverted (it takes a bright signal on a
+   * dark ground, as MNIST stores digits, and inverts dark strokes on light
+   * paper to get it); classify's invert option decides per image.
+   */
   readonly invert: boolean;
   /** The factor from 0..255 to the model's range (0: 1/255). */
   readonly scale: number;
   readonly mean: readonly number[] | null;
   readonly std: readonly number[] | null;
-  readonly layout: string;
+  readonly layout: Layout;
 }
 
 /** A model's metadata from its .wnn file. */
@@ -86,8 +109,8 @@ export interface LayerSummary {
   readonly params: number;
   readonly macs: number;
   readonly flops: number;
-  /** The convolution algorithm the planner chose. */
-  readonly algo?: string;
+  /** The convolution algorithm the planner chose (never the alias 'winograd': the variant it stands for). */
+  readonly algo?: Exclude<ConvAlgo, 'auto' | 'winograd'>;
   readonly [key: string]: unknown;
 }
 
@@ -103,15 +126,40 @@ export interface ModelSummary {
   readonly total_flops: number;
   readonly peak_activation_bytes: number;
   readonly weight_bytes: number;
+  /** For a model loaded from an ONNX file: what the importer did (as `wasmnn convert --json` prints it). */
+  readonly conversion?: ConversionReport;
   readonly [key: string]: unknown;
 }
 
-/** One class of a classification result. */
+/** What the ONNX importer did to a model's graph (`wasmnn convert --json`). */
+export interface ConversionReport {
+  /** The default-domain opset the file imports. */
+  readonly opset: number;
+  /** producer_name and producer_version of the file. */
+  readonly producer?: string;
+  /** Nodes in the ONNX graph. */
+  readonly onnx_nodes: number;
+  /** Nodes and weight tensors of the converted model. */
+  readonly nodes: number;
+  readonly weights: number;
+  /** Nodes evaluated at conversion time (constants, shape computations). */
+  readonly folded?: readonly string[];
+  /** Nodes that do nothing at inference (Identity, Dropout, dead nodes). */
+  readonly removed?: readonly string[];
+  /** Fusions: a BatchNormalization folded into a Conv, an activation into the layer before it, ... */
+  readonly fused?: readonly string[];
+  /** The input dimensions that stayed symbolic. */
+  readonly symbolic?: readonly string[];
+}
+
+/** One class of a classification result (`wasmnn classify --json` prints the same). */
 export interface Prediction {
   readonly label: string;
   readonly index: number;
   /** The softmax probability of the class, in [0, 1]. */
   readonly probability: number;
+  /** Whether the image was inverted before the model saw it (see ClassifyOptions.invert); the same in every entry. */
+  readonly inverted: boolean;
 }
 
 /** Input tensors by input name. */
@@ -152,6 +200,16 @@ export type ImageLike =
 export interface ClassifyOptions {
   /** How many classes to return, most probable first (default 3, as the CLI; at most the number of classes). */
   topK?: number;
+  /**
+   * Whether to invert the image (v -> 255 - v) before the model sees it.
+   * 'auto' (default): for a model whose preprocess.invert is set (MNIST style:
+   * it wants a bright signal on a dark ground), invert an image of dark marks
+   * on a light ground (ink on paper) and leave one that already is bright on
+   * dark; never invert for other models. The rule (border against the rest of
+   * the image) is the one of `wasmnn classify --invert auto`. true and false
+   * override the model. Each Prediction's inverted says which was done.
+   */
+  invert?: 'auto' | boolean;
 }
 
 /** A loaded model. Create one with load(). */
@@ -184,7 +242,7 @@ export class Model {
   run(feeds: Feeds): Promise<Outputs>;
   /** run that also times every layer. */
   runProfiled(feeds: Feeds): Promise<ProfiledRun>;
-  /** Preprocesses an image as meta.preprocess says, runs the model and returns the top classes. */
+  /** Preprocesses an image as meta.preprocess says (inverting it as options.invert decides), runs the model and returns the top classes. */
   classify(image: ImageLike, options?: ClassifyOptions): Promise<Prediction[]>;
   /** The layer table, computed at the first call and then cached: its shapes are those of the latest run before it (the sampleDims before any). @throws Error when disposed. */
   summary(): ModelSummary;
@@ -224,16 +282,23 @@ export interface LoadOptions extends InitOptions {
   };
   /** Called as the model downloads; total is undefined when unknown. */
   onProgress?: (loaded: number, total: number | undefined) => void;
-  /** The convolution algorithm for every layer: 'auto' (default), 'direct', 'im2col', 'winograd', 'fft', ... */
-  algo?: string;
-  /** Per-layer convolution algorithms, by layer name. */
-  layerAlgos?: Readonly<Record<string, string>>;
+  /** The convolution algorithm for every layer (default 'auto'); an unknown name rejects with a RangeError. */
+  algo?: ConvAlgo;
+  /** Per-layer convolution algorithms, by layer name (an unknown layer rejects with an Error from the engine). */
+  layerAlgos?: Readonly<Record<string, ConvAlgo>>;
 }
 
 /** What a model can be loaded from: a URL (in Node also a file path) or its bytes. */
 export type ModelSource = string | GlobalInstance<'URL'> | ArrayBuffer | SharedArrayBuffer | ArrayBufferView | GlobalInstance<'Blob'>;
 
-/** Loads a .wnn model, starting the wasm module first if needed. */
+/**
+ * Loads a model, starting the wasm module first if needed: a .wnn file, or an
+ * ONNX file, converted inside the engine by the importer `wasmnn convert`
+ * uses (same limits; its report is summary().conversion; symbolic dimensions
+ * stay symbolic). Another kind of file rejects with an Error saying what it
+ * looks like ("this is an HTML page, not a .wnn or ONNX model ...", "this
+ * looks like a TensorFlow.js model.json ...").
+ */
 export function load(source: ModelSource, options?: LoadOptions): Promise<Model>;
 
 /** Starts the wasm module (once per page or process; later calls return the same promise). */
@@ -242,7 +307,6 @@ export function init(options?: InitOptions): Promise<void>;
 export interface BackendInfo {
   /** Whether the wasm module has started. */
   readonly initialized: boolean;
-  /** Whether the module uses WebAssembly SIMD (not yet). */
   /** Whether the WebAssembly SIMD kernels (dist/wasmnn-simd.wasm) are in use. */
   readonly simd: boolean;
   /** Why the SIMD kernels are not in use ('' when they are, or before init). */

@@ -1,4 +1,4 @@
-// wasmnn: run wasmnn (.wnn) neural networks in the browser and in Node >= 20.
+// wasmnn: run wasmnn (.wnn) and ONNX neural networks in the browser and in Node >= 20.
 //
 // The API is shaped like ONNX Runtime Web's: always async, name-keyed.
 //
@@ -426,13 +426,46 @@ function checkDims(dims, where) {
   return size;
 }
 
+// TYPED_ARRAY_TYPES names the tensor type ONNX Runtime infers from each
+// typed array in new Tensor(data, dims); wasmnn holds only 'float32'.
+const TYPED_ARRAY_TYPES = {
+  Float32Array: 'float32', Float64Array: 'float64', Int8Array: 'int8', Uint8Array: 'uint8',
+  Uint8ClampedArray: 'uint8', Int16Array: 'int16', Uint16Array: 'uint16', Int32Array: 'int32',
+  Uint32Array: 'uint32', BigInt64Array: 'int64', BigUint64Array: 'uint64', Float16Array: 'float16',
+};
+
+// inferType gives the type of new Tensor(data, dims), as ONNX Runtime
+// infers it: 'float32' for a Float32Array or an array of numbers; other
+// typed arrays name the type they would be, which wasmnn does not hold.
+function inferType(data) {
+  if (data instanceof Float32Array || Array.isArray(data)) return 'float32'; // the constructor checks the numbers
+  const name = data.constructor && data.constructor.name;
+  const other = TYPED_ARRAY_TYPES[name];
+  if (other) {
+    throw new TypeError(`new Tensor(data, dims): ${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name} makes a '${other}' tensor, and wasmnn ` +
+      `tensors are 'float32': pass a Float32Array (Float32Array.from(data))`);
+  }
+  throw new TypeError(`new Tensor(data, dims): data must be a Float32Array or an array of numbers, got ${describe(data)}`);
+}
+
 /**
- * Tensor is a typed, shaped array: new Tensor('float32', data, dims). data is
- * a Float32Array (kept, not copied) or an array of numbers (copied); dims
+ * Tensor is a typed, shaped array: new Tensor('float32', data, dims), or, as
+ * in ONNX Runtime, new Tensor(data, dims) with the type inferred from data
+ * ('float32' for a Float32Array or an array of numbers). data is a
+ * Float32Array (kept, not copied) or an array of numbers (copied); dims
  * defaults to [data.length]. type, data, dims and size are read-only.
  */
 class Tensor {
   constructor(type, data, dims) {
+    if (typeof type !== 'string' && (ArrayBuffer.isView(type) || Array.isArray(type))) {
+      if (dims !== undefined) {
+        throw new TypeError(`new Tensor(data, dims): a third argument (${describe(dims)}) after the data and dims; ` +
+          "with a type, the data come second: new Tensor('float32', data, dims)");
+      }
+      dims = data;
+      data = type;
+      type = inferType(data);
+    }
     if (typeof type !== 'string' || !TENSOR_TYPES.includes(type)) {
       throw new TypeError(`new Tensor: unsupported type ${typeof type === 'string' ? `'${type}'` : describe(type)} (supported: ${TENSOR_TYPES.map((t) => `'${t}'`).join(', ')})`);
     }
@@ -797,18 +830,28 @@ class Model {
   /**
    * classify preprocesses an image as the model's metadata says, runs the
    * model and resolves to the topK (default 3) classes, most probable first:
-   * [{label, index, probability}].
+   * [{label, index, probability, inverted}]. invert (default 'auto') says
+   * whether to invert the image (v -> 255 - v) first: 'auto' inverts, for a
+   * model whose metadata inverts (MNIST style: it wants a bright signal on
+   * dark), only an image of dark marks on a light ground, and leaves an image
+   * that already is bright on dark; true and false override the model.
+   * inverted tells which was done (the same in every entry).
    */
   async classify(image, options) {
     const where = 'model.classify';
     this.#live(where);
-    const opts = checkOptions(options, ['topK'], where);
+    const opts = checkOptions(options, ['topK', 'invert'], where);
     const topK = opts.topK === undefined ? 3 : opts.topK;
     if (typeof topK !== 'number' || !Number.isSafeInteger(topK)) throw new TypeError(`${where}: topK must be an integer, got ${describe(topK)}`);
     if (topK < 1) throw new RangeError(`${where}: topK must be at least 1, got ${topK}`);
+    const invert = opts.invert === undefined ? 'auto' : opts.invert;
+    if (invert !== 'auto' && typeof invert !== 'boolean') {
+      throw new TypeError(`${where}: invert must be 'auto', true or false, got ${describe(invert)}`);
+    }
+    const mode = invert === 'auto' ? 'auto' : invert ? 'yes' : 'no';
     const { data, width, height } = await toRGBA(image, where);
     return call((api) => {
-      const res = check(api.classify(this.#id, data, width, height, topK), where);
+      const res = check(api.classify(this.#id, data, width, height, topK, mode), where);
       return JSON.parse(res.result);
     });
   }
@@ -874,6 +917,19 @@ async function readResponse(resp, onProgress) {
   return out;
 }
 
+// CONV_ALGOS are the convolution algorithms the engine takes (Go's
+// ops.KnownConvAlgos plus the alias 'winograd', the best Winograd variant
+// per layer); wasmnn.d.ts's ConvAlgo lists the same, and a test checks both
+// against the engine's own list.
+const CONV_ALGOS = ['auto', 'direct', 'im2col', 'depthwise', 'winograd', 'winograd2', 'winograd4', 'fft'];
+
+function checkAlgo(v, what) {
+  if (typeof v !== 'string') throw new TypeError(`${what} must be a string such as 'im2col', got ${describe(v)}`);
+  if (!CONV_ALGOS.includes(v)) {
+    throw new RangeError(`${what}: unknown convolution algorithm '${v}' (known: ${CONV_ALGOS.map((a) => `'${a}'`).join(', ')})`);
+  }
+}
+
 // modelBytes reads a load() source into a Uint8Array.
 async function modelBytes(source, onProgress) {
   if (source instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && source instanceof SharedArrayBuffer)) {
@@ -913,11 +969,15 @@ async function modelBytes(source, onProgress) {
 }
 
 /**
- * load reads a .wnn model (URL string, URL, ArrayBuffer, typed array or Blob;
- * in Node also a file path), starting the wasm module first if needed, and
- * resolves to a Model. options: wasmURL (see init), onProgress(loaded, total)
- * for the model download, algo (the convolution algorithm for every layer:
- * 'auto', 'direct', 'im2col', ...) and layerAlgos ({layerName: algo}).
+ * load reads a model, a .wnn file or an ONNX file (URL string, URL,
+ * ArrayBuffer, typed array or Blob; in Node also a file path), starting the
+ * wasm module first if needed, and resolves to a Model. ONNX files are
+ * converted inside the engine by the importer `wasmnn convert` uses (its
+ * report is summary().conversion); any other file rejects with a message
+ * saying what it looks like. options: wasmURL (see init), onProgress(loaded,
+ * total) for the model download, algo (the convolution algorithm for every
+ * layer: 'auto', 'direct', 'im2col', 'winograd', ...) and layerAlgos
+ * ({layerName: algo}).
  */
 async function load(source, options) {
   const where = 'wasmnn.load';
@@ -925,16 +985,12 @@ async function load(source, options) {
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
     throw new TypeError(`${where}: onProgress must be a function, got ${describe(opts.onProgress)}`);
   }
-  if (opts.algo !== undefined && typeof opts.algo !== 'string') {
-    throw new TypeError(`${where}: algo must be a string such as 'im2col', got ${describe(opts.algo)}`);
-  }
+  if (opts.algo !== undefined) checkAlgo(opts.algo, `${where}: algo`);
   if (opts.layerAlgos !== undefined) {
     if (!isPlainObject(opts.layerAlgos)) {
       throw new TypeError(`${where}: layerAlgos must be an object {layerName: algo}, got ${describe(opts.layerAlgos)}`);
     }
-    for (const [k, v] of Object.entries(opts.layerAlgos)) {
-      if (typeof v !== 'string') throw new TypeError(`${where}: layerAlgos.${k} must be a string, got ${describe(v)}`);
-    }
+    for (const [k, v] of Object.entries(opts.layerAlgos)) checkAlgo(v, `${where}: layerAlgos.${k}`);
   }
   if (opts.autotune !== undefined && typeof opts.autotune !== 'boolean') {
     throw new TypeError(`${where}: autotune must be a boolean, got ${describe(opts.autotune)}`);
@@ -958,8 +1014,11 @@ async function load(source, options) {
   await started;
   const json = JSON.stringify({ algo: opts.algo || '', layerAlgos: opts.layerAlgos || {}, autotune: Boolean(opts.autotune),
     limits: opts.limits || null });
+  // Engine errors name the URL or path the model came from: an HTML page
+  // in place of a model is a wrong URL.
+  const named = typeof source === 'string' || source instanceof URL ? `${where} (${String(source)})` : where;
   return call((api) => {
-    const res = check(api.load(bytes, json), where);
+    const res = check(api.load(bytes, json), named);
     return new Model(MODEL_TOKEN, res.id, JSON.parse(res.info));
   });
 }

@@ -73,10 +73,11 @@ describe('load rejects bad sources and options', () => {
   const noise = new Uint8Array(4096);
   for (let i = 0; i < noise.length; i++) noise[i] = (Math.imul(i, 2654435761) >>> 13) & 255;
   const cases = [
-    { name: 'random bytes', src: () => noise, err: Error, msg: [/^wasmnn\.load: bad model file: not a \.wnn file/] },
+    { name: 'random bytes', src: () => noise, err: Error, msg: [/^wasmnn\.load: bad model file: this is neither a \.wnn nor an ONNX model \(it begins with the bytes 00 bb 77 33 /] },
     { name: 'truncated model', src: () => modelBytes.subarray(0, modelBytes.length >> 1), err: Error, msg: [/^wasmnn\.load: bad model file: .*truncated/] },
     { name: 'model cut after 100 bytes', src: () => modelBytes.slice(0, 100), err: Error, msg: [/^wasmnn\.load: bad model file/] },
-    { name: 'empty bytes', src: () => new ArrayBuffer(0), err: Error, msg: [/^wasmnn\.load: bad model file: .*empty input/] },
+    { name: 'empty bytes', src: () => new ArrayBuffer(0), err: Error, msg: [/^wasmnn\.load: bad model file: the file is empty/] },
+    { name: 'unknown algo', src: () => modelBytes, opts: { algo: 'winograd3' }, err: RangeError, msg: [/algo: unknown convolution algorithm 'winograd3' \(known: 'auto', 'direct', 'im2col', 'depthwise', 'winograd', 'winograd2', 'winograd4', 'fft'\)/] },
     { name: 'missing file', src: () => `${tmp.dir}/nope.wnn`, err: Error, msg: [/^wasmnn\.load: cannot read the model .*nope\.wnn: ENOENT/] },
     { name: 'a number', src: () => 42, err: TypeError, msg: [/source must be a URL string, URL, ArrayBuffer, Uint8Array or Blob \(or a file path\), got number 42/] },
     { name: 'an empty string', src: () => '', err: TypeError, msg: [/source must be a non-empty string or URL/] },

@@ -55,6 +55,46 @@ describe('Tensor', () => {
   }
 });
 
+describe('new Tensor(data, dims), as in ONNX Runtime', () => {
+  test('infers float32 from a Float32Array, keeping it', () => {
+    const data = new Float32Array(6);
+    const t = new Tensor(data, [2, 3]);
+    assert.equal(t.type, 'float32');
+    assert.equal(t.data, data);
+    assert.deepEqual([...t.dims], [2, 3]);
+    assert.equal(t.size, 6);
+  });
+
+  test('infers float32 from an array of numbers; dims default to [length]', () => {
+    const t = new Tensor([1, 2, 3]);
+    assert.equal(t.type, 'float32');
+    assert.ok(t.data instanceof Float32Array);
+    assert.deepEqual([...t.dims], [3]);
+  });
+
+  test('equals the three-argument form', () => {
+    const data = new Float32Array([1, 2, 3, 4]);
+    assert.deepEqual(new Tensor(data, [2, 2]), new Tensor('float32', data, [2, 2]));
+  });
+
+  const bad = [
+    { name: 'an Int32Array', args: [new Int32Array(2), [2]], err: TypeError, msg: /an Int32Array makes a 'int32' tensor, and wasmnn tensors are 'float32': pass a Float32Array/ },
+    { name: 'a Float64Array', args: [new Float64Array(2), [2]], err: TypeError, msg: /a Float64Array makes a 'float64' tensor/ },
+    { name: 'a Uint8Array', args: [new Uint8Array(2)], err: TypeError, msg: /a Uint8Array makes a 'uint8' tensor/ },
+    { name: 'a BigInt64Array', args: [new BigInt64Array(2), [2]], err: TypeError, msg: /'int64' tensor/ },
+    { name: 'a DataView', args: [new DataView(new ArrayBuffer(8)), [2]], err: TypeError, msg: /data must be a Float32Array or an array of numbers, got a DataView/ },
+    { name: 'a string in the numbers', args: [[1, 'x'], [2]], err: TypeError, msg: /data\[1\] must be a number/ },
+    { name: 'a third argument', args: [new Float32Array(2), [2], [2]], err: TypeError, msg: /with a type, the data come second/ },
+    { name: 'dims that do not fit', args: [new Float32Array(5), [2, 3]], err: RangeError, msg: /dims \[2, 3\] need 6 values, but data has 5/ },
+    { name: 'negative dims', args: [new Float32Array(4), [-4]], err: RangeError, msg: /must not be negative/ },
+  ];
+  for (const c of bad) {
+    test(`rejects ${c.name}`, () => {
+      assert.throws(() => new Tensor(...c.args), (e) => e instanceof c.err && c.msg.test(e.message));
+    });
+  }
+});
+
 test('Model cannot be constructed directly', () => {
   assert.throws(() => new Model(), (e) => e instanceof TypeError && /use await wasmnn.load/.test(e.message));
 });

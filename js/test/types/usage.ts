@@ -3,7 +3,7 @@
 // marked @ts-expect-error must fail to type-check.
 import * as wasmnn from 'wasmnn';
 import { Tensor, Model, load, init, backendInfo, version } from 'wasmnn';
-import type { Outputs, Prediction, ModelSummary, BackendInfo, ProfiledRun } from 'wasmnn';
+import type { Outputs, Prediction, ModelSummary, BackendInfo, ProfiledRun, ConvAlgo, ConversionReport } from 'wasmnn';
 
 export async function use(bytes: Uint8Array, ab: ArrayBuffer): Promise<number> {
   await init({ wasmURL: 'dist/wasmnn.wasm' });
@@ -22,12 +22,29 @@ export async function use(bytes: Uint8Array, ab: ArrayBuffer): Promise<number> {
   const numeric: readonly number[] = m.inputs[0].dims;
   const x = new Tensor('float32', new Float32Array(1024), [1, 1, 32, 32]);
   const y = new wasmnn.Tensor('float32', [1, 2, 3]);
+  const z = new Tensor(new Float32Array(6), [2, 3]); // ONNX Runtime's two-argument form
+  const z1 = new Tensor([1, 2, 3]);
+  // @ts-expect-error the two-argument form infers float32 from a Float32Array or numbers only
+  new Tensor(new Int32Array(2), [2]);
+  const algo: ConvAlgo = 'winograd';
+  await load('m.onnx', { algo, layerAlgos: { conv1: 'winograd4', conv2: 'fft' } });
+  // @ts-expect-error algo is one of the known names
+  await load('m.onnx', { algo: 'winograd3' });
+  // @ts-expect-error layerAlgos values too
+  await load('m.onnx', { layerAlgos: { conv1: 'gemm' } });
   const out: Outputs = await m.run({ [names[0]]: x });
   const first: Float32Array = out[m.outputNames[0]].data;
   const prof: ProfiledRun = await m.runProfiled({ input: x });
   const ms: number = prof.times[0];
   const top: Prediction[] = await m.classify({ data: new Uint8ClampedArray(4), width: 1, height: 1 }, { topK: 3 });
+  const inverted: boolean = top[0].inverted;
+  await m.classify({ data: new Uint8ClampedArray(4), width: 1, height: 1 }, { invert: 'auto' });
+  await m.classify({ data: new Uint8ClampedArray(4), width: 1, height: 1 }, { invert: false });
+  // @ts-expect-error invert is 'auto' or a boolean
+  await m.classify({ data: new Uint8ClampedArray(4), width: 1, height: 1 }, { invert: 'yes' });
   const s: ModelSummary = m.summary();
+  const conv: ConversionReport | undefined = s.conversion;
+  const symbolic: readonly string[] = conv?.symbolic ?? [];
   const info: BackendInfo = backendInfo();
   const pp = m.meta.preprocess;
   const w: number = pp ? pp.width : 0;
@@ -42,5 +59,6 @@ export async function use(bytes: Uint8Array, ab: ArrayBuffer): Promise<number> {
   new Model();
   // @ts-expect-error unknown option
   await load(bytes, { wasmUrl: 'x' });
-  return dims.length + sample.length + numeric.length + first.length + ms + top[0].probability + s.total_flops + info.memoryBytes + w + y.size + version.length;
+  return dims.length + sample.length + numeric.length + first.length + ms + top[0].probability + s.total_flops + info.memoryBytes + w + y.size + z.size + z1.size +
+    (inverted ? 1 : 0) + symbolic.length + version.length;
 }
