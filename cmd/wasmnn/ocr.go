@@ -17,8 +17,8 @@ import (
 
 // ocrLine is one line of `wasmnn ocr --json`.
 type ocrLine struct {
-	Text  string       `json:"text"`
-	Score float32      `json:"score"`
+	Text  string        `json:"text"`
+	Score float32       `json:"score"`
 	Box   [4][2]float32 `json:"box"`
 }
 
@@ -32,13 +32,15 @@ func cmdOCR(args []string, stdout, stderr io.Writer) error {
 	rec := fs.String("rec", "", "recogniser `FILE` (default DIR/"+ocr.RecFile+")")
 	keys := fs.String("keys", "", "recogniser dictionary `FILE`, one character per line (default DIR/"+ocr.KeysFile+")")
 	noCls := fs.Bool("no-cls", false, "skip the direction classifier (upside-down text then reads as garbage)")
+	// The defaults are ocr.DefaultOptions' (PaddleOCR's), written as
+	// decimals so the help shows them so.
 	d := ocr.DefaultOptions()
 	limit := fs.Int("limit", d.LimitSideLen, "the detector input's longest side, in pixels (32-4096)")
-	thresh := fs.Float64("thresh", float64(d.Thresh), "binarisation threshold of the detector's probability map")
-	boxThresh := fs.Float64("box-thresh", float64(d.BoxThresh), "drop boxes whose mean probability is lower")
+	thresh := fs.Float64("thresh", 0.3, "binarisation threshold of the detector's probability map")
+	boxThresh := fs.Float64("box-thresh", 0.6, "drop boxes whose mean probability is lower")
 	unclip := fs.Float64("unclip", d.UnclipRatio, "how far boxes grow: area*ratio/perimeter on every side")
-	clsThresh := fs.Float64("cls-thresh", float64(d.ClsThresh), "turn a line when the classifier says 180 degrees with a higher score")
-	dropScore := fs.Float64("drop-score", float64(d.DropScore), "drop lines whose recognition score is lower")
+	clsThresh := fs.Float64("cls-thresh", 0.9, "turn a line when the classifier says 180 degrees with a higher score")
+	dropScore := fs.Float64("drop-score", 0.5, "drop lines whose recognition score is lower")
 	timings := fs.Bool("timings", false, "print the time per stage (detect, classify, recognise) on stderr")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
