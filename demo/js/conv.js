@@ -234,20 +234,54 @@ presetSel.addEventListener('change', () => {
   update();
 });
 
-for (const id of ['#stride', '#pad-size', '#dilation', '#pool', '#pool-size', '#pool-stride', '#relu', '#algo']) {
+const NUMBER_FIELDS = { '#stride': 'Stride', '#pad-size': 'Padding', '#dilation': 'Dilation', '#pool-size': 'The pooling window', '#pool-stride': 'The pooling stride' };
+
+// enforce keeps a number field within its own min and max (the HTML
+// attributes) as a whole number: a value outside is set to the nearest
+// limit, an empty or unreadable one back to its last good value, and a note
+// under the fields says what happened. Returns the value.
+function enforce(id) {
+  const f = ui.$(id);
+  const lo = Number(f.min);
+  const hi = Number(f.max);
+  const raw = f.value.trim();
+  const x = Number(raw);
+  let v;
+  let note = '';
+  if (raw === '' || !Number.isFinite(x)) {
+    v = Number(f.dataset.good || f.defaultValue);
+    note = `${NUMBER_FIELDS[id]} must be a whole number from ${lo} to ${hi}; it stays ${v}.`;
+  } else {
+    v = Math.min(hi, Math.max(lo, Math.round(x)));
+    if (v !== x) note = `${NUMBER_FIELDS[id]} is a whole number from ${lo} to ${hi}: ${raw} became ${v}.`;
+  }
+  if (f.value !== String(v)) f.value = String(v);
+  f.dataset.good = String(v);
+  f.setAttribute('aria-invalid', String(note !== ''));
+  if (note) ui.$('#limits-note').textContent = note;
+  return v;
+}
+
+for (const id of Object.keys(NUMBER_FIELDS)) {
+  ui.$(id).addEventListener('change', () => {
+    ui.$('#limits-note').textContent = '';
+    enforce(id);
+    update();
+  });
+}
+for (const id of ['#pool', '#relu', '#algo']) {
   ui.$(id).addEventListener('change', () => update());
 }
 
 function settings() {
-  const int = (id, lo, hi) => Math.min(hi, Math.max(lo, Math.round(Number(ui.$(id).value) || lo)));
   return {
-    stride: int('#stride', 1, 16),
-    pad: int('#pad-size', 0, 64),
-    dilation: int('#dilation', 1, 16),
+    stride: enforce('#stride'),
+    pad: enforce('#pad-size'),
+    dilation: enforce('#dilation'),
     relu: ui.$('#relu').checked,
     pool: ui.$('#pool').value,
-    poolSize: int('#pool-size', 1, 16),
-    poolStride: int('#pool-stride', 1, 16),
+    poolSize: enforce('#pool-size'),
+    poolStride: enforce('#pool-stride'),
     algo: ui.$('#algo').value,
   };
 }
@@ -312,6 +346,7 @@ async function compute() {
     }
     maps.replaceChildren(...figs);
     maps.dataset.ready = '1';
+    ui.clearErrors();
   } catch (err) {
     maps.replaceChildren(mapFigure(img.data, img.width, img.height, `input: ${img.label}`),
       ui.el('div', { class: 'msg msg-warn', text: `These settings do not give a feature map: ${err.message}` }));

@@ -116,6 +116,17 @@ export function prepareDrawing(image) {
   return { digit, box: { x: x0, y: y0, width: bw, height: bh } };
 }
 
+// MIN_EXTENT is the smallest ink a drawing must span, as a fraction of the
+// pad's side: less (a dot, a tick) is too little to read as a digit, and
+// the network, scaling it up to a 20x20 box, would still name one.
+export const MIN_EXTENT = 0.15;
+
+// tooLittleInk tells whether a prepared drawing (prepareDrawing's result) of
+// a width x height pad spans less than MIN_EXTENT of it in both directions.
+export function tooLittleInk(prep, width, height) {
+  return Math.max(prep.box.width / width, prep.box.height / height) < MIN_EXTENT;
+}
+
 // camelKeys maps content_width, ContentWidth and contentWidth alike to
 // contentWidth.
 export function camelKeys(o) {

@@ -7,7 +7,7 @@
 // browser tests.
 import { createEngine } from './client.js';
 import * as ui from './ui.js';
-import { prepareDrawing, modelInput, softmax, argmax, decodeHeldout, drawDigit } from './digitprep.js';
+import { prepareDrawing, tooLittleInk, modelInput, softmax, argmax, decodeHeldout, drawDigit } from './digitprep.js';
 
 const params = new URLSearchParams(location.search);
 const MODEL_URL = params.get('model') || 'models/lenet5.wnn';
@@ -33,7 +33,9 @@ for (let d = 0; d < 10; d++) {
   bars.push({ row, fill, pct });
 }
 
-function showProbs(probs) {
+// showProbs shows the class probabilities, or none (an empty pad, too
+// little ink: hint says what to do).
+function showProbs(probs, hint = 'Draw a digit to see what LeNet-5 thinks it is.') {
   const top = probs ? argmax(probs) : -1;
   bars.forEach((b, d) => {
     const p = probs ? probs[d] : 0;
@@ -44,7 +46,7 @@ function showProbs(probs) {
   ui.$('#top-digit').textContent = probs ? String(top) : '–';
   ui.$('#top-text').textContent = probs
     ? `${(100 * probs[top]).toFixed(1)}% sure${probs[top] < 0.6 ? ': not very sure, try a clearer stroke' : ''}`
-    : 'Draw a digit to see what LeNet-5 thinks it is.';
+    : hint;
   barsEl.dataset.pred = probs ? String(top) : '';
 }
 
@@ -211,9 +213,10 @@ async function predictPad() {
       dirty = false;
       const prep = prepareDrawing(ctx.getImageData(0, 0, pad.width, pad.height));
       const seen = ui.$('#seen');
-      if (!prep) {
+      if (!prep || tooLittleInk(prep, pad.width, pad.height)) {
         seen.getContext('2d').clearRect(0, 0, seen.width, seen.height);
-        showProbs(null);
+        showProbs(null, prep ? 'Too little ink to read: draw a digit, larger.' : undefined);
+        barsEl.dataset.pred = prep ? 'too-small' : '';
         ui.$('#run-time').textContent = '';
         continue;
       }
@@ -222,6 +225,8 @@ async function predictPad() {
       if (!dirty) {
         showProbs(r.probs);
         ui.$('#run-time').textContent = `inference ${ui.fmtMs(r.ms)}`;
+        ui.$('#upload-result').textContent = '';
+        ui.clearErrors();
       }
     }
   } catch (err) {
@@ -233,6 +238,50 @@ async function predictPad() {
   }
 }
 
+// ---------------------------------------------------------------- a picture of a digit
+
+// classifyPicture reads a picture with model.classify, which prepares it in
+// the engine (runtime/imageprep, as `wasmnn classify` does) and decides
+// whether to invert it: a digit on paper (dark on light) is inverted into
+// MNIST's light-on-dark, a digit that already is light on dark is not.
+async function classifyPicture(file) {
+  const m = status.model;
+  if (!m) return;
+  const out = ui.$('#upload-result');
+  out.textContent = `Reading ${file.name}…`;
+  try {
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch (e) {
+      throw new Error(`${file.name} is not an image this browser can decode (${e.message})`);
+    }
+    const thumb = ui.$('#upload-thumb');
+    thumb.width = 56;
+    thumb.height = 56;
+    thumb.getContext('2d').drawImage(bitmap, 0, 0, 56, 56);
+    thumb.hidden = false;
+    const preds = await engine.call('classify', { handle: m.handle, image: bitmap, topK: 10, invert: 'auto' }, { transfer: [bitmap] });
+    const probs = new Array(10).fill(0);
+    for (const p of preds) probs[p.index] = p.probability;
+    showProbs(probs);
+    const inverted = preds[0].inverted;
+    out.dataset.inverted = String(inverted);
+    out.textContent = `${file.name}: ${inverted ? 'dark on light, so inverted to MNIST\'s light on dark' : 'already light on dark (as MNIST), so not inverted'}.`;
+    ui.$('#run-time').textContent = '';
+    ui.clearErrors();
+  } catch (err) {
+    out.textContent = '';
+    ui.showError(`Could not read ${file.name}:`, err);
+  }
+}
+
+ui.$('#upload').addEventListener('change', (e) => {
+  const f = e.target.files[0];
+  if (f) classifyPicture(f);
+  e.target.value = '';
+});
+
 // ---------------------------------------------------------------- held-out digits
 
 async function heldout() {
@@ -240,7 +289,9 @@ async function heldout() {
   return status.heldout;
 }
 
-async function showRandom() {
+// showRandom shows 12 random held-out digits; fromUser (the button was
+// pressed) lets a success clear a stale error banner.
+async function showRandom(fromUser = false) {
   const btn = ui.$('#random');
   btn.disabled = true;
   try {
@@ -262,6 +313,7 @@ async function showRandom() {
         ui.el('div', { class: 'muted', text: `label ${p.label} · ${(100 * res[i].probs[res[i].pred]).toFixed(0)}%` }));
     }));
     box.dataset.count = String(picks.length);
+    if (fromUser) ui.clearErrors();
   } catch (err) {
     ui.showError('Could not classify the held-out digits:', err);
   } finally {
@@ -276,7 +328,7 @@ async function score() {
   ui.$('#heldout-score').textContent = `${right} of ${all.length} bundled held-out digits read correctly (${(100 * right / all.length).toFixed(1)}%)`;
 }
 
-ui.$('#random').addEventListener('click', showRandom);
+ui.$('#random').addEventListener('click', () => showRandom(true));
 
 // ---------------------------------------------------------------- start
 
@@ -292,7 +344,7 @@ const ready = loadModel().then(async () => {
   document.body.dataset.ready = 'error';
   ui.showError(`Could not load the model (${MODEL_URL}):`, err);
   ui.$('#top-text').textContent = 'The model did not load, so nothing can be read. See the message above.';
-  for (const b of ['#undo', '#clear', '#random']) ui.$(b).disabled = true;
+  for (const b of ['#undo', '#clear', '#random', '#upload']) ui.$(b).disabled = true;
 });
 
 // For the browser tests: the page's own prediction path.

@@ -169,6 +169,19 @@ export const ops = {
     return { ms, outputs: Object.entries(out).map(([name, t]) => ({ name, dims: [...t.dims], data: t.data })) };
   },
 
+  // classify reads an image (an ImageBitmap, moved here from the page, or
+  // ImageData) with a handle's model.classify, whose options are topK and
+  // invert: [{label, index, probability, inverted}].
+  async classify({ handle, image, topK, invert }) {
+    const m = handles.get(handle);
+    if (!m) throw new Error(`no model ${handle}`);
+    try {
+      return await m.classify(image, { topK, invert });
+    } finally {
+      if (image && typeof image.close === 'function') image.close();
+    }
+  },
+
   // rawLoad loads a model into the module by id: source is a URL or bytes.
   async rawLoad({ source, algo }, progress) {
     await start();

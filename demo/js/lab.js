@@ -1,5 +1,6 @@
 // lab.js drives the Model lab: build a zoo architecture with random weights
-// inside the wasm module (__wasmnn.buildZoo) or open a .wnn file, show its
+// inside the wasm module (__wasmnn.buildZoo) or open a .wnn or ONNX file (the
+// module converts ONNX with the importer of `wasmnn convert`), show its
 // layer table, time forward passes (with a per-layer profile) and compare
 // conv algorithms by replanning the same weights (__wasmnn.reopen).
 import { createEngine } from './client.js';
@@ -73,6 +74,7 @@ async function build() {
     state.source = 'zoo';
     state.label = `${z.label} · ${size}×${size}`;
     showModel(`built in ${ui.fmtMs(m.buildMs)}`);
+    ui.clearErrors();
   } catch (err) {
     ui.showError(`Could not build ${z.label}:`, err);
   } finally {
@@ -81,22 +83,25 @@ async function build() {
   }
 }
 
+// openFile loads a .wnn or ONNX file. The model already open stays until
+// the new one has loaded, and stays if it does not.
 async function openFile(file) {
   busy(true);
   try {
-    await disposeAll();
     progress.show(`Reading ${file.name}…`);
     const bytes = new Uint8Array(await file.arrayBuffer());
     progress.show(`Loading ${file.name} (${ui.fmtBytes(bytes.length)})…`);
     const m = await engine.call('rawLoad', { source: bytes, algo: ui.$('#algo').value }, { transfer: [bytes.buffer] });
+    await disposeAll();
     state.base = m;
     state.current = m;
     state.source = 'file';
     state.label = file.name;
     showModel(`${ui.fmtBytes(file.size)} file`);
+    ui.clearErrors();
   } catch (err) {
-    ui.showError(`Could not open ${file.name} as a wasmnn model:`, err);
-    showEmpty();
+    const kept = state.current ? ` (${state.label} is still open)` : '';
+    ui.showError(`Could not open ${file.name} as a model${kept}:`, err);
   } finally {
     progress.hide();
     busy(false);
@@ -115,22 +120,12 @@ async function changeAlgo() {
     renderTable();
     ui.$('#chart-box').hidden = true;
     renderStats();
+    ui.clearErrors();
   } catch (err) {
     ui.showError('Could not switch the algorithm:', err);
   } finally {
     busy(false);
   }
-}
-
-function showEmpty() {
-  ui.$('#model-title').textContent = 'No model yet';
-  ui.$('#model-tags').replaceChildren();
-  ui.$('#model-desc').textContent = 'Choose an architecture and press Build, or open a file.';
-  ui.$('#stats').replaceChildren();
-  ui.$('#chart-box').hidden = true;
-  ui.$('#compare-box').hidden = true;
-  ui.$('#layers tbody').replaceChildren();
-  ui.$('#layers tfoot').replaceChildren();
 }
 
 function showModel(how) {
@@ -141,14 +136,31 @@ function showModel(how) {
   if (weights === 'random') tags.push(ui.el('span', { class: 'tag tag-warn', id: 'random-tag', text: 'random weights' }));
   else if (weights === 'trained') tags.push(ui.el('span', { class: 'tag tag-good', text: 'trained weights' }));
   if (state.source === 'file') tags.push(ui.el('span', { class: 'tag', text: 'your file' }));
+  const conv = m.summary.conversion;
+  if (conv) tags.push(ui.el('span', { class: 'tag', id: 'onnx-tag', text: 'converted from ONNX' }));
   ui.$('#model-tags').replaceChildren(...tags);
   ui.$('#model-desc').textContent = `${m.meta.description || m.meta.name || ''} (${how})`;
+  renderConversion(conv);
   state.lastRun = null;
   ui.$('#chart-box').hidden = true;
   ui.$('#compare-box').hidden = true;
   renderStats();
   renderTable();
   document.body.dataset.model = m.meta.name || state.label;
+}
+
+// renderConversion lists what the ONNX importer did (the report of
+// `wasmnn convert`), or hides the box for a .wnn model.
+function renderConversion(conv) {
+  const box = ui.$('#conversion');
+  box.hidden = !conv;
+  if (!conv) return;
+  const p = conv.producer ? `, ${conv.producer}` : '';
+  ui.$('#conversion-summary').textContent = `Converted from ONNX (opset ${conv.opset}${p}): ${conv.onnx_nodes} nodes → ${conv.nodes} wasmnn nodes, ${conv.weights} weight tensors`;
+  const items = [['constant-folded', conv.folded], ['removed', conv.removed], ['fused', conv.fused], ['symbolic dimensions', conv.symbolic]]
+    .filter(([, list]) => list && list.length)
+    .map(([what, list]) => ui.el('li', {}, ui.el('strong', { text: `${what} (${list.length}): ` }), list.slice(0, 40).join(', ') + (list.length > 40 ? `, and ${list.length - 40} more` : '')));
+  ui.$('#conversion-list').replaceChildren(...items);
 }
 
 function stat(v, k, id) {
@@ -235,6 +247,7 @@ async function run() {
     renderTable();
     drawChart();
     document.body.dataset.runMs = state.lastRun.median.toFixed(1);
+    ui.clearErrors();
   } catch (err) {
     ui.showError('The forward pass failed:', err);
   } finally {
@@ -334,6 +347,7 @@ async function compare() {
       renderCompare(results, base.summary.total_flops);
     }
     barsBox.dataset.ready = '1';
+    ui.clearErrors();
   } catch (err) {
     ui.showError('The comparison failed:', err);
   } finally {

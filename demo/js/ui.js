@@ -17,11 +17,14 @@ export function el(tag, attrs = {}, ...children) {
 
 // showMessage puts a message box at the top of the page's #messages area.
 // kind: 'error' | 'warn' | 'info'. Returns the box (remove() to dismiss).
+// Errors do not stack: a new one replaces the one shown (the latest is what
+// the user did last), and clearErrors() removes it once something works.
 export function showMessage(kind, title, detail) {
   const box = el('div', { class: `msg msg-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
     el('strong', { text: title }), detail ? el('span', { text: ` ${detail}` }) : null,
     el('button', { class: 'msg-close', title: 'Dismiss', 'aria-label': 'Dismiss', onclick: () => box.remove(), text: '×' }));
   const area = $('#messages');
+  if (kind === 'error') clearErrors();
   area.append(box);
   return box;
 }
@@ -30,6 +33,12 @@ export function showError(title, err) {
   const b = document.querySelector('#backend');
   if (b && b.dataset.ready !== '1') b.replaceChildren(el('span', { class: 'pill', text: 'wasm: not running' }));
   return showMessage('error', title, err ? String((err && err.message) || err) : '');
+}
+
+// clearErrors removes the error box, if any: call it when an operation
+// succeeds, so that a stale error does not stay on the page.
+export function clearErrors() {
+  for (const box of document.querySelectorAll('#messages .msg-error')) box.remove();
 }
 
 // Errors nobody caught still reach the user, not only the console.

@@ -53,10 +53,13 @@ test('feature maps follow the settings and LeNet-5 shows every layer', async () 
   assert.deepEqual(await canvasSizes(page), [[128, 128], [60, 60], [20, 20]]);
   assert.match(await page.textContent('#formula'), /→ 60×60/);
 
-  // An MNIST digit with a kernel reaching past the image: a note, not a crash.
+  // An MNIST digit with a pooling window wider than the feature map: a
+  // note, not a crash. 28 + 0 - 4*(5-1) - 1 = 11, /4 + 1 = 3 wide; window 8.
   await page.click('[data-tab="mnist"]');
-  await page.fill('#dilation', '16');
-  await page.dispatchEvent('#dilation', 'change');
+  for (const [id, v] of [['#stride', '4'], ['#dilation', '4'], ['#pool-size', '8']]) {
+    await page.fill(id, v);
+    await page.dispatchEvent(id, 'change');
+  }
   await page.waitForSelector('#maps .msg-warn', { timeout: 20000 });
   assert.match(await page.textContent('#maps .msg-warn'), /do not give a feature map/);
   await shot(page, 'conv-bad-settings.png');

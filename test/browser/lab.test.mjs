@@ -62,7 +62,7 @@ test('a model file opens and runs; a file that is not a model gives a clear mess
   assert.equal(await page.getAttribute('#chart', 'data-bars'), '8');
   await page.setInputFiles('#file', { name: 'notes.wnn', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a model') });
   await page.waitForSelector('.msg-error', { timeout: 30000 });
-  assert.match(await page.textContent('.msg-error'), /Could not open notes\.wnn as a wasmnn model/);
+  assert.match(await page.textContent(".msg-error"), /Could not open notes\.wnn as a model \(lenet5\.wnn is still open\): .*this is a text file, not a \.wnn or ONNX model/);
   await shot(page, 'lab-bad-file.png');
   assert.deepEqual(errors, []);
   await page.close();
