@@ -230,3 +230,30 @@ func FuzzDynamicShapes(f *testing.F) {
 		}
 	})
 }
+
+// TestOutputShapesNoAllocs checks that asking for the output shapes of
+// shapes the session has planned allocates nothing (hosts ask before every
+// run whose shapes change).
+func TestOutputShapesNoAllocs(t *testing.T) {
+	sess, err := runtime.NewSession(dynamicNet(t), runtime.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := map[string][]int{"x": {2, 3, 6, 8}}, map[string][]int{"x": {1, 3, 6, 20}}
+	for _, s := range []map[string][]int{a, b} {
+		if _, err := sess.OutputShapes(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allocs := testing.AllocsPerRun(50, func() {
+		if _, err := sess.OutputShapes(a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sess.OutputShapes(b); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per pair of OutputShapes calls", allocs)
+	}
+}

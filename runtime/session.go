@@ -35,6 +35,7 @@ type instance struct {
 	plan     *plan
 	kernels  []kernel
 	planTime time.Duration // planning and kernel preparation
+	outs     []ValueInfo   // the output shapes (OutputShapes' answer)
 	arena    []float32     // activations, allocated at the first Run
 	ws       []float32     // scratch shared by all kernels
 	bufs     [][]float32
@@ -118,6 +119,7 @@ func (s *Session) prepare(inputs []ValueInfo) (*instance, error) {
 				ErrLimit, int64(p.arena+p.ws)*4, p.limits.MaxActivationBytes))
 		}
 	}
+	inst.outs = p.infos(p.outputs)
 	inst.planTime = time.Since(start)
 	s.planned++
 	return inst, nil
@@ -417,7 +419,9 @@ func (s *Session) RunInto(ctx context.Context, inputs, outputs map[string]*ops.T
 }
 
 // OutputShapes returns the output shapes for inputs of the given shapes
-// (keyed by input name), planning them if needed.
+// (keyed by input name), planning them if needed. The result belongs to the
+// session's plan and must not be modified; asking again for shapes the
+// session keeps a plan for allocates nothing.
 func (s *Session) OutputShapes(shapes map[string][]int) ([]ValueInfo, error) {
 	if err := s.checkShapes(nil, shapes); err != nil {
 		return nil, err
@@ -428,7 +432,7 @@ func (s *Session) OutputShapes(shapes map[string][]int) ([]ValueInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return inst.plan.infos(inst.plan.outputs), nil
+	return inst.outs, nil
 }
 
 // RunProfiled is RunInto calling after(i) when layer i (in Summary().Layers
