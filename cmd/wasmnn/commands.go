@@ -18,6 +18,7 @@ import (
 	"github.com/wasmnn/wasmnn/runtime"
 	"github.com/wasmnn/wasmnn/runtime/imageprep"
 	"github.com/wasmnn/wasmnn/runtime/onnx"
+	"github.com/wasmnn/wasmnn/runtime/sniff"
 	"github.com/wasmnn/wasmnn/runtime/zoo"
 	"github.com/wasmnn/wasmnn/wasm/host"
 )
@@ -71,12 +72,16 @@ func loadModel(arg string, cfg zoo.Config) (*runtime.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasSuffix(strings.ToLower(arg), ".onnx") {
+	// The bytes decide, not the file name (as in the browser module).
+	switch kind := sniff.Detect(b); {
+	case kind == sniff.ONNX:
 		m, _, err := onnx.Import(b, onnx.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", arg, err)
 		}
 		return m, nil
+	case kind != sniff.WNN:
+		return nil, fmt.Errorf("%s: %s", arg, sniff.Explain(b))
 	}
 	m, err := runtime.LoadWithLimits(b, runtime.Limits{})
 	if err != nil {

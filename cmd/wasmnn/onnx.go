@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wasmnn/wasmnn/runtime/onnx"
+	"github.com/wasmnn/wasmnn/runtime/sniff"
 	"github.com/wasmnn/wasmnn/runtime/zoo"
 )
 
@@ -77,6 +78,12 @@ func cmdConvert(args []string, stdout io.Writer) error {
 	b, err := readLimited(pos[0])
 	if err != nil {
 		return err
+	}
+	switch kind := sniff.Detect(b); {
+	case kind == sniff.WNN:
+		return fmt.Errorf("%s is a .wnn model already: nothing to convert (summary, run and classify read it as it is)", pos[0])
+	case kind != sniff.ONNX:
+		return fmt.Errorf("%s: %s", pos[0], sniff.Explain(b))
 	}
 	m, rep, err := onnx.Import(b, onnx.Options{Batch: *batch, InputShapes: shapes, NoOptimize: *noOpt})
 	if err != nil {

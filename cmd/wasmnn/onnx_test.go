@@ -103,6 +103,8 @@ func TestONNXConvertErrors(t *testing.T) {
 	}
 	truncated := filepath.Join(dir, "truncated.onnx")
 	os.WriteFile(truncated, b[:len(b)/3], 0o644)
+	onnxNamedWNN := filepath.Join(dir, "really-onnx.wnn") // the bytes decide, not the name
+	os.WriteFile(onnxNamedWNN, b, 0o644)
 	pm, err := onnx.Decode(b)
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +130,10 @@ func TestONNXConvertErrors(t *testing.T) {
 		{"bad-input-shape", []string{"convert", good, "-o", filepath.Join(dir, "x.wnn"), "--input-shape", "input=1,x"}, 2, []string{"bad dimension"}},
 		{"unknown-input", []string{"convert", good, "-o", filepath.Join(dir, "x.wnn"), "--input-shape", "nosuch=1,1,32,32"}, 1, []string{"nosuch"}},
 		{"export-no-output", []string{"export", "lenet5"}, 2, []string{"-o FILE.onnx"}},
+		{"convert-a-wnn", []string{"convert", "../../demo/models/lenet5.wnn", "-o", filepath.Join(dir, "x.wnn")}, 1, []string{"is a .wnn model already"}},
+		{"convert-text", []string{"convert", "../../README.md", "-o", filepath.Join(dir, "x.wnn")}, 1, []string{"this is a text file", "# wasmnn"}},
+		{"summary-text", []string{"summary", "../../README.md"}, 1, []string{"README.md: this is a text file, not a .wnn or ONNX model"}},
+		{"summary-onnx-named-wnn", []string{"summary", onnxNamedWNN}, 0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := wasmnn(tc.args...)
