@@ -2,7 +2,9 @@
 //
 // Read accepts format versions 1.0, 2.0 and 3.0, C-order arrays of the dtypes
 // float32, float64, float16, int8/16/32/64, uint8/16/32/64 and bool in either
-// byte order, and converts every element to float32. Write produces
+// byte order, and converts every element to float32; ReadInts reads the same
+// files as exact integers (class labels), refusing float elements that are
+// not whole numbers. Write produces
 // little-endian float32 ('<f4') C-order files in format version 1.0, laid out
 // as numpy writes them: the header is padded with spaces so the data starts
 // at a multiple of 64 bytes and ends with a newline (recent numpy versions add
