@@ -25,12 +25,13 @@ func (e *Evaluation) Accuracy() float64 {
 	return float64(e.Correct) / float64(e.Total)
 }
 
-// Evaluate classifies every image of data with m through the inference
+// Evaluate classifies every example of data with m through the inference
 // path (runtime.NewSession and Session.Run, in batches of the model's own
-// batch size), the images placed on the input as Fit places them (no
-// shift), and returns the accuracy and the confusion matrix. The predicted
-// class is the first largest logit.
-func Evaluate(ctx context.Context, m *runtime.Model, data Dataset, threads int) (*Evaluation, error) {
+// batch size) and returns the accuracy and the confusion matrix. The data is
+// checked as Fit checks it (errors wrap ErrData). The predicted class is the
+// first largest logit. Class names come from data.Classes, else the model's
+// labels, else the indices.
+func Evaluate(ctx context.Context, m *runtime.Model, data *Data, threads int) (*Evaluation, error) {
 	sess, err := runtime.NewSession(m, runtime.Options{Threads: threads})
 	if err != nil {
 		return nil, err
@@ -43,22 +44,22 @@ func Evaluate(ctx context.Context, m *runtime.Model, data Dataset, threads int) 
 		return nil, fmt.Errorf("%w: output %q has shape %s, want logits [batch, classes]", runtime.ErrShape, out.Name, ops.FormatShape(out.Shape))
 	}
 	batch, k := in.Shape[0], out.Shape[1]
-	if err := data.check(k); err != nil {
-		return nil, err
-	}
-	pl, err := newPlacement(m, data)
-	if err != nil {
+	if err := data.checkModel(runtime.ValueInfo{Name: in.Name, Shape: in.Shape}, k); err != nil {
 		return nil, err
 	}
 	e := &Evaluation{Confusion: make([][]int, k), Labels: make([]string, k)}
 	for i := range e.Confusion {
 		e.Confusion[i] = make([]int, k)
-		e.Labels[i] = fmt.Sprint(i)
-		if i < len(m.Meta.Labels) {
+		switch {
+		case data.Classes != nil:
+			e.Labels[i] = data.Classes[i]
+		case i < len(m.Meta.Labels):
 			e.Labels[i] = m.Meta.Labels[i]
+		default:
+			e.Labels[i] = fmt.Sprint(i)
 		}
 	}
-	plane := pl.w * pl.h
+	size := data.size()
 	x := &ops.Tensor{Shape: in.Shape, Data: make([]float32, ops.ShapeSize(in.Shape))}
 	logits := &ops.Tensor{Shape: out.Shape, Data: make([]float32, ops.ShapeSize(out.Shape))}
 	feeds := map[string]*ops.Tensor{in.Name: x}
@@ -66,12 +67,12 @@ func Evaluate(ctx context.Context, m *runtime.Model, data Dataset, threads int) 
 	for lo := 0; lo < data.Len(); lo += batch {
 		hi := min(lo+batch, data.Len())
 		for i := lo; i < lo+batch; i++ {
-			// A short last batch repeats its first image in the spare slots.
+			// A short last batch repeats its first example in the spare slots.
 			j := i
 			if j >= hi {
 				j = lo
 			}
-			pl.fill(x.Data[(i-lo)*plane:(i-lo+1)*plane], data.Images[j], 0, 0)
+			copy(x.Data[(i-lo)*size:(i-lo+1)*size], data.Example(j))
 		}
 		if err := sess.RunInto(ctx, feeds, outs); err != nil {
 			return nil, err
@@ -93,6 +94,11 @@ func Evaluate(ctx context.Context, m *runtime.Model, data Dataset, threads int) 
 		}
 	}
 	return e, nil
+}
+
+// Evaluate is Evaluate on the trainer's model with its thread count.
+func (t *Trainer) Evaluate(ctx context.Context, data *Data) (*Evaluation, error) {
+	return Evaluate(ctx, t.model, data, t.threads)
 }
 
 // String formats the confusion matrix as a table: one row per true class,

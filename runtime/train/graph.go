@@ -257,7 +257,7 @@ func (t *Trainer) buildOp(n *runtime.Node, shapes [][]int, ids []int, p *pass) (
 		for i := range vs {
 			vs[i] = p.values[ids[i+1]].data
 		}
-		op, err = newBatchNormOp(a, shapes[0], vs, float32(t.bnMomentum))
+		op, err = newBatchNormOp(a, shapes[0], vs, float32(t.bnMomentum), t.frozen[n.Name])
 	case "Add":
 		op, err = newAddOp(a, shapes)
 	case "Concat":

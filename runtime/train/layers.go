@@ -292,38 +292,58 @@ func (o *dropoutOp) backward(p *pass, s *step) {
 
 // batchNormOp is BatchNormalization: batch statistics in training, with the
 // running statistics (the model's weights) updated in place; the running
-// statistics in evaluation.
+// statistics in evaluation, and in training too when the node is frozen.
 type batchNormOp struct {
 	bn         *ops.BatchNormTrain
 	n, spatial int
-	train      bool
+	frozen     bool
+	train      bool           // the last forward used batch statistics
+	inf        *ops.BatchNorm // the last forward's folded running statistics
 }
 
-func newBatchNormOp(a *runtime.AttrReader, x []int, params [][]float32, momentum float32) (layerOp, error) {
+func newBatchNormOp(a *runtime.AttrReader, x []int, params [][]float32, momentum float32, frozen bool) (layerOp, error) {
 	bn, err := ops.NewBatchNormTrain(params[0], params[1], params[2], params[3], a.Float("epsilon"), momentum)
 	if err != nil {
 		return nil, err
 	}
-	return &batchNormOp{bn: bn, n: x[0], spatial: ops.ShapeSize(x[2:])}, nil
+	return &batchNormOp{bn: bn, n: x[0], spatial: ops.ShapeSize(x[2:]), frozen: frozen}, nil
 }
 
 func (o *batchNormOp) forward(p *pass, s *step, train bool) error {
 	x, out := p.values[s.in[0]].data, p.values[s.out].data
-	o.train = train
-	if train {
+	o.train = train && !o.frozen
+	if o.train {
 		return o.bn.Forward(out, x, o.n, o.spatial)
 	}
 	inf, err := o.bn.Inference()
 	if err != nil {
 		return err
 	}
+	o.inf = inf
 	inf.Forward(out, x, o.n, o.spatial)
 	return nil
 }
 
 func (o *batchNormOp) backward(p *pass, s *step) {
 	if !o.train {
-		panic("train: batch norm backward after an evaluation forward")
+		if !o.frozen {
+			panic("train: batch norm backward after an evaluation forward")
+		}
+		// Frozen: y = Scale[c]·x + Shift[c] with constant Scale and Shift.
+		if !p.needs(s.in[0]) {
+			return
+		}
+		dx, dy := p.gradDst(s.in[0]), p.values[s.out].grad
+		c := len(o.inf.Scale)
+		for i := 0; i < o.n*c; i++ {
+			a := o.inf.Scale[i%c]
+			src, dst := dy[i*o.spatial:(i+1)*o.spatial], dx[i*o.spatial:(i+1)*o.spatial]
+			for j, v := range src {
+				dst[j] = float32(v * a)
+			}
+		}
+		p.gradDone(s.in[0])
+		return
 	}
 	var dx, dg, db []float32
 	if p.needs(s.in[0]) {

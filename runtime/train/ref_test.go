@@ -18,6 +18,10 @@ type refTensor struct {
 // softmax cross-entropy of its output logits. It is a naive interpreter
 // written independently of the trainer, for gradient checks; it knows the
 // ops and attributes the test models use (2D only).
+// refFrozen names the batch-norm nodes the reference runs with their
+// running statistics (frozen nodes).
+var refFrozen = map[string]bool{}
+
 func refLoss(m *runtime.Model, w map[string][]float64, x []float64, labels []int) float64 {
 	vals := map[string]refTensor{}
 	in := m.Inputs[0]
@@ -147,6 +151,14 @@ func refOp(n *runtime.Node, in []refTensor) refTensor {
 		sp := len(x.data) / (nb * c)
 		eps := refFloat(n, "epsilon", 1e-5)
 		out := make([]float64, len(x.data))
+		if refFrozen[n.Name] {
+			// Frozen: the running statistics.
+			for k := range out {
+				ch := k / sp % c
+				out[k] = in[1].data[ch]*(x.data[k]-in[3].data[ch])/math.Sqrt(in[4].data[ch]+float64(float32(eps))) + in[2].data[ch]
+			}
+			return refTensor{x.shape, out}
+		}
 		for ch := 0; ch < c; ch++ {
 			mean, vr := 0.0, 0.0
 			for b := 0; b < nb; b++ {

@@ -23,7 +23,7 @@ func TestShippedModelAccuracy(t *testing.T) {
 		t.Fatal(err)
 	}
 	teX, teY := loadDigits(t).Test()
-	ev, err := Evaluate(context.Background(), m, Dataset{Images: teX, Labels: teY, Width: mnist.Side, Height: mnist.Side}, 0)
+	ev, err := Evaluate(context.Background(), m, inputs(t, m, Dataset{Images: teX, Labels: teY, Width: mnist.Side, Height: mnist.Side}), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

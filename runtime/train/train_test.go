@@ -151,6 +151,16 @@ func trainSubset(t *testing.T, n int) Dataset {
 	return d
 }
 
+// inputs places a dataset on m's input.
+func inputs(t *testing.T, m *runtime.Model, d Dataset) *Data {
+	t.Helper()
+	x, err := d.Inputs(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
 // weightsOf copies the model's weights.
 func weightsOf(m *runtime.Model) map[string][]float32 {
 	out := map[string][]float32{}
@@ -206,7 +216,7 @@ func TestDeterminism(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tr.Fit(context.Background(), data); err != nil {
+		if _, err := tr.Fit(context.Background(), inputs(t, m, data)); err != nil {
 			t.Fatal(err)
 		}
 		return weightsOf(m)
@@ -220,9 +230,10 @@ func TestDeterminism(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := run(7, 1, c.opt())
-			b := run(7, 2, c.opt())
-			if !sameBits(a, b) {
-				t.Error("the same seed gave different weights (1 and 2 threads)")
+			for _, threads := range []int{2, 3} {
+				if !sameBits(a, run(7, threads, c.opt())) {
+					t.Errorf("the same seed gave different weights (1 and %d threads)", threads)
+				}
 			}
 			init, _ := zoo.Build("lenet5", zoo.Config{Seed: 7})
 			if sameBits(a, weightsOf(init)) {
@@ -249,25 +260,18 @@ func heldOutSubset(t *testing.T, k int) Dataset {
 // TestTrainingLowersLoss checks that a short run lowers the loss on a fixed
 // batch and raises the held-out accuracy measured through runtime.Session.
 func TestTrainingLowersLoss(t *testing.T) {
-	data := trainSubset(t, 800)
-	test := heldOutSubset(t, 10)
 	m, err := zoo.Build("lenet5", zoo.Config{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
+	data := inputs(t, m, trainSubset(t, 800))
+	test := inputs(t, m, heldOutSubset(t, 10))
 	tr, err := New(m, Config{Epochs: 2, BatchSize: 32, LR: 2e-3, Seed: 1, Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, err := newPlacement(m, data)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const n = 64
-	x := make([]float32, n*32*32)
-	for i := 0; i < n; i++ {
-		pl.fill(x[i*1024:(i+1)*1024], data.Images[i], 0, 0)
-	}
+	x := data.Images[:n*32*32]
 	before, _, err := tr.Gradients(x, data.Labels[:n])
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +314,7 @@ func TestEvaluate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ev, err := Evaluate(context.Background(), m, data, 1)
+			ev, err := Evaluate(context.Background(), m, inputs(t, m, data), 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -442,15 +446,19 @@ func TestErrors(t *testing.T) {
 			{"empty", Dataset{Width: 28, Height: 28}, "empty"},
 		}
 		for _, c := range bad {
-			if _, err := tr.Fit(context.Background(), c.d); err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+			d, err := c.d.Inputs(tr.model)
+			if err == nil {
+				_, err = tr.Fit(context.Background(), d)
+			}
+			if !errors.Is(err, ErrData) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: error %v, want ErrData and %q", c.name, err, c.want)
 			}
 		}
 	})
 }
 
-// TestPlacement checks the mapping of images onto the model input, shifted
-// and clipped, against a direct computation.
+// TestPlacement checks the mapping of images onto the model input, then
+// shifted and clipped by shiftInto, against a direct computation.
 func TestPlacement(t *testing.T) {
 	m, err := zoo.Build("lenet5", zoo.Config{})
 	if err != nil {
@@ -460,14 +468,12 @@ func TestPlacement(t *testing.T) {
 	for i := range img {
 		img[i] = float32(i%29) / 28
 	}
-	pl, err := newPlacement(m, Dataset{Width: 28, Height: 28})
-	if err != nil {
-		t.Fatal(err)
-	}
+	placed := inputs(t, m, Dataset{Images: [][]float32{img}, Labels: []int{0}, Width: 28, Height: 28})
+	bg := background(m, 1)
 	for _, s := range [][2]int{{0, 0}, {2, -2}, {-3, 1}, {5, 4}} {
 		t.Run(fmt.Sprint(s), func(t *testing.T) {
 			dst := make([]float32, 32*32)
-			pl.fill(dst, img, s[0], s[1])
+			shiftInto(dst, placed.Example(0), 1, 32, 32, s[0], s[1], bg)
 			for y := 0; y < 32; y++ {
 				for x := 0; x < 32; x++ {
 					v := 0.0

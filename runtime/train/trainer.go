@@ -3,6 +3,13 @@
 // logits with the backward kernels of package ops, and updates the model's
 // weights in place with SGD or Adam.
 //
+// Data holds labelled examples in memory (from the caller's arrays, .npy
+// bytes with FromNPY, images with FromImages, a folder per class with
+// LoadImageDir); Split holds some out by a seeded rule; ReplaceHead and
+// Config.Freeze fine-tune a trained model for new classes; Evaluate gives
+// the accuracy and the confusion matrix. Only LoadImageDir and LoadNPY touch
+// the file system.
+//
 // Supported ops: Conv (every attribute, fused activation included),
 // MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Dense, Relu,
 // LeakyRelu, Clip, Sigmoid, Tanh, Flatten, Reshape, Dropout (inverted
@@ -32,6 +39,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	goruntime "runtime"
+	"strings"
 	"time"
 
 	"github.com/wasmnn/wasmnn/ops"
@@ -63,6 +71,12 @@ type Config struct {
 	// Threads bounds the goroutines of each kernel call (0: GOMAXPROCS). The
 	// results do not depend on it.
 	Threads int
+	// Freeze names nodes (Conv, Dense, BatchNormalization) whose weights
+	// stay as they are, for fine-tuning: they get no gradient, no optimiser
+	// update and no weight decay. A frozen BatchNormalization normalises
+	// with its running statistics, which are not updated either. Gradients
+	// still flow through frozen nodes to the trainable ones before them.
+	Freeze []string
 	// Progress, when non-nil, is called after every step.
 	Progress func(Progress)
 }
@@ -97,6 +111,7 @@ type Trainer struct {
 	threads    int
 	bnMomentum float64
 	classes    int
+	frozen     map[string]bool // frozen node names
 }
 
 // New prepares m for training. m must pass runtime.NewSession's checks;
@@ -144,8 +159,21 @@ func New(m *runtime.Model, cfg Config) (*Trainer, error) {
 	if t.order, err = topoOrder(m); err != nil {
 		return nil, err
 	}
+	if t.frozen, err = frozenNodes(m, cfg.Freeze); err != nil {
+		return nil, err
+	}
 	seen := map[string]*Param{}
+	frozenBy := map[string]string{} // frozen weight -> its node
 	for _, n := range t.order {
+		if t.frozen[n.Name] {
+			for _, name := range n.Inputs[1:] {
+				if p := seen[name]; p != nil {
+					return nil, nodeErr(n, fmt.Errorf("cannot freeze weight %q: a trainable node reads it too", name))
+				}
+				frozenBy[name] = n.Name
+			}
+			continue
+		}
 		var slots []int
 		switch n.Op {
 		case "Conv", "Dense", "BatchNormalization":
@@ -160,6 +188,9 @@ func New(m *runtime.Model, cfg Config) (*Trainer, error) {
 			if w == nil {
 				return nil, nodeErr(n, fmt.Errorf("%w: input %d (%q) must be a model weight to be trained", runtime.ErrBadModel, i, name))
 			}
+			if f, ok := frozenBy[name]; ok {
+				return nil, nodeErr(n, fmt.Errorf("weight %q is read by frozen node %q too: freeze both or neither", name, f))
+			}
 			decay := i == 1 && n.Op != "BatchNormalization"
 			if p := seen[name]; p != nil {
 				p.Decay = p.Decay || decay
@@ -171,6 +202,9 @@ func New(m *runtime.Model, cfg Config) (*Trainer, error) {
 		}
 	}
 	if len(t.params) == 0 {
+		if len(t.frozen) > 0 {
+			return nil, fmt.Errorf("every weight of the model is frozen: nothing left to train")
+		}
 		return nil, fmt.Errorf("the model has no trainable weights")
 	}
 	// Instantiate the model's own batch size once to check the graph.
@@ -181,6 +215,46 @@ func New(m *runtime.Model, cfg Config) (*Trainer, error) {
 	t.classes = p.values[p.output].shape[1]
 	return t, nil
 }
+
+// frozenNodes checks the names of Config.Freeze against m's nodes.
+func frozenNodes(m *runtime.Model, names []string) (map[string]bool, error) {
+	frozen := map[string]bool{}
+	for _, name := range names {
+		var node *runtime.Node
+		for _, n := range m.Nodes {
+			if n.Name == name {
+				node = n
+				break
+			}
+		}
+		if node == nil {
+			return nil, fmt.Errorf("cannot freeze %q: the model has no such node (layers with weights: %s)", name, strings.Join(weightedNodes(m), ", "))
+		}
+		switch node.Op {
+		case "Conv", "Dense", "BatchNormalization":
+		default:
+			return nil, fmt.Errorf("cannot freeze %q: a %s node has no weights (layers with weights: %s)", name, node.Op, strings.Join(weightedNodes(m), ", "))
+		}
+		frozen[name] = true
+	}
+	return frozen, nil
+}
+
+// weightedNodes lists the names of m's Conv, Dense and BatchNormalization
+// nodes.
+func weightedNodes(m *runtime.Model) []string {
+	var names []string
+	for _, n := range m.Nodes {
+		switch n.Op {
+		case "Conv", "Dense", "BatchNormalization":
+			names = append(names, n.Name)
+		}
+	}
+	return names
+}
+
+// Frozen reports whether node name is frozen (Config.Freeze).
+func (t *Trainer) Frozen(name string) bool { return t.frozen[name] }
 
 // topoOrder returns the nodes in an order where every node follows the
 // producers of its inputs, keeping the model's order where it can.
@@ -298,21 +372,31 @@ func (t *Trainer) Step(x []float32, labels []int, lr float64) (loss float64, cor
 	return loss, correct, nil
 }
 
-// Fit trains on data for cfg.Epochs epochs: each epoch visits the images in
-// a fresh seeded random order, in batches of cfg.BatchSize, shifting each
+// Fit trains on data for cfg.Epochs epochs: each epoch visits the examples
+// in a fresh seeded random order, in batches of cfg.BatchSize, shifting each
 // image at random by up to cfg.MaxShift pixels, with the learning rate
 // cfg.LR·cfg.Schedule.Factor(step, steps). It returns per-epoch statistics.
-// Canceling ctx stops it between steps with ctx's error.
-func (t *Trainer) Fit(ctx context.Context, data Dataset) ([]EpochStats, error) {
-	if err := data.check(t.classes); err != nil {
-		return nil, err
-	}
-	pl, err := newPlacement(t.model, data)
-	if err != nil {
+// The data is checked first (Data.Validate, its shape against the model's
+// input, its labels and classes against the model's outputs): errors wrap
+// ErrData and name the example. Canceling ctx stops it between steps with
+// ctx's error.
+func (t *Trainer) Fit(ctx context.Context, data *Data) ([]EpochStats, error) {
+	in := t.model.Inputs[0]
+	if err := data.checkModel(in, t.classes); err != nil {
 		return nil, err
 	}
 	cfg := t.cfg
+	var c, h, w int
+	var bg []float32
+	if cfg.MaxShift > 0 {
+		if len(data.Shape) != 3 {
+			return nil, fmt.Errorf("shifts need images [C, H, W]; the examples are %s", ops.FormatShape(data.Shape))
+		}
+		c, h, w = data.Shape[0], data.Shape[1], data.Shape[2]
+		bg = background(t.model, c)
+	}
 	n := data.Len()
+	size := data.size()
 	bs := min(cfg.BatchSize, n)
 	batches := (n + bs - 1) / bs
 	steps := cfg.Epochs * batches
@@ -322,8 +406,7 @@ func (t *Trainer) Fit(ctx context.Context, data Dataset) ([]EpochStats, error) {
 	for i := range order {
 		order[i] = i
 	}
-	plane := pl.w * pl.h
-	x := make([]float32, bs*plane)
+	x := make([]float32, bs*size)
 	labels := make([]int, bs)
 	start := time.Now()
 	var stats []EpochStats
@@ -338,16 +421,18 @@ func (t *Trainer) Fit(ctx context.Context, data Dataset) ([]EpochStats, error) {
 			}
 			idx := order[b*bs : min((b+1)*bs, n)]
 			for i, j := range idx {
-				dx, dy := 0, 0
+				dst := x[i*size : (i+1)*size]
 				if cfg.MaxShift > 0 {
-					dx = rngShift.IntN(2*cfg.MaxShift+1) - cfg.MaxShift
-					dy = rngShift.IntN(2*cfg.MaxShift+1) - cfg.MaxShift
+					dx := rngShift.IntN(2*cfg.MaxShift+1) - cfg.MaxShift
+					dy := rngShift.IntN(2*cfg.MaxShift+1) - cfg.MaxShift
+					shiftInto(dst, data.Example(j), c, h, w, dx, dy, bg)
+				} else {
+					copy(dst, data.Example(j))
 				}
-				pl.fill(x[i*plane:(i+1)*plane], data.Images[j], dx, dy)
 				labels[i] = data.Labels[j]
 			}
 			lr := cfg.LR * cfg.Schedule.Factor(step, steps)
-			loss, c, err := t.Step(x[:len(idx)*plane], labels[:len(idx)], lr)
+			loss, c, err := t.Step(x[:len(idx)*size], labels[:len(idx)], lr)
 			if err != nil {
 				return stats, err
 			}
