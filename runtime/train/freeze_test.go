@@ -175,4 +175,3 @@ func TestFineTuneThreads(t *testing.T) {
 		t.Error("nothing was trained")
 	}
 }
-
