@@ -10,15 +10,17 @@ type ActKind uint8
 
 // Activation kinds. Alpha and Beta of Activation carry their parameters.
 const (
-	ActNone      ActKind = iota // identity
-	ActReLU                     // max(x, 0)
-	ActLeakyReLU                // x if x >= 0 else Alpha*x
-	ActClip                     // min(max(x, Alpha), Beta); ReLU6 is Clip(0, 6)
-	ActSigmoid                  // 1/(1+e**-x)
-	ActTanh                     // tanh(x)
+	ActNone        ActKind = iota // identity
+	ActReLU                       // max(x, 0)
+	ActLeakyReLU                  // x if x >= 0 else Alpha*x
+	ActClip                       // min(max(x, Alpha), Beta); ReLU6 is Clip(0, 6)
+	ActSigmoid                    // 1/(1+e**-x)
+	ActTanh                       // tanh(x)
+	ActHardSigmoid                // max(0, min(1, Alpha*x + Beta)), as ONNX HardSigmoid
+	ActHardSwish                  // x * HardSigmoid(x) with alpha 1/6 and beta 0.5, as ONNX HardSwish
 )
 
-var actNames = [...]string{"none", "relu", "leakyrelu", "clip", "sigmoid", "tanh"}
+var actNames = [...]string{"none", "relu", "leakyrelu", "clip", "sigmoid", "tanh", "hardsigmoid", "hardswish"}
 
 // String returns the activation kind's lower-case name.
 func (k ActKind) String() string {
@@ -27,6 +29,9 @@ func (k ActKind) String() string {
 	}
 	return fmt.Sprintf("act(%d)", k)
 }
+
+// valid reports whether k is one of the kinds above.
+func (k ActKind) valid() bool { return int(k) < len(actNames) }
 
 // ParseActKind maps a lower-case name ("relu", "clip", ...) to its kind.
 func ParseActKind(name string) (ActKind, error) {
@@ -39,7 +44,8 @@ func ParseActKind(name string) (ActKind, error) {
 }
 
 // Activation is an activation kind with its parameters: Alpha is LeakyReLU's
-// slope or Clip's minimum, Beta is Clip's maximum.
+// slope, Clip's minimum or HardSigmoid's alpha, Beta is Clip's maximum or
+// HardSigmoid's beta (HardSwish has none).
 type Activation struct {
 	Kind        ActKind
 	Alpha, Beta float32
@@ -56,8 +62,21 @@ var ReLU6 = Activation{Kind: ActClip, Alpha: 0, Beta: 6}
 // sign of each value is unpredictable, and the mispredicted branches made
 // ReLU cost ten times a plain copy in the wasm build. The results are those
 // of the comparisons written out: x < 0 picks the other value, so -0 and NaN
-// pass ReLU unchanged.
+// pass ReLU unchanged. HardSigmoid and HardSwish compute exactly what the
+// standalone HardSigmoid and HardSwish functions do.
+//
+// ReLU, Clip (with ordered bounds), HardSigmoid and HardSwish run on the
+// installed Clip and HardAct kernels when there are (see Kernels), which
+// compute the same values.
 func (a Activation) Apply(buf []float32) {
+	if len(buf) >= minKernelRun && a.applyKernel(buf, 1, len(buf), len(buf)) {
+		return
+	}
+	a.applyGo(buf)
+}
+
+// applyGo is Apply in pure Go.
+func (a Activation) applyGo(buf []float32) {
 	switch a.Kind {
 	case ActNone:
 	case ActReLU:
@@ -99,9 +118,45 @@ func (a Activation) Apply(buf []float32) {
 		for i, v := range buf {
 			buf[i] = Tanh32(v)
 		}
+	case ActHardSigmoid:
+		hardSigmoidGo(buf, 1, len(buf), len(buf), a.Alpha, a.Beta, false)
+	case ActHardSwish:
+		hardSigmoidGo(buf, 1, len(buf), len(buf), hardSwishAlpha, hardSwishBeta, true)
 	default:
 		panic(fmt.Sprintf("ops: unknown activation kind %d", a.Kind))
 	}
+}
+
+// minKernelRun is the shortest buffer Apply hands to an installed kernel (a
+// kernel call costs about as much as a few dozen elements).
+const minKernelRun = 32
+
+// applyKernel applies a to the rows×cols block of c with row stride ld on
+// an installed kernel, if one computes a's kind; it reports whether it did.
+func (a Activation) applyKernel(c []float32, rows, cols, ld int) bool {
+	switch a.Kind {
+	case ActReLU:
+		if k := installed.Clip; k != nil {
+			k(c[:(rows-1)*ld+cols], rows, cols, ld, 0, float32(math.Inf(1)))
+			return true
+		}
+	case ActClip:
+		if k := installed.Clip; k != nil && !(a.Alpha > a.Beta) {
+			k(c[:(rows-1)*ld+cols], rows, cols, ld, a.Alpha, a.Beta)
+			return true
+		}
+	case ActHardSigmoid:
+		if k := installed.HardAct; k != nil {
+			k(c[:(rows-1)*ld+cols], rows, cols, ld, a.Alpha, a.Beta, false)
+			return true
+		}
+	case ActHardSwish:
+		if k := installed.HardAct; k != nil {
+			k(c[:(rows-1)*ld+cols], rows, cols, ld, hardSwishAlpha, hardSwishBeta, true)
+			return true
+		}
+	}
+	return false
 }
 
 // relu32 returns 0 if v < 0 and v otherwise, without a branch.
@@ -141,8 +196,10 @@ func (a Activation) FLOPsPerElement() int64 {
 	switch a.Kind {
 	case ActNone:
 		return 0
-	case ActSigmoid, ActTanh:
+	case ActSigmoid, ActTanh, ActHardSigmoid:
 		return 4
+	case ActHardSwish:
+		return 5
 	case ActClip:
 		return 2
 	}

@@ -205,6 +205,13 @@ func (g BroadcastGeom) eachRow(row func(o, n, offA, offB, ia, ib int)) {
 // must hold g.Size() values and must not overlap a or b unless it is the
 // same slice with the output's shape. Binary panics if a buffer is too
 // short.
+//
+// The innermost two merged axes go to the installed Binary kernel (see
+// Kernels) in one call, rows of the innermost axis with either operand
+// contiguous or broadcast along them: the channel broadcast of a [N, C, H,
+// W] tensor with a [N, C, 1, 1] or [C, 1, 1] one is one call of N·C rows.
+// The activation is applied to the whole output afterwards; every element
+// gets the same float32 operations as with the row loop.
 func Binary(kind BinaryKind, g BroadcastGeom, dst, a, b []float32, act Activation) {
 	if len(dst) < g.size || len(a) < g.na || len(b) < g.nb {
 		panic(fmt.Sprintf("ops.Binary: buffers of %d, %d and %d values, need %d, %d and %d", len(dst), len(a), len(b), g.size, g.na, g.nb))
@@ -212,12 +219,38 @@ func Binary(kind BinaryKind, g BroadcastGeom, dst, a, b []float32, act Activatio
 	if g.size == 0 {
 		return
 	}
-	// The loop of eachRow, without a closure call per row.
-	inner, ia, ib, w := g.rows()
-	for o := 0; o < g.size; o += inner {
-		binaryRow(kind, dst[o:o+inner], a, b, w.offA, w.offB, ia, ib)
-		act.Apply(dst[o : o+inner])
+	k := installed.Binary
+	if k == nil || kind == BinPow {
+		k = binaryKernelGo
+	}
+	r := len(g.dims)
+	n, acs, bcs := g.dims[r-1], g.sa[r-1], g.sb[r-1]
+	rows, ars, brs := 1, 0, 0
+	outer := g.dims[:r-1]
+	if r >= 2 {
+		rows, ars, brs = g.dims[r-2], g.sa[r-2], g.sb[r-2]
+		outer = g.dims[:r-2]
+	}
+	if acs == 0 && bcs == 0 {
+		k = binaryKernelGo // the one-element output
+	}
+	w := offsetWalk{dims: outer, sa: g.sa[:len(outer)], sb: g.sb[:len(outer)]}
+	block := rows * n
+	aEnd := (rows-1)*ars + (n-1)*acs + 1
+	bEnd := (rows-1)*brs + (n-1)*bcs + 1
+	for o := 0; o < g.size; o += block {
+		k(kind, dst[o:o+block], a[w.offA:w.offA+aEnd], b[w.offB:w.offB+bEnd], rows, n, ars, acs, brs, bcs)
 		w.next()
+	}
+	act.Apply(dst[:g.size])
+}
+
+// binaryKernelGo is the pure-Go BinaryKernel (for every kind, Pow
+// included, and for the one-element output where both operands are
+// broadcast): binaryRow per row.
+func binaryKernelGo(kind BinaryKind, dst, a, b []float32, rows, n, ars, acs, brs, bcs int) {
+	for r := 0; r < rows; r++ {
+		binaryRow(kind, dst[r*n:(r+1)*n], a, b, r*ars, r*brs, acs, bcs)
 	}
 }
 

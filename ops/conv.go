@@ -216,7 +216,7 @@ func NewConv(g ConvGeom, w, bias []float32, act Activation, algo ConvAlgo) (*Con
 	if bias != nil && len(bias) != g.M {
 		return nil, fmt.Errorf("%w: conv bias has %d values, want %d (one per output channel)", ErrShape, len(bias), g.M)
 	}
-	if act.Kind > ActTanh {
+	if !act.Kind.valid() {
 		return nil, fmt.Errorf("%w: activation %v", ErrAlgo, act.Kind)
 	}
 	algo = ResolveConvAlgo(g, algo)

@@ -291,3 +291,123 @@ func (g *ConvTransposeGeom) scatterRow(row, xr, wr []float32) {
 		}
 	}
 }
+
+// convTransposeGemm reports whether g is a transposed convolution whose
+// kernel tiles the output: along every axis the kernel equals the stride
+// (or both are 1), dilation 1, no padding and no output padding. Each
+// output element then receives exactly one kernel tap of every input
+// channel of its group, so it is one GEMM per batch element and group.
+func (g ConvTransposeGeom) convTransposeGemm() bool {
+	for _, a := range [][5]int{
+		{g.Kernel.D, g.Stride.D, g.Dilate.D, g.PadHead.D, g.Out.D - g.In.D*g.Stride.D},
+		{g.Kernel.H, g.Stride.H, g.Dilate.H, g.PadHead.H, g.Out.H - g.In.H*g.Stride.H},
+		{g.Kernel.W, g.Stride.W, g.Dilate.W, g.PadHead.W, g.Out.W - g.In.W*g.Stride.W},
+	} {
+		if a[0] != a[1] || (a[2] != 1 && a[0] != 1) || a[3] != 0 || a[4] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// convTransposeGemmParams is the GEMM of one batch element and group: rows
+// (output channel, kernel tap), one per tap of each of the group's output
+// channels, read from w as Aᵀ; the group's input channels as K; the input
+// positions as columns; accumulating onto C, which starts at the bias.
+func (g ConvTransposeGeom) convTransposeGemmParams() GemmParams {
+	mt := g.M / g.G * g.Kernel.prod()
+	return GemmParams{M: mt, N: g.In.prod(), K: g.C / g.G, TransA: true, LDA: mt, Accumulate: true}
+}
+
+// ConvTransposeWorkspaceLen returns the float32 scratch ConvTransposeGemm
+// needs for g, or 0 if g does not run as a GEMM (then ConvTransposeGemm is
+// ConvTranspose).
+func ConvTransposeWorkspaceLen(g ConvTransposeGeom) int {
+	if !g.convTransposeGemm() {
+		return 0
+	}
+	p := g.convTransposeGemmParams()
+	return p.M*p.N + GemmWorkspaceLen(p)
+}
+
+// ConvTransposeGemm computes what ConvTranspose does, bit for bit, on the
+// blocked GEMM (and so on the installed Gemm kernel) where the kernel tiles
+// the output (kernel equal to the stride along every axis, no padding, no
+// dilation: the 2x2 stride-2 upsampling of FPN-style heads): for each batch
+// element and group, C = bias + Wᵀ·X over the group's input channels, in
+// increasing channel order as ConvTranspose sums them, then every row of C
+// (one output channel and kernel tap) is scattered to its output positions
+// and act applied. ws must hold ConvTransposeWorkspaceLen(g) values; where
+// that is 0, ConvTransposeGemm calls ConvTranspose.
+func ConvTransposeGemm(g ConvTransposeGeom, dst, x, w, bias []float32, act Activation, ws []float32, threads int) {
+	if !g.convTransposeGemm() {
+		ConvTranspose(g, dst, x, w, bias, act, threads)
+		return
+	}
+	mg, cg := g.M/g.G, g.C/g.G
+	inN, outN, kN := g.In.prod(), g.Out.prod(), g.Kernel.prod()
+	if len(x) < g.N*g.C*inN || len(dst) < g.N*g.M*outN || len(w) < g.C*mg*kN || (bias != nil && len(bias) < g.M) ||
+		len(ws) < ConvTransposeWorkspaceLen(g) {
+		panic(fmt.Sprintf("ops.ConvTransposeGemm: buffers of %d, %d, %d, %d values are too short", len(dst), len(x), len(w), len(ws)))
+	}
+	p := g.convTransposeGemmParams()
+	c, gws := ws[:p.M*p.N], ws[p.M*p.N:]
+	for n := 0; n < g.N; n++ {
+		for grp := 0; grp < g.G; grp++ {
+			for ml := 0; ml < mg; ml++ {
+				b := float32(0)
+				if bias != nil {
+					b = bias[grp*mg+ml]
+				}
+				row := c[ml*kN*inN : (ml+1)*kN*inN]
+				for i := range row {
+					row[i] = b
+				}
+			}
+			a := w[grp*cg*mg*kN : (grp+1)*cg*mg*kN]
+			xb := x[(n*g.C+grp*cg)*inN : (n*g.C+(grp+1)*cg)*inN]
+			Gemm(p, a, xb, c, gws, threads)
+			first := n*g.M + grp*mg
+			ParallelFor(mg, threads, func(_, lo, hi int) {
+				for ml := lo; ml < hi; ml++ {
+					plane := dst[(first+ml)*outN : (first+ml+1)*outN]
+					g.scatterTaps(plane, c[ml*kN*inN:(ml+1)*kN*inN])
+					act.Apply(plane)
+				}
+			})
+		}
+	}
+}
+
+// scatterTaps writes the kN rows of one output channel's GEMM result (row
+// t: kernel tap t = (kd, kh, kw), one value per input position) to their
+// output positions (i*stride + k along each axis).
+func (g ConvTransposeGeom) scatterTaps(plane, rows []float32) {
+	inN := g.In.prod()
+	oh, ow := g.Out.H, g.Out.W
+	t := 0
+	for kd := 0; kd < g.Kernel.D; kd++ {
+		for kh := 0; kh < g.Kernel.H; kh++ {
+			for kw := 0; kw < g.Kernel.W; kw++ {
+				src := rows[t*inN : (t+1)*inN]
+				t++
+				for id := 0; id < g.In.D; id++ {
+					for ih := 0; ih < g.In.H; ih++ {
+						xr := src[(id*g.In.H+ih)*g.In.W : (id*g.In.H+ih+1)*g.In.W]
+						o := ((id*g.Stride.D+kd)*oh+ih*g.Stride.H+kh)*ow + kw
+						if g.Stride.W == 2 {
+							out := plane[o : o+2*len(xr)-1]
+							for iw, v := range xr {
+								out[2*iw] = v
+							}
+							continue
+						}
+						for iw, v := range xr {
+							plane[o+iw*g.Stride.W] = v
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -46,7 +46,7 @@ func NewDense(w, bias []float32, in, out int, transposed bool, act Activation) (
 	if bias != nil && len(bias) != out {
 		return nil, fmt.Errorf("%w: dense bias has %d values, want %d", ErrShape, len(bias), out)
 	}
-	if act.Kind > ActTanh {
+	if !act.Kind.valid() {
 		return nil, fmt.Errorf("%w: activation %v", ErrAlgo, act.Kind)
 	}
 	d := &Dense{in: in, out: out, act: act}

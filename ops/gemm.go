@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"math"
 )
 
 // GEMM blocking. The micro-kernel keeps a 2x4 tile of C in 8 local float32
@@ -83,24 +82,18 @@ func (p GemmParams) check() {
 }
 
 // applyAct applies act to the rows×cols block of c with row stride ld,
-// through the installed Clip kernel when there is one and act is ReLU or a
-// Clip with ordered bounds, else with Activation.Apply row by row.
+// through the installed Clip or HardAct kernel when there is one for act's
+// kind (ReLU, Clip with ordered bounds, HardSigmoid, HardSwish), else with
+// Activation.Apply row by row.
 func applyAct(c []float32, rows, cols, ld int, act Activation) {
 	if act.Kind == ActNone || rows <= 0 || cols <= 0 {
 		return
 	}
-	if clipKernel := installed.Clip; clipKernel != nil {
-		switch {
-		case act.Kind == ActReLU:
-			clipKernel(c[:(rows-1)*ld+cols], rows, cols, ld, 0, float32(math.Inf(1)))
-			return
-		case act.Kind == ActClip && !(act.Alpha > act.Beta):
-			clipKernel(c[:(rows-1)*ld+cols], rows, cols, ld, act.Alpha, act.Beta)
-			return
-		}
+	if act.applyKernel(c, rows, cols, ld) {
+		return
 	}
 	for i := 0; i < rows; i++ {
-		act.Apply(c[i*ld : i*ld+cols])
+		act.applyGo(c[i*ld : i*ld+cols])
 	}
 }
 
@@ -108,7 +101,7 @@ func applyAct(c []float32, rows, cols, ld int, act Activation) {
 func clipGo(c []float32, rows, cols, ldc int, lo, hi float32) {
 	act := Activation{Kind: ActClip, Alpha: lo, Beta: hi}
 	for r := 0; r < rows; r++ {
-		act.Apply(c[r*ldc : r*ldc+cols])
+		act.applyGo(c[r*ldc : r*ldc+cols])
 	}
 }
 

@@ -32,6 +32,14 @@ type Kernels struct {
 	// Clip applies the ReLU and Clip activations fused into the GEMM-based
 	// and depthwise convolutions and Dense.
 	Clip ClipKernel
+	// HardAct applies HardSigmoid and HardSwish wherever they run
+	// (Activation.Apply, fused or standalone).
+	HardAct HardActKernel
+	// Binary sweeps the rows of the elementwise Add, Sub, Mul and Div
+	// (Binary) whose operands are contiguous or broadcast along the row.
+	Binary BinaryKernel
+	// GlobalAvg is the global average pooling of whole planes (GlobalPool).
+	GlobalAvg GlobalAvgKernel
 }
 
 // GemmKernel computes one packed block of a GEMM. For each of the m×n
@@ -97,6 +105,31 @@ type DepthwiseKernel func(dst, x, w []float32, n, rows, dstRow, xRow, kh, kw, ta
 // (rows-1)*ldc+cols values, and nothing outside the block may change.
 type ClipKernel func(c []float32, rows, cols, ldc int, lo, hi float32)
 
+// HardActKernel applies HardSigmoid or HardSwish to a strided block. For
+// r < rows and j < cols it must replace v = c[r*ldc+j] by h = alpha*v
+// rounded to float32 plus beta, then by 0 if h < 0, then by 1 if h > 1 (a
+// NaN passes both tests); with swish it stores v*h (rounded) instead of h.
+// c holds exactly (rows-1)*ldc+cols values, and nothing outside the block
+// may change.
+type HardActKernel func(c []float32, rows, cols, ldc int, alpha, beta float32, swish bool)
+
+// BinaryKernel sweeps rows of one elementwise operation (kind BinAdd,
+// BinSub, BinMul or BinDiv, never BinPow). For r < rows and t < n it must
+// set dst[r*n+t] to A(r, t) op B(r, t), one float32 operation, where
+// A(r, t) = a[r*ars + t*acs] and B(r, t) = b[r*brs + t*bcs], with acs and
+// bcs each 0 (the operand is broadcast along the row) or 1, not both 0.
+// Nothing else of dst may change. dst holds exactly rows*n values, a and b
+// end at their last element read. dst may be a or b itself (same layout)
+// but must not otherwise overlap them.
+type BinaryKernel func(kind BinaryKind, dst, a, b []float32, rows, n, ars, acs, brs, bcs int)
+
+// GlobalAvgKernel is the global average pooling of planes whole planes:
+// for p < planes it must set dst[p] to the float32 rounding of s/spatial,
+// where s is the float64 sum, from 0 in increasing i, of the float32
+// values x[p*spatial+i], i < spatial, each converted to float64. len(dst) ==
+// planes and len(x) == planes*spatial, spatial >= 1.
+type GlobalAvgKernel func(dst, x []float32, planes, spatial int)
+
 // installed is the kernel table in use (zero: pure Go).
 var installed Kernels
 
@@ -130,5 +163,8 @@ func GoKernels() Kernels {
 		PoolMax:      poolMaxGo,
 		Depthwise:    depthwiseGo,
 		Clip:         clipGo,
+		HardAct:      hardSigmoidGo,
+		Binary:       binaryKernelGo,
+		GlobalAvg:    globalAvgGo,
 	}
 }

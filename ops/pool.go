@@ -241,21 +241,54 @@ func GlobalPool(kind PoolKind, dst, x []float32, n, c, spatial int) {
 		panic(fmt.Sprintf("ops.GlobalPool: buffers of %d and %d values for %d channels of %d",
 			len(x), len(dst), planes, spatial))
 	}
+	if kind == PoolAvg {
+		k := installed.GlobalAvg
+		if k == nil {
+			k = globalAvgGo
+		}
+		k(dst[:planes], x[:planes*spatial], planes, spatial)
+		return
+	}
 	for p := 0; p < planes; p++ {
 		plane := x[p*spatial : (p+1)*spatial]
-		if kind == PoolMax {
-			m := plane[0]
-			for _, v := range plane[1:] {
-				m = fmax32(m, v)
-			}
-			dst[p] = m
-			continue
+		m := plane[0]
+		for _, v := range plane[1:] {
+			m = fmax32(m, v)
 		}
+		dst[p] = m
+	}
+}
+
+// globalAvgGo is the pure-Go GlobalAvgKernel. Each plane's float64 sum runs
+// in order; four planes are summed side by side so that their additions do
+// not wait on one another.
+func globalAvgGo(dst, x []float32, planes, spatial int) {
+	div := float64(spatial)
+	p := 0
+	for ; p+4 <= planes; p += 4 {
+		x0 := x[p*spatial : (p+1)*spatial]
+		x1 := x[(p+1)*spatial : (p+2)*spatial]
+		x2 := x[(p+2)*spatial : (p+3)*spatial]
+		x3 := x[(p+3)*spatial : (p+4)*spatial]
+		x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
+		var s0, s1, s2, s3 float64
+		for i, v := range x0 {
+			s0 += float64(v)
+			s1 += float64(x1[i])
+			s2 += float64(x2[i])
+			s3 += float64(x3[i])
+		}
+		dst[p] = float32(s0 / div)
+		dst[p+1] = float32(s1 / div)
+		dst[p+2] = float32(s2 / div)
+		dst[p+3] = float32(s3 / div)
+	}
+	for ; p < planes; p++ {
 		sum := 0.0
-		for _, v := range plane {
+		for _, v := range x[p*spatial : (p+1)*spatial] {
 			sum += float64(v)
 		}
-		dst[p] = float32(sum / float64(spatial))
+		dst[p] = float32(sum / div)
 	}
 }
 

@@ -7,9 +7,10 @@ import (
 	"github.com/wasmnn/wasmnn/ops"
 )
 
-// activationOps are the elementwise activations. Relu, LeakyRelu, Clip,
-// Sigmoid and Tanh are ops.Activation kinds, so the planner can fuse them
-// into the layer before them.
+// activationOps are the elementwise activations, all ops.Activation kinds,
+// so the planner can fuse them into the layer before them (Conv,
+// ConvTranspose, Dense, the elementwise binary ops) with the same float32
+// operations as the standalone op.
 var activationOps = []*OpDef{
 	{Name: "Relu", Doc: "max(x, 0)", Inputs: unary, Act: ops.ActReLU, ONNX: true, build: buildAct},
 	{Name: "LeakyRelu", Doc: "x if x >= 0 else alpha*x", Inputs: unary, Act: ops.ActLeakyReLU, ActAttrs: [2]string{"alpha", ""},
@@ -19,9 +20,9 @@ var activationOps = []*OpDef{
 		Attrs: []AttrSpec{floatAttr("min", math.Inf(-1)), floatAttr("max", math.Inf(1))}, build: buildAct},
 	{Name: "Sigmoid", Doc: "1/(1+e**-x)", Inputs: unary, Act: ops.ActSigmoid, ONNX: true, build: buildAct},
 	{Name: "Tanh", Doc: "tanh(x)", Inputs: unary, Act: ops.ActTanh, ONNX: true, build: buildAct},
-	{Name: "HardSigmoid", Doc: "max(0, min(1, alpha*x + beta))", Inputs: unary,
-		Attrs: []AttrSpec{floatAttr("alpha", 0.2), floatAttr("beta", 0.5)}, ONNX: true, build: buildHardSigmoid},
-	{Name: "HardSwish", Doc: "x * HardSigmoid(x) with alpha 1/6, beta 0.5", Inputs: unary, ONNX: true, build: buildHardSwish},
+	{Name: "HardSigmoid", Doc: "max(0, min(1, alpha*x + beta))", Inputs: unary, Act: ops.ActHardSigmoid, ActAttrs: [2]string{"alpha", "beta"},
+		Attrs: []AttrSpec{floatAttr("alpha", 0.2), floatAttr("beta", 0.5)}, ONNX: true, build: buildAct},
+	{Name: "HardSwish", Doc: "x * HardSigmoid(x) with alpha 1/6, beta 0.5", Inputs: unary, Act: ops.ActHardSwish, ONNX: true, build: buildAct},
 }
 
 // opAct reads the activation a standalone activation op computes.
@@ -43,9 +44,10 @@ func opAct(a *attrs) ops.Activation {
 }
 
 // fusedAct reads the fused activation of ops that take one: activation ("",
-// "relu", "leakyrelu", "clip", "sigmoid", "tanh") with alpha and beta, whose
-// defaults are those of the activation's own op (LeakyRelu's alpha, Clip's
-// min and max).
+// "relu", "leakyrelu", "clip", "sigmoid", "tanh", "hardsigmoid",
+// "hardswish") with alpha and beta, whose defaults are those of the
+// activation's own op (LeakyRelu's alpha, Clip's min and max, HardSigmoid's
+// alpha and beta).
 func fusedAct(a *attrs) ops.Activation {
 	name := a.str("activation")
 	if name == "" {
@@ -179,23 +181,6 @@ func buildAct(a *attrs, in []operand, c opContext) (*layer, error) {
 				copy(out[0], in[0])
 				act.Apply(out[0])
 			}}, nil
-		}}, nil
-}
-
-func buildHardSigmoid(a *attrs, in []operand, c opContext) (*layer, error) {
-	alpha, beta := a.float("alpha"), a.float("beta")
-	size := ops.ShapeSize(in[0].shape)
-	return &layer{outShapes: [][]int{in[0].shape}, flops: 4 * int64(size),
-		kernel: func(int) (kernel, error) {
-			return kernel{run: func(in, out [][]float32, _ []float32, _ int) { ops.HardSigmoid(out[0], in[0], alpha, beta) }}, nil
-		}}, nil
-}
-
-func buildHardSwish(a *attrs, in []operand, c opContext) (*layer, error) {
-	size := ops.ShapeSize(in[0].shape)
-	return &layer{outShapes: [][]int{in[0].shape}, flops: 5 * int64(size),
-		kernel: func(int) (kernel, error) {
-			return kernel{run: func(in, out [][]float32, _ []float32, _ int) { ops.HardSwish(out[0], in[0]) }}, nil
 		}}, nil
 }
 

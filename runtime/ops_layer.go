@@ -145,11 +145,17 @@ func buildConvTranspose(a *attrs, in []operand, c opContext) (*layer, error) {
 	}
 	wdata := w.konst
 	out := g.OutShape()
-	return &layer{outShapes: [][]int{out}, macs: g.MACs(),
+	// Where the kernel tiles the output (2x2 stride 2 and the like), the
+	// GEMM computes the same sums in the same order.
+	ws, algo := ops.ConvTransposeWorkspaceLen(g), ""
+	if ws > 0 {
+		algo = "gemm"
+	}
+	return &layer{outShapes: [][]int{out}, macs: g.MACs(), algo: algo,
 		flops: g.FLOPs(len(in) > 2) + int64(ops.ShapeSize(out))*act.FLOPsPerElement(),
 		kernel: func(int) (kernel, error) {
-			return kernel{run: func(in, out [][]float32, _ []float32, threads int) {
-				ops.ConvTranspose(g, out[0], in[0], wdata, bias, act, threads)
+			return kernel{ws: ws, run: func(in, out [][]float32, ws []float32, threads int) {
+				ops.ConvTransposeGemm(g, out[0], in[0], wdata, bias, act, ws, threads)
 			}}, nil
 		}}, nil
 }

@@ -68,6 +68,21 @@ func simdDepthwise(dst, x, w, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw, bia
 //go:wasmimport wasmnn_simd clip
 func simdClip(c, rows, cols, ldc, lo, hi uint32)
 
+// simdHardAct is the kernel module's hardact (see simd.HardActRef and
+// ops.HardActKernel): the block's address, rows, columns, row stride in
+// floats, the bits of alpha and beta, and 1 for HardSwish.
+//
+//go:wasmimport wasmnn_simd hardact
+func simdHardAct(c, rows, cols, ldc, alpha, beta, swish uint32)
+
+// simdBinary is the kernel module's binary (see simd.BinaryRef and
+// ops.BinaryKernel): the kind (0-3: Add, Sub, Mul, Div), the addresses of
+// dst, a and b, rows, the row length, and a's and b's row and column
+// strides in floats.
+//
+//go:wasmimport wasmnn_simd binary
+func simdBinary(kind, dst, a, b, rows, n, ars, acs, brs, bcs uint32)
+
 // simdOn reports whether the SIMD kernels are installed.
 var simdOn bool
 
@@ -80,6 +95,8 @@ func init() {
 			PoolMax:      maxPoolSIMD,
 			Depthwise:    depthwiseSIMD,
 			Clip:         clipSIMD,
+			HardAct:      hardActSIMD,
+			Binary:       binarySIMD,
 		})
 		simdOn = true
 	}
@@ -217,6 +234,42 @@ func clipSIMD(c []float32, rows, cols, ldc int, lo, hi float32) {
 	}
 	simdClip(addr(c), uint32(rows), uint32(cols), uint32(ldc), math.Float32bits(lo), math.Float32bits(hi))
 	runtime.KeepAlive(c)
+}
+
+// hardActSIMD is ops.HardActKernel on the generated kernel. It checks the
+// block lies inside c, since the kernel accesses memory unchecked.
+func hardActSIMD(c []float32, rows, cols, ldc int, alpha, beta float32, swish bool) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	if ldc < cols || len(c) < (rows-1)*ldc+cols {
+		panic(fmt.Sprintf("wasmnn: SIMD hardact: bad arguments rows %d cols %d ldc %d, len(c) %d", rows, cols, ldc, len(c)))
+	}
+	var sw uint32
+	if swish {
+		sw = 1
+	}
+	simdHardAct(addr(c), uint32(rows), uint32(cols), uint32(ldc), math.Float32bits(alpha), math.Float32bits(beta), sw)
+	runtime.KeepAlive(c)
+}
+
+// binarySIMD is ops.BinaryKernel on the generated kernel (Add, Sub, Mul,
+// Div; ops never passes Pow). It checks that dst and the last element read
+// of a and b lie inside their slices, since the kernel accesses memory
+// unchecked.
+func binarySIMD(kind ops.BinaryKind, dst, a, b []float32, rows, n, ars, acs, brs, bcs int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if kind > ops.BinDiv || acs|1 != 1 || bcs|1 != 1 || acs+bcs == 0 || ars < 0 || brs < 0 || len(dst) < rows*n ||
+		len(a) < (rows-1)*ars+(n-1)*acs+1 || len(b) < (rows-1)*brs+(n-1)*bcs+1 {
+		panic(fmt.Sprintf("wasmnn: SIMD binary: bad arguments kind %v rows %d n %d a (%d, %d) b (%d, %d), len(dst) %d len(a) %d len(b) %d",
+			kind, rows, n, ars, acs, brs, bcs, len(dst), len(a), len(b)))
+	}
+	simdBinary(uint32(kind), addr(dst), addr(a), addr(b), uint32(rows), uint32(n), uint32(ars), uint32(acs), uint32(brs), uint32(bcs))
+	runtime.KeepAlive(dst)
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(b)
 }
 
 // wasmnnSIMD returns 1 if the SIMD kernels are in use, 0 if the module runs

@@ -13,7 +13,7 @@ import (
 
 // calls counts the calls of each kernel of a table.
 type calls struct {
-	gemm, in4, out4, pool, depthwise, clip atomic.Int64
+	gemm, in4, out4, pool, depthwise, clip, hard, binary, gavg atomic.Int64
 }
 
 // checked wraps the kernels set in k so that every call counts in n and
@@ -95,6 +95,37 @@ func checked(t *testing.T, k ops.Kernels, n *calls) ops.Kernels {
 			f(c, rows, cols, ldc, lo, hi)
 		}
 	}
+	if f := k.HardAct; f != nil {
+		w.HardAct = func(c []float32, rows, cols, ldc int, alpha, beta float32, swish bool) {
+			n.hard.Add(1)
+			if rows < 1 || cols < 1 || ldc < cols || len(c) != (rows-1)*ldc+cols {
+				bad("HardAct called with rows %d cols %d ldc %d: len(c) %d", rows, cols, ldc, len(c))
+				return
+			}
+			f(c, rows, cols, ldc, alpha, beta, swish)
+		}
+	}
+	if f := k.Binary; f != nil {
+		w.Binary = func(kind ops.BinaryKind, dst, a, b []float32, rows, nc, ars, acs, brs, bcs int) {
+			n.binary.Add(1)
+			if kind > ops.BinDiv || rows < 1 || nc < 1 || acs|1 != 1 || bcs|1 != 1 || acs+bcs == 0 || len(dst) != rows*nc ||
+				len(a) != (rows-1)*ars+(nc-1)*acs+1 || len(b) != (rows-1)*brs+(nc-1)*bcs+1 {
+				bad("Binary called with kind %v rows %d n %d a (%d, %d) b (%d, %d): len %d %d %d", kind, rows, nc, ars, acs, brs, bcs, len(dst), len(a), len(b))
+				return
+			}
+			f(kind, dst, a, b, rows, nc, ars, acs, brs, bcs)
+		}
+	}
+	if f := k.GlobalAvg; f != nil {
+		w.GlobalAvg = func(dst, x []float32, planes, spatial int) {
+			n.gavg.Add(1)
+			if planes < 1 || spatial < 1 || len(dst) != planes || len(x) != planes*spatial {
+				bad("GlobalAvg called with planes %d spatial %d: len %d %d", planes, spatial, len(dst), len(x))
+				return
+			}
+			f(dst, x, planes, spatial)
+		}
+	}
 	return w
 }
 
@@ -120,6 +151,9 @@ func wantCalls(t *testing.T, k ops.Kernels, n *calls, want string) {
 		{"pool", k.PoolMax != nil, n.pool.Load()},
 		{"depthwise", k.Depthwise != nil, n.depthwise.Load()},
 		{"clip", k.Clip != nil, n.clip.Load()},
+		{"hardact", k.HardAct != nil, n.hard.Load()},
+		{"binary", k.Binary != nil, n.binary.Load()},
+		{"globalavg", k.GlobalAvg != nil, n.gavg.Load()},
 	} {
 		for _, w := range strings.Fields(want) {
 			if w == c.name && c.set && c.n == 0 {
@@ -168,6 +202,114 @@ func TestCallers(t *testing.T, k ops.Kernels) {
 	t.Run("Depthwise", func(t *testing.T) { testDepthwiseCallers(t, k) })
 	t.Run("Dense", func(t *testing.T) { testDenseCallers(t, k) })
 	t.Run("PoolMax", func(t *testing.T) { testPoolCallers(t, k) })
+	t.Run("Elementwise", func(t *testing.T) { testElementwiseCallers(t, k) })
+	t.Run("ConvTranspose", func(t *testing.T) { testConvTransposeCallers(t, k) })
+}
+
+// testElementwiseCallers runs Binary on the layouts of mobile networks
+// (same shape, a per-channel [C, 1, 1] or [N, C, 1, 1] operand on either
+// side, a scalar, a bias row) with fused HardSwish, HardSigmoid and ReLU,
+// standalone activations and global average pooling.
+func testElementwiseCallers(t *testing.T, k ops.Kernels) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	acts := []ops.Activation{{}, {Kind: ops.ActHardSwish}, {Kind: ops.ActHardSigmoid, Alpha: 0.2, Beta: 0.5}, {Kind: ops.ActReLU}}
+	cases := [][2][]int{
+		{{2, 8, 5, 7}, {2, 8, 5, 7}},
+		{{2, 8, 5, 7}, {2, 8, 1, 1}},
+		{{1, 8, 1, 1}, {1, 8, 6, 6}},
+		{{2, 8, 5, 7}, {8, 1, 1}},
+		{{3, 16, 9}, {1}},
+		{{5, 12}, {12}},
+		{{2, 3, 4, 5}, {3, 1, 5}},
+	}
+	for i, c := range cases {
+		for _, kind := range []ops.BinaryKind{ops.BinAdd, ops.BinSub, ops.BinMul, ops.BinDiv, ops.BinPow} {
+			act := acts[(i+int(kind))%len(acts)]
+			g, err := ops.NewBroadcastGeom(c[0], c[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, b := randSlice(rng, prod(c[0])), randSlice(rng, prod(c[1]))
+			want := make([]float32, g.Size())
+			ops.Binary(kind, g, want, a, b, act)
+			var n calls
+			got := make([]float32, g.Size())
+			with(checked(t, k, &n), func() { ops.Binary(kind, g, got, a, b, act) })
+			sameOut(t, got, want)
+			if kind != ops.BinPow {
+				wantCalls(t, k, &n, "binary")
+			}
+		}
+	}
+	x := randSlice(rng, 3*40*7)
+	for j := range x {
+		x[j] *= 8
+	}
+	for _, act := range acts[1:] {
+		want := append([]float32(nil), x...)
+		act.Apply(want)
+		var n calls
+		got := append([]float32(nil), x...)
+		with(checked(t, k, &n), func() { act.Apply(got) })
+		sameOut(t, got, want)
+		kernel := "hardact"
+		if act.Kind == ops.ActReLU {
+			kernel = "clip"
+		}
+		wantCalls(t, k, &n, kernel)
+	}
+	want := make([]float32, 3*40)
+	ops.GlobalPool(ops.PoolAvg, want, x, 3, 40, 7)
+	var n calls
+	got := make([]float32, 3*40)
+	with(checked(t, k, &n), func() { ops.GlobalPool(ops.PoolAvg, got, x, 3, 40, 7) })
+	sameOut(t, got, want)
+	wantCalls(t, k, &n, "globalavg")
+}
+
+// testConvTransposeCallers runs ConvTransposeGemm (the GEMM path of kernel
+// = stride transposed convolutions) with the kernels, against the direct
+// ConvTranspose in pure Go: the same sums in the same order.
+func testConvTransposeCallers(t *testing.T, k ops.Kernels) {
+	rng := rand.New(rand.NewPCG(33, 34))
+	for _, c := range []struct {
+		in, w   []int
+		stride  int
+		groups  int
+		bias    bool
+		act     ops.Activation
+		threads int
+	}{
+		{in: []int{1, 24, 9, 13}, w: []int{24, 24, 2, 2}, stride: 2, threads: 1},
+		{in: []int{2, 6, 7, 5}, w: []int{6, 3, 2, 2}, stride: 2, bias: true, act: ops.Activation{Kind: ops.ActReLU}, threads: 2},
+		{in: []int{1, 8, 6, 6}, w: []int{8, 1, 2, 2}, stride: 2, bias: true, act: ops.Activation{Kind: ops.ActSigmoid}, threads: 1},
+		{in: []int{1, 8, 5, 6}, w: []int{8, 2, 3, 3}, stride: 3, groups: 2, bias: true, threads: 2},
+		{in: []int{2, 5, 11}, w: []int{5, 4, 2}, stride: 2, bias: true, act: ops.Activation{Kind: ops.ActHardSwish}, threads: 1},
+	} {
+		rank := len(c.in) - 2
+		p := ops.ConvTransposeParams{Window: ops.Window{Strides: rep(rank, c.stride)}, Groups: c.groups}
+		g, err := ops.NewConvTransposeGeom(c.in, c.w, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, w := randSlice(rng, prod(c.in)), randSlice(rng, prod(c.w))
+		var bias []float32
+		if c.bias {
+			bias = randSlice(rng, g.M)
+		}
+		out := prod(g.OutShape())
+		want := make([]float32, out)
+		ops.ConvTranspose(g, want, x, w, bias, c.act, 1)
+		ws := make([]float32, ops.ConvTransposeWorkspaceLen(g))
+		if len(ws) == 0 {
+			t.Fatalf("%v * %v stride %d: no GEMM path", c.in, c.w, c.stride)
+		}
+		var n calls
+		got := make([]float32, out)
+		with(checked(t, k, &n), func() { ops.ConvTransposeGemm(g, got, x, w, bias, c.act, ws, c.threads) })
+		sameOut(t, got, want)
+		wantCalls(t, k, &n, "gemm")
+	}
 }
 
 func testGemmCallers(t *testing.T, k ops.Kernels) {

@@ -6,7 +6,8 @@
 // kernels themselves under wazero.
 //
 // A kernel suite (TestGemm, TestWinograd4In, TestWinograd4Out,
-// TestPoolMax, TestDepthwise, TestClip, or TestKernels for a whole table)
+// TestPoolMax, TestDepthwise, TestClip, TestHardAct, TestBinary,
+// TestGlobalAvg, or TestKernels for a whole table)
 // runs the implementation on edge and random sizes, with every buffer
 // between guard values, and requires the result bit-identical to a loop
 // written from the contract and to the pure-Go kernel, nothing written
@@ -47,6 +48,9 @@ func TestKernels(t *testing.T, k ops.Kernels) {
 	run("PoolMax", k.PoolMax != nil, func(t *testing.T) { TestPoolMax(t, k.PoolMax) })
 	run("Depthwise", k.Depthwise != nil, func(t *testing.T) { TestDepthwise(t, k.Depthwise) })
 	run("Clip", k.Clip != nil, func(t *testing.T) { TestClip(t, k.Clip) })
+	run("HardAct", k.HardAct != nil, func(t *testing.T) { TestHardAct(t, k.HardAct) })
+	run("Binary", k.Binary != nil, func(t *testing.T) { TestBinary(t, k.Binary) })
+	run("GlobalAvg", k.GlobalAvg != nil, func(t *testing.T) { TestGlobalAvg(t, k.GlobalAvg) })
 }
 
 // buf is a buffer of n values between guard values: back holds them all,

@@ -28,6 +28,10 @@ func twins() ops.Kernels {
 		PoolMax:      MaxPoolRef,
 		Depthwise:    DepthwiseRef,
 		Clip:         ClipRef,
+		HardAct:      HardActRef,
+		Binary: func(kind ops.BinaryKind, dst, a, b []float32, rows, n, ars, acs, brs, bcs int) {
+			BinaryRef(int(kind), dst, a, b, rows, n, ars, acs, brs, bcs)
+		},
 	}
 }
 
@@ -107,6 +111,16 @@ func (k *kernels) table(t *testing.T) ops.Kernels {
 		Clip: func(c []float32, rows, cols, ldc int, lo, hi float32) {
 			run("clip", [][]float32{c}, func(p []uint32) []uint32 {
 				return []uint32{p[0], u(rows), u(cols), u(ldc), bits(lo), bits(hi)}
+			})
+		},
+		HardAct: func(c []float32, rows, cols, ldc int, alpha, beta float32, swish bool) {
+			run("hardact", [][]float32{c}, func(p []uint32) []uint32 {
+				return []uint32{p[0], u(rows), u(cols), u(ldc), bits(alpha), bits(beta), b(swish)}
+			})
+		},
+		Binary: func(kind ops.BinaryKind, dst, a, bv []float32, rows, n, ars, acs, brs, bcs int) {
+			run("binary", [][]float32{dst, a, bv}, func(p []uint32) []uint32 {
+				return []uint32{u(int(kind)), p[0], p[1], p[2], u(rows), u(n), u(ars), u(acs), u(brs), u(bcs)}
 			})
 		},
 	}

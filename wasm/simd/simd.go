@@ -25,6 +25,8 @@
 //	maxpool(dst, x, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw)
 //	depthwise(dst, x, w, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw, bias)
 //	clip(c, rows, cols, ldc, lo, hi)
+//	hardact(c, rows, cols, ldc, alpha, beta, swish)
+//	binary(kind, dst, a, b, rows, n, ars, acs, brs, bcs)
 //
 // gemm sweeps the 6x8 register tiles of one packed block of ops' GEMM
 // (ops.GemmKernel); wino4_in and wino4_out are the 2D Winograd F(4x4, 3x3)
@@ -33,9 +35,13 @@
 // fused (ops.Winograd4InKernel, ops.Winograd4OutKernel); maxpool sweeps the interior of 2D max pooling, four outputs per vector
 // (ops.PoolMaxKernel); depthwise the interior of one plane of a 2D
 // depthwise convolution, four outputs per vector (ops.DepthwiseKernel); clip
-// applies ReLU or Clip to a strided block (ops.ClipKernel).
+// applies ReLU or Clip to a strided block (ops.ClipKernel); hardact
+// HardSigmoid or HardSwish (ops.HardActKernel); binary the rows of an
+// elementwise Add, Sub, Mul or Div with either operand contiguous or
+// broadcast along the row (ops.BinaryKernel).
 // The Go module installs them together as an ops.Kernels table. GemmRef,
-// Wino4InRef, Wino4OutRef, MaxPoolRef, DepthwiseRef and ClipRef are their
+// Wino4InRef, Wino4OutRef, MaxPoolRef, DepthwiseRef, ClipRef, HardActRef and
+// BinaryRef are their
 // pure-Go twins and document the arguments (pointers are byte addresses,
 // sizes and strides in floats); the tests run ops/kerneltest's conformance
 // suites against the twins and against the module under wazero. Results
@@ -76,6 +82,8 @@ var Kernels = []struct {
 	{"maxpool", 11},
 	{"depthwise", 13},
 	{"clip", 6},
+	{"hardact", 7},
+	{"binary", 10},
 }
 
 //go:embed wasmnn-simd.wasm
@@ -98,6 +106,8 @@ func buildWith(p, q, unroll int) []byte {
 	addMaxPool(m)
 	addDepthwise(m)
 	addClip(m)
+	addHardAct(m)
+	addBinary(m)
 	return m.encode()
 }
 

@@ -99,6 +99,10 @@ func refAct(act ops.Activation) func(float64) float64 {
 		return ref.Sigmoid
 	case ops.ActTanh:
 		return ref.Tanh
+	case ops.ActHardSigmoid:
+		return func(v float64) float64 { return ref.HardSigmoid(v, al, be) }
+	case ops.ActHardSwish:
+		return ref.HardSwish
 	}
 	return nil
 }
