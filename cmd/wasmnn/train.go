@@ -103,8 +103,14 @@ func cmdTrain(args []string, stdout io.Writer) error {
 		trX, trY = spread(trX, trY, *limit)
 	}
 	teX, teY := set.Test()
-	trainSet := train.Dataset{Images: trX, Labels: trY, Width: mnist.Side, Height: mnist.Side}
-	testSet := train.Dataset{Images: teX, Labels: teY, Width: mnist.Side, Height: mnist.Side}
+	trainSet, err := train.Dataset{Images: trX, Labels: trY, Width: mnist.Side, Height: mnist.Side}.Inputs(m)
+	if err != nil {
+		return err
+	}
+	testSet, err := train.Dataset{Images: teX, Labels: teY, Width: mnist.Side, Height: mnist.Side}.Inputs(m)
+	if err != nil {
+		return err
+	}
 	batches := (len(trX) + *batch - 1) / *batch
 	sched := train.Schedule{Kind: train.Cosine, Warmup: min(batches, *epochs*batches/2), MinFactor: 0.01}
 	bar := &progressBar{w: progressOut}
