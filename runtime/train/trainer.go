@@ -61,8 +61,10 @@ type Config struct {
 	BatchSize int
 	// Seed seeds the shuffling, the shifts and dropout. Seed 0 is valid.
 	Seed uint64
-	// MaxShift augments the data: each training image is shifted by a
-	// random whole number of pixels in [-MaxShift, MaxShift] in x and in y
+	// MaxShift augments the data: each training image ([C, H, W]) is
+	// shifted by a random whole number of pixels in [-MaxShift, MaxShift] in
+	// x and in y, the uncovered pixels taking the model's "no ink" value
+	// (0 − Mean[c])/Std[c] from its preprocessing metadata, or 0 without it
 	// (0: no augmentation).
 	MaxShift int
 	// BNMomentum is the weight of the batch statistics in the running
@@ -308,6 +310,12 @@ func (t *Trainer) pass(batch int) (*pass, error) {
 // Params returns the trainable parameters in graph order. Their Grad holds
 // the gradient of the last Gradients or Step call.
 func (t *Trainer) Params() []*Param { return t.params }
+
+// Check checks data against the model as Fit and Evaluate do (Data.Validate,
+// the example shape against the model's input, labels and classes against
+// its outputs), so callers can refuse bad data before training starts.
+// Errors wrap ErrData.
+func (t *Trainer) Check(data *Data) error { return data.checkModel(t.model.Inputs[0], t.classes) }
 
 // Classes returns the number of classes of the model's output.
 func (t *Trainer) Classes() int { return t.classes }
