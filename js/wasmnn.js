@@ -249,6 +249,23 @@ async function compileKernels(wasmURL, wanted) {
   }
 }
 
+// kernelFunctions lists the kernel module's exported functions in the order
+// of its exports, which is the order of simd.Kernels in Go: the kernel
+// numbers of parallel().
+function kernelFunctions(module, exports) {
+  return WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => exports[e.name]);
+}
+
+// runParts runs parts [from, parts) of a parallel() call on this thread:
+// kernel number k once per argument vector of nargs uint32 values at byte
+// address args of memory.
+function runParts(fns, memory, k, from, parts, args, nargs) {
+  const v = new Uint32Array(memory.buffer, args, parts * nargs);
+  const f = fns[k];
+  for (let p = from; p < parts; p++) f(...v.subarray(p * nargs, (p + 1) * nargs));
+  return 0;
+}
+
 async function start(urlPromise, simdWanted) {
   const url = await urlPromise;
   const [{ module, bytes }, kernels] = await Promise.all([compile(url), compileKernels(url, simdWanted)]);
@@ -261,9 +278,16 @@ async function start(urlPromise, simdWanted) {
   // Every kernel the Go module imports (simd.Kernels in Go) is forwarded by
   // name, so adding a kernel needs no change here.
   let kern = null;
-  go.importObject.wasmnn_simd = { available: () => (kern ? 1 : 0) };
+  let kernList = null;
+  go.importObject.wasmnn_simd = {
+    available: () => (kern ? 1 : 0),
+    threads: () => 1,
+    // parallel(kernel, parts, args, nargs) runs export number kernel of the
+    // kernel module once per argument vector in memory (see threads below).
+    parallel: (k, parts, args, nargs) => runParts(kernList, instance.exports.mem, k, 0, parts, args, nargs),
+  };
   for (const imp of WebAssembly.Module.imports(module)) {
-    if (imp.module !== 'wasmnn_simd' || imp.kind !== 'function' || imp.name === 'available') continue;
+    if (imp.module !== 'wasmnn_simd' || imp.kind !== 'function' || imp.name in go.importObject.wasmnn_simd) continue;
     const name = imp.name;
     go.importObject.wasmnn_simd[name] = (...args) => kern[name](...args);
   }
@@ -278,6 +302,7 @@ async function start(urlPromise, simdWanted) {
   if (kernels.module) {
     try {
       kern = (await WebAssembly.instantiate(kernels.module, { go: { mem: instance.exports.mem } })).exports;
+      kernList = kernelFunctions(kernels.module, kern);
     } catch (e) {
       state.simdReason = `the SIMD kernels did not instantiate: ${e.message}`;
     }

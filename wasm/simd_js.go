@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/wasmnn/wasmnn/ops"
+	"github.com/wasmnn/wasmnn/wasm/simd"
 )
 
 // The WebAssembly SIMD kernels (package wasm/simd) live in a second module,
@@ -83,11 +84,61 @@ func simdHardAct(c, rows, cols, ldc, alpha, beta, swish uint32)
 //go:wasmimport wasmnn_simd binary
 func simdBinary(kind, dst, a, b, rows, n, ars, acs, brs, bcs uint32)
 
+// simdThreads is the number of threads the host runs kernels on (1: only
+// the calling one). It is fixed when the module starts.
+//
+//go:wasmimport wasmnn_simd threads
+func simdThreads() int32
+
+// simdParallel runs the kernel module's export number kernel (the order of
+// simd.Kernels) once per argument vector: parts vectors of nargs uint32
+// values each, at address args, concurrently on the host's threads, and
+// returns when every part is done. It returns 0, or a nonzero code after a
+// failure (see threadFailure); the host then runs later calls on the calling
+// thread alone.
+//
+//go:wasmimport wasmnn_simd parallel
+func simdParallel(kernel, parts, args, nargs uint32) int32
+
 // simdOn reports whether the SIMD kernels are installed.
 var simdOn bool
 
+// threads is simdThreads() once the kernels are installed, else 1.
+var threads = 1
+
+// Kernel numbers for simdParallel: positions in simd.Kernels.
+var kernelGemm = kernelIndex("gemm")
+
+func kernelIndex(name string) uint32 {
+	for i, k := range simd.Kernels {
+		if k.Name == name {
+			return uint32(i)
+		}
+	}
+	panic("wasmnn: no SIMD kernel " + name)
+}
+
+// parArgs holds the argument vectors of one simdParallel call. A package
+// variable, so its address is fixed and nothing is allocated per call.
+var parArgs [simd.MaxParts * 20]uint32
+
+// parCuts holds the cut points of the split being made.
+var parCuts [simd.MaxParts + 1]int
+
+// threadFailure turns a nonzero simdParallel code into a panic, which the
+// handler recovers into the caller's error; the host has by then switched
+// to one thread, so the next call works.
+func threadFailure(kernel string, code int32) {
+	what := "a kernel trapped on a worker thread"
+	if code == 2 {
+		what = "a worker thread stopped answering"
+	}
+	panic(fmt.Sprintf("wasmnn: SIMD %s on threads: %s (error %d); later calls run on one thread", kernel, what, code))
+}
+
 func init() {
 	if simdAvailable() != 0 {
+		threads = max(1, min(int(simdThreads()), simd.MaxParts))
 		ops.UseKernels(ops.Kernels{
 			Gemm:         gemmSIMD,
 			Winograd4In:  wino4InSIMD,
@@ -122,12 +173,49 @@ func gemmSIMD(a, b, c []float32, kc, m, n, ldc int, load bool, bias []float32) {
 	if bias != nil {
 		pbias = addr(bias)
 	}
-	simdGemm(addr(a), addr(b), addr(c), uint32(kc), uint32(m), uint32(n), uint32(ldc), flags, pbias)
+	if parts := simd.GemmParts(m, n, kc, threads); parts > 1 {
+		gemmParallel(addr(a), addr(b), addr(c), kc, m, n, ldc, flags, pbias, parts)
+	} else {
+		simdGemm(addr(a), addr(b), addr(c), uint32(kc), uint32(m), uint32(n), uint32(ldc), flags, pbias)
+	}
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
 	runtime.KeepAlive(c)
 	runtime.KeepAlive(bias)
 }
+
+// gemmParallel runs one gemm call as parts calls on the host's threads, split
+// by output region (simd.GemmSplit): every element of C is computed by the
+// same instructions as in one call, so the result does not depend on parts.
+func gemmParallel(a, b, c uint32, kc, m, n, ldc int, flags, bias uint32, parts int) {
+	byRows, k := simd.GemmSplit(m, n, parts, &parCuts)
+	cuts := parCuts[:k+1]
+	for p := 0; p < k; p++ {
+		lo, hi := cuts[p], cuts[p+1]
+		v := parArgs[p*9 : p*9+9]
+		v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8] = a, b, c, uint32(kc), uint32(m), uint32(n), uint32(ldc), flags, bias
+		if byRows {
+			// Rows [lo, hi): A's panels of 2 rows hold 2*kc values each.
+			v[0] += uint32(lo * kc * 4)
+			v[2] += uint32(lo * ldc * 4)
+			v[4] = uint32(hi - lo)
+			if bias != 0 {
+				v[8] += uint32(lo * 4)
+			}
+		} else {
+			// Columns [lo, hi): B's panels of 4 columns hold 4*kc values each.
+			v[1] += uint32(lo * kc * 4)
+			v[2] += uint32(lo * 4)
+			v[5] = uint32(hi - lo)
+		}
+	}
+	if code := simdParallel(kernelGemm, uint32(k), addr32(parArgs[:]), 9); code != 0 {
+		threadFailure("gemm", code)
+	}
+}
+
+// addr32 returns the linear-memory address of u's first element.
+func addr32(u []uint32) uint32 { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(u)))) }
 
 // wino4InSIMD is ops.Winograd4InKernel on the generated kernel. It checks
 // every tile's patches lie inside its slice, since the kernel reads memory

@@ -148,6 +148,11 @@ type EngineConfig struct {
 	// small cost in speed. Stopping closes the guest: its Go runtime is left
 	// in the middle of something, so the Host fails every later call.
 	CloseOnContextDone bool
+	// Threads enables WebAssembly threads (shared memories and atomics,
+	// wazero's experimental.CoreFeaturesThreads), so that guests with a
+	// shared memory can be instantiated and other modules can use that
+	// memory from other goroutines.
+	Threads bool
 }
 
 var hosts sync.Map // api.Module -> *Host, for the shared gojs functions
@@ -161,6 +166,9 @@ func NewEngine(ctx context.Context, cfg EngineConfig) (*Engine, error) {
 	}
 	if cfg.CloseOnContextDone {
 		rcfg = rcfg.WithCloseOnContextDone(true)
+	}
+	if cfg.Threads {
+		rcfg = rcfg.WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesThreads)
 	}
 	if cfg.CompilationCacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.CompilationCacheDir)

@@ -2,15 +2,19 @@ package host
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/wasmnn/wasmnn/internal/gojs"
+	"github.com/wasmnn/wasmnn/wasm/sharedmem"
 	"github.com/wasmnn/wasmnn/wasm/simd"
 )
 
@@ -54,6 +58,7 @@ type config struct {
 	noSIMD         bool
 	memoryPages    uint32 // 0: wazero's default (4 GiB)
 	closeOnDone    bool
+	threads        int // kernel threads; 0 or 1: the calling goroutine only
 }
 
 // Option configures New.
@@ -106,6 +111,15 @@ func WithCompilationWorkers(n int) Option { return func(c *config) { c.workers =
 // the guest's memory and routes the guest's "wasmnn_simd" imports to it.
 func WithSIMD(on bool) Option { return func(c *config) { c.noSIMD = !on } }
 
+// WithThreads(n) runs the guest's SIMD kernels on n threads: the guest's
+// memory is made shared (package wasm/sharedmem), n instances of the kernel
+// module use it, and each large kernel call the guest splits by output
+// region runs its parts on up to n goroutines at once (the calling one and
+// n-1 others). Results are bit-identical for every n. n is clamped to [1,
+// simd.MaxParts]; 1 (the default) keeps the guest's memory unshared. It has
+// no effect with WithSIMD(false).
+func WithThreads(n int) Option { return func(c *config) { c.threads = max(1, min(n, simd.MaxParts)) } }
+
 // WithCloseOnContextDone(true) lets the context of Model.Run, RunProfiled and
 // Classify (and of Host.CallContext and Host.Await) stop the guest in the
 // middle of a call, using wazero's RuntimeConfig.WithCloseOnContextDone. The
@@ -126,12 +140,18 @@ type Host struct {
 	simd *simdKernels // nil when SIMD is off
 }
 
-// simdKernels is the SIMD kernel instance of one guest.
+// simdKernels is the SIMD kernel instances of one guest: one per thread.
 type simdKernels struct {
-	guest api.Module // the guest whose memory it uses
-	mod   api.Module
-	fns   []api.Function // in the order of simd.Kernels
+	guest api.Module       // the guest whose memory they use
+	mods  []api.Module     // mods[0] serves the guest's own goroutine
+	fns   [][]api.Function // per instance, in the order of simd.Kernels
 	calls uint64
+	// split counts the parallel calls, and spread those that ran parts on
+	// more than one goroutine.
+	split, spread uint64
+	// broken is set after a part failed on another goroutine: later
+	// parallel calls run every part on the calling goroutine.
+	broken bool
 }
 
 var (
@@ -145,6 +165,7 @@ type engineKey struct {
 	dir         string
 	pages       uint32
 	closeOnDone bool
+	threads     bool
 }
 
 // getEngine returns the process's engine for key, made on first use with the
@@ -159,6 +180,7 @@ func getEngine(ctx context.Context, key engineKey) (*gojs.Engine, error) {
 		CompilationCacheDir: key.dir,
 		MemoryLimitPages:    key.pages,
 		CloseOnContextDone:  key.closeOnDone,
+		Threads:             key.threads,
 		HostModules:         instantiateSIMDImports,
 	})
 	if err != nil {
@@ -180,7 +202,14 @@ func New(ctx context.Context, wasm []byte, opts ...Option) (*Host, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	eng, err := getEngine(ctx, engineKey{cfg.cacheDir, cfg.memoryPages, cfg.closeOnDone})
+	threaded := cfg.threads > 1 && !cfg.noSIMD
+	if threaded {
+		var err error
+		if wasm, err = sharedmem.Share(wasm, sharedPages(cfg.memoryPages)); err != nil {
+			return nil, fmt.Errorf("host: threads: %w", err)
+		}
+	}
+	eng, err := getEngine(ctx, engineKey{cfg.cacheDir, cfg.memoryPages, cfg.closeOnDone, threaded})
 	if err != nil {
 		return nil, err
 	}
@@ -206,9 +235,18 @@ func New(ctx context.Context, wasm []byte, opts ...Option) (*Host, error) {
 	return h, nil
 }
 
+// sharedPages is the maximum of a threaded guest's shared memory: the
+// memory limit, if one is set below sharedmem.MaxPages.
+func sharedPages(limit uint32) uint32 {
+	if limit > 0 && limit < sharedmem.MaxPages {
+		return limit
+	}
+	return sharedmem.MaxPages
+}
+
 // instantiateSIMDImports defines the "wasmnn_simd" host module: available,
-// and one trampoline per kernel that forwards to the calling guest's kernel
-// instance.
+// threads, parallel, and one trampoline per kernel that forwards to the
+// calling guest's kernel instance.
 func instantiateSIMDImports(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder(simd.HostModule)
 	b.NewFunctionBuilder().
@@ -219,6 +257,24 @@ func instantiateSIMDImports(ctx context.Context, rt wazero.Runtime) error {
 			}
 		}), nil, []api.ValueType{api.ValueTypeI32}).
 		Export("available")
+	b.NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+			stack[0] = 1
+			if v, ok := kernels.Load(mod); ok {
+				stack[0] = uint64(len(v.(*simdKernels).mods))
+			}
+		}), nil, []api.ValueType{api.ValueTypeI32}).
+		Export("threads")
+	i32 := api.ValueTypeI32
+	b.NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+			v, ok := kernels.Load(mod)
+			if !ok {
+				panic(errors.New("host: the guest called parallel, but SIMD is off"))
+			}
+			stack[0] = uint64(v.(*simdKernels).parallel(ctx, uint32(stack[0]), uint32(stack[1]), uint32(stack[2]), uint32(stack[3])))
+		}), []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}).
+		Export("parallel")
 	for i, k := range simd.Kernels {
 		params := make([]api.ValueType, k.Params)
 		for j := range params {
@@ -232,7 +288,7 @@ func instantiateSIMDImports(ctx context.Context, rt wazero.Runtime) error {
 				}
 				sk := v.(*simdKernels)
 				sk.calls++
-				if err := sk.fns[i].CallWithStack(ctx, stack); err != nil {
+				if err := sk.fns[0][i].CallWithStack(ctx, stack); err != nil {
 					panic(fmt.Errorf("host: SIMD kernel %s: %w", k.Name, err))
 				}
 			}), params, nil).
@@ -245,9 +301,19 @@ func instantiateSIMDImports(ctx context.Context, rt wazero.Runtime) error {
 }
 
 // instantiateSIMD instantiates the kernel module against the memory of
-// guest, and routes the guest's kernel imports to it.
+// guest, once per thread, and routes the guest's kernel imports to the
+// instances.
 func (h *Host) instantiateSIMD(ctx context.Context, guest api.Module) error {
-	cm, err := h.eng.Compile(ctx, simd.Module(), h.cfg.workers)
+	kmod := simd.Module()
+	n := 1
+	if h.cfg.threads > 1 {
+		n = h.cfg.threads
+		var err error
+		if kmod, err = sharedmem.Share(kmod, sharedPages(h.cfg.memoryPages)); err != nil {
+			return fmt.Errorf("host: SIMD kernels: %w", err)
+		}
+	}
+	cm, err := h.eng.Compile(ctx, kmod, h.cfg.workers)
 	if err != nil {
 		return fmt.Errorf("host: SIMD kernels: %w", err)
 	}
@@ -257,22 +323,85 @@ func (h *Host) instantiateSIMD(ctx context.Context, guest api.Module) error {
 		}
 		return nil
 	})
-	mod, err := h.eng.Runtime().InstantiateModule(rctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
-	if err != nil {
-		return fmt.Errorf("host: SIMD kernels: instantiate: %w", err)
-	}
-	sk := &simdKernels{guest: guest, mod: mod}
-	for _, k := range simd.Kernels {
-		f := mod.ExportedFunction(k.Name)
-		if f == nil {
-			mod.Close(ctx)
-			return fmt.Errorf("host: SIMD kernels: no export %q", k.Name)
-		}
-		sk.fns = append(sk.fns, f)
-	}
+	sk := &simdKernels{guest: guest}
 	h.simd = sk
+	for t := 0; t < n; t++ {
+		mod, err := h.eng.Runtime().InstantiateModule(rctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+		if err != nil {
+			h.closeSIMD(ctx)
+			return fmt.Errorf("host: SIMD kernels: instantiate: %w", err)
+		}
+		sk.mods = append(sk.mods, mod)
+		fns := make([]api.Function, 0, len(simd.Kernels))
+		for _, k := range simd.Kernels {
+			f := mod.ExportedFunction(k.Name)
+			if f == nil {
+				h.closeSIMD(ctx)
+				return fmt.Errorf("host: SIMD kernels: no export %q", k.Name)
+			}
+			fns = append(fns, f)
+		}
+		sk.fns = append(sk.fns, fns)
+	}
 	kernels.Store(guest, sk)
 	return nil
+}
+
+// parallel runs parts calls of kernel number kernel, with the nargs-value
+// argument vectors at args in the guest's memory, on up to one goroutine per
+// instance: the calling goroutine takes parts too, and each goroutine takes
+// the next part not yet taken until none is left. It returns 0, or 1 if a
+// part failed (the instances are then left to the calling goroutine).
+func (sk *simdKernels) parallel(ctx context.Context, kernel, parts, args, nargs uint32) int32 {
+	if int(kernel) >= len(simd.Kernels) || int(nargs) != simd.Kernels[kernel].Params || parts > simd.MaxParts {
+		panic(fmt.Errorf("host: parallel: bad call kernel %d parts %d nargs %d", kernel, parts, nargs))
+	}
+	raw, ok := sk.guest.Memory().Read(args, parts*nargs*4)
+	if !ok {
+		panic(fmt.Errorf("host: parallel: arguments at %d (%d parts of %d) are outside memory", args, parts, nargs))
+	}
+	sk.calls += uint64(parts)
+	sk.split++
+	var next atomic.Int32
+	var failed atomic.Bool
+	work := func(t int) {
+		stack := make([]uint64, nargs)
+		for {
+			p := int(next.Add(1)) - 1
+			if p >= int(parts) || failed.Load() {
+				return
+			}
+			for j := range stack {
+				stack[j] = uint64(binary.LittleEndian.Uint32(raw[(p*int(nargs)+j)*4:]))
+			}
+			if err := sk.fns[t][kernel].CallWithStack(ctx, stack); err != nil {
+				failed.Store(true)
+				return
+			}
+		}
+	}
+	helpers := 0
+	if !sk.broken {
+		helpers = min(len(sk.mods), int(parts)) - 1
+	}
+	if helpers > 0 {
+		sk.spread++
+	}
+	var wg sync.WaitGroup
+	wg.Add(helpers)
+	for t := 1; t <= helpers; t++ {
+		go func() {
+			defer wg.Done()
+			work(t)
+		}()
+	}
+	work(0)
+	wg.Wait()
+	if failed.Load() {
+		sk.broken = true
+		return 1
+	}
+	return 0
 }
 
 // closeSIMD releases the SIMD kernel instance, if there is one.
@@ -281,7 +410,9 @@ func (h *Host) closeSIMD(ctx context.Context) {
 		return
 	}
 	kernels.Delete(h.simd.guest)
-	h.simd.mod.Close(ctx)
+	for _, m := range h.simd.mods {
+		m.Close(ctx)
+	}
 }
 
 // SIMD reports whether the guest got the WebAssembly SIMD kernels (see
@@ -295,6 +426,25 @@ func (h *Host) SIMDCalls() uint64 {
 		return 0
 	}
 	return h.simd.calls
+}
+
+// Threads returns the number of threads the guest's SIMD kernels run on (see
+// WithThreads): 0 without SIMD kernels.
+func (h *Host) Threads() int {
+	if h.simd == nil {
+		return 0
+	}
+	return len(h.simd.mods)
+}
+
+// SplitCalls returns how many kernel calls the guest split into parts for
+// threads, and how many of those ran on more than one goroutine (fewer after
+// a failure, when the parts run on the calling goroutine).
+func (h *Host) SplitCalls() (split, spread uint64) {
+	if h.simd == nil {
+		return 0, 0
+	}
+	return h.simd.split, h.simd.spread
 }
 
 // Close releases the guest module and its SIMD kernel instance. The compiled
