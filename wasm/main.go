@@ -10,10 +10,15 @@
 //	classify(id, rgba: Uint8Array, width, height, topK, invert?: string) -> {result: string /* JSON */} | {error}
 //	summary(id, options: string) -> {result: string /* JSON */} | {error}
 //	dispose(id) -> {} | {error}
-//	memory() -> {models, readers}
+//	memory() -> {models, readers, trainers}
 //	ocrLoad(det, cls, rec, keys: Uint8Array, options: string /* JSON */) -> {id} | {error}
 //	ocrRead(id, rgba: Uint8Array, width, height) -> {lines: string /* JSON */, detect, classify, recognize, boxes} | {error}
 //	ocrDispose(id) -> {} | {error}
+//	trainStart(model: Uint8Array | string, images: Uint8Array, labels: Uint8Array, options: string /* JSON */) -> {id, info: string /* JSON */} | {error}
+//	trainStep(id, maxSteps, budgetMs) -> {epoch, epochs, batch, batches, step, steps, loss, accuracy, lr, done, stats} | {error}
+//	trainEvaluate(id) -> {result: string /* JSON */} | {error}
+//	trainSave(id) -> {model: Uint8Array} | {error}
+//	trainDispose(id) -> {} | {error}
 //
 // load takes a .wnn file or an ONNX file, which it converts with runtime/onnx
 // (the importer of `wasmnn convert`; summary then has its report as
@@ -21,7 +26,10 @@
 // like (runtime/sniff). classify's invert is "auto" (default), "yes" or "no"
 // (runtime/imageprep.ResolveInvert), and each of its results says whether the
 // image was inverted. The ocr methods (ocr.go) read the text in an image
-// with PaddleOCR's three models (runtime/ocr, as `wasmnn ocr` does). load's
+// with PaddleOCR's three models (runtime/ocr, as `wasmnn ocr` does). The
+// train methods (train.go) train or fine-tune a classifier in slices of
+// steps (runtime/train, set up as `wasmnn train` does: the same weights bit
+// for bit). load's
 // info lists the inputs as {name, shape, dims?}: dims names the symbolic axes ("" for fixed ones), shape has the representative sizes. run
 // takes any input shapes that fit (shapes omitted: the current ones) and
 // returns the outputs with their shapes; each new set of shapes is planned

@@ -7,7 +7,8 @@ import * as wasmnn from '../wasmnn.js';
 import { requireBuilt } from '../testlib/helpers.mjs';
 
 // The methods of globalThis.__wasmnn in wasm/main.go's list.
-const PUBLIC = ['classify', 'dispose', 'load', 'memory', 'ocrDispose', 'ocrLoad', 'ocrRead', 'run', 'runProfiled', 'summary'];
+const PUBLIC = ['classify', 'dispose', 'load', 'memory', 'ocrDispose', 'ocrLoad', 'ocrRead', 'run', 'runProfiled', 'summary',
+  'trainDispose', 'trainEvaluate', 'trainSave', 'trainStart', 'trainStep'];
 
 test('dist/wasmnn.wasm has the public methods and none of the demo build', async () => {
   requireBuilt();

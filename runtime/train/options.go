@@ -122,7 +122,8 @@ type Job struct {
 	Trainer *Trainer
 	Config  Config
 	// Train is what Fit (or Start) trains on; HeldOut, nil when nothing is
-	// held out, is for Trainer.Evaluate at the end.
+	// held out (also when the split holds out no example), is for
+	// Trainer.Evaluate at the end.
 	Train, HeldOut *Data
 	// Head names the node of the new classifier head ("" if none).
 	Head string
@@ -154,6 +155,9 @@ func Prepare(m *runtime.Model, data, heldOut *Data, o Options) (*Job, error) {
 		var err error
 		if j.Train, j.HeldOut, err = Split(data, o.Holdout, o.Seed); err != nil {
 			return nil, err
+		}
+		if j.HeldOut.Len() == 0 { // every class has fewer than o.Holdout examples
+			j.HeldOut = nil
 		}
 	}
 	if o.Classes > 0 && data.Classes != nil && len(data.Classes) != o.Classes {

@@ -132,6 +132,15 @@ func TestPrepare(t *testing.T) {
 	if !sameBits(map[string][]float32{"x": heldOut.Images}, map[string][]float32{"x": job.HeldOut.Images}) {
 		t.Error("Prepare held out other examples than Split")
 	}
+	// Classes of fewer than Holdout examples have none held out: with none
+	// held out at all, HeldOut is nil.
+	few, err := FromImages(symbolImages(3, 2), symbolNames, m.Meta.Preprocess, imageprep.InvertAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job, err := Prepare(shippedLeNet(t), few, nil, o); err != nil || job.HeldOut != nil || job.Train.Len() != 15 {
+		t.Errorf("3 examples a class, holdout 4: %v, %+v", err, job)
+	}
 }
 
 // TestPrepareErrors checks that Prepare refuses bad options and data

@@ -79,7 +79,8 @@ test('the pages start the demo module; the package wasmnn.wasm has no demo metho
     await wasmnn.init();
     return Object.keys(globalThis.__wasmnn).sort();
   });
-  assert.deepEqual(methods, ['classify', 'dispose', 'load', 'memory', 'ocrDispose', 'ocrLoad', 'ocrRead', 'run', 'runProfiled', 'summary']);
+  assert.deepEqual(methods, ['classify', 'dispose', 'load', 'memory', 'ocrDispose', 'ocrLoad', 'ocrRead', 'run', 'runProfiled', 'summary',
+    'trainDispose', 'trainEvaluate', 'trainSave', 'trainStart', 'trainStep']);
   await page.close();
   const conv = await env.ctx.newPage();
   errors.push(...watch(conv));

@@ -21,8 +21,9 @@ import (
 // The methods of globalThis.__wasmnn: those of every build (wasm/main.go)
 // and those only the demo build adds (wasm/demo.go, -tags demo).
 var (
-	publicMethods = []string{"classify", "dispose", "load", "memory", "ocrDispose", "ocrLoad", "ocrRead", "run", "runProfiled", "summary"}
-	demoMethods   = []string{"buildZoo", "conv2d", "convAlgos", "layerOutputs", "reopen"}
+	publicMethods = []string{"classify", "dispose", "load", "memory", "ocrDispose", "ocrLoad", "ocrRead", "run", "runProfiled", "summary",
+		"trainDispose", "trainEvaluate", "trainSave", "trainStart", "trainStep"}
+	demoMethods = []string{"buildZoo", "conv2d", "convAlgos", "layerOutputs", "reopen"}
 )
 
 func apiOf(t *testing.T, h *host.Host) *host.Object {
