@@ -18,8 +18,13 @@ const maxCropLong = 8192
 // toRGBA composites img over opaque white into 8-bit RGBA (as imageprep
 // does), so transparent pixels read as white paper.
 func toRGBA(img image.Image) *image.RGBA {
+	return toRGBAInto(&image.RGBA{}, img)
+}
+
+// toRGBAInto is toRGBA writing into out's pixel buffer.
+func toRGBAInto(out *image.RGBA, img image.Image) *image.RGBA {
 	b := img.Bounds()
-	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	out = reuseRGBA(out, b.Dx(), b.Dy())
 	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
 	draw.Draw(out, out.Bounds(), img, b.Min, draw.Over)
 	return out
@@ -32,8 +37,9 @@ func toRGBA(img image.Image) *image.RGBA {
 // than the recogniser's 48 pixels is sampled up to that height, and crops
 // larger than maxCropSide and maxCropLong down to them. A crop at least 1.5 times as high
 // as wide is turned 90 degrees counter-clockwise, so vertical text reads
-// left to right.
-func crop(src *image.RGBA, q [4]pt) *image.RGBA {
+// left to right. The crop is written into dst's pixel buffer (tmp holds it
+// before it is turned).
+func crop(src *image.RGBA, q [4]pt, dst, tmp *image.RGBA) *image.RGBA {
 	w := int(math.Max(dist(q[0], q[1]), dist(q[2], q[3])))
 	h := int(math.Max(dist(q[0], q[3]), dist(q[1], q[2])))
 	w, h = max(w, 1), max(h, 1)
@@ -58,7 +64,11 @@ func crop(src *image.RGBA, q [4]pt) *image.RGBA {
 	m := newHomography(q, float64(w), float64(h))
 	// Sampling the output grid at (X, Y) of a w x h output maps (w, h) onto
 	// the box's far corner whatever the scale.
-	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	out := dst
+	if turn {
+		out = tmp
+	}
+	out = reuseRGBA(out, w, h)
 	for y := range h {
 		row := out.Pix[y*out.Stride:]
 		for x := range w {
@@ -67,7 +77,7 @@ func crop(src *image.RGBA, q [4]pt) *image.RGBA {
 		}
 	}
 	if turn {
-		return rotate90(out)
+		return rotate90(out, dst)
 	}
 	return out
 }
@@ -76,18 +86,22 @@ func crop(src *image.RGBA, q [4]pt) *image.RGBA {
 // a = -0.75 (OpenCV's INTER_CUBIC) for a sample at fraction t past the
 // second tap.
 func cubicWeights(t float64) [4]float64 {
+	return [4]float64{cubicNear(t + 1), cubicNear(t), cubicNear(1 - t), cubicNear(2 - t)}
+}
+
+// cubicNear is Keys' kernel at distance x (the explicit conversions keep
+// the compiler from fusing multiplies and adds, so every build rounds
+// alike).
+func cubicNear(x float64) float64 {
 	const a = -0.75
-	k := func(x float64) float64 {
-		x = math.Abs(x)
-		switch {
-		case x <= 1:
-			return float64(float64(float64(a+2)*x)*float64(x*x)) - float64(float64(a+3)*float64(x*x)) + 1
-		case x < 2:
-			return float64(float64(a*x)*float64(x*x)) - float64(float64(5*a)*float64(x*x)) + float64(float64(8*a)*x) - 4*a
-		}
-		return 0
+	x = math.Abs(x)
+	switch {
+	case x <= 1:
+		return float64(float64(float64(a+2)*x)*float64(x*x)) - float64(float64(a+3)*float64(x*x)) + 1
+	case x < 2:
+		return float64(float64(a*x)*float64(x*x)) - float64(float64(5*a)*float64(x*x)) + float64(float64(8*a)*x) - 4*a
 	}
-	return [4]float64{k(t + 1), k(t), k(1 - t), k(2 - t)}
+	return 0
 }
 
 // bicubic samples src at (x, y) (pixel centres at integers) into px (RGBA),
@@ -97,37 +111,50 @@ func bicubic(src *image.RGBA, x, y float64, px []byte) {
 	if math.IsNaN(x) || math.IsNaN(y) {
 		x, y = 0, 0
 	}
-	x = clampF(x, -2, float64(w+1))
-	y = clampF(y, -2, float64(h+1))
+	x = min(max(x, -2), float64(w+1))
+	y = min(max(y, -2), float64(h+1))
 	x0, y0 := math.Floor(x), math.Floor(y)
 	wx, wy := cubicWeights(x-x0), cubicWeights(y-y0)
 	ix, iy := int(x0)-1, int(y0)-1
-	var acc [3]float64
+	// The four columns' byte offsets, replicated at the borders.
+	var cols [4]int
+	for i := range cols {
+		cols[i] = 4 * min(max(ix+i, 0), w-1)
+	}
+	pix := src.Pix
+	var a0, a1, a2 float64
 	for j := range 4 {
-		yy := min(max(iy+j, 0), h-1)
-		row := src.Pix[yy*src.Stride:]
-		var racc [3]float64
-		for i := range 4 {
-			xx := min(max(ix+i, 0), w-1)
-			p := row[4*xx : 4*xx+3]
-			for c := range 3 {
-				racc[c] += float64(wx[i] * float64(p[c]))
-			}
+		base := min(max(iy+j, 0), h-1) * src.Stride
+		var r0, r1, r2 float64
+		for i, o := range cols {
+			p := pix[base+o : base+o+3 : base+o+3]
+			r0 += float64(wx[i] * float64(p[0]))
+			r1 += float64(wx[i] * float64(p[1]))
+			r2 += float64(wx[i] * float64(p[2]))
 		}
-		for c := range 3 {
-			acc[c] += float64(wy[j] * racc[c])
-		}
+		a0 += float64(wy[j] * r0)
+		a1 += float64(wy[j] * r1)
+		a2 += float64(wy[j] * r2)
 	}
-	for c := range 3 {
-		px[c] = uint8(clampF(math.RoundToEven(acc[c]), 0, 255))
-	}
-	px[3] = 255
+	px[0], px[1], px[2], px[3] = toByte(a0), toByte(a1), toByte(a2), 255
 }
 
-// rotate90 turns img 90 degrees counter-clockwise (numpy's rot90).
-func rotate90(img *image.RGBA) *image.RGBA {
+// toByte rounds v half to even and clamps it to [0, 255].
+func toByte(v float64) uint8 {
+	switch {
+	case v <= 0:
+		return 0
+	case v >= 255:
+		return 255
+	}
+	return uint8(math.RoundToEven(v))
+}
+
+// rotate90 turns img 90 degrees counter-clockwise (numpy's rot90) into
+// dst's pixel buffer.
+func rotate90(img, dst *image.RGBA) *image.RGBA {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	out := image.NewRGBA(image.Rect(0, 0, h, w))
+	out := reuseRGBA(dst, h, w)
 	for y := range w {
 		for x := range h {
 			// out(x, y) = in(w-1-y, x)

@@ -83,11 +83,14 @@ type quad struct {
 // image.
 func (r *Reader) boxes(ctx context.Context, prob []float32, w, h, dstW, dstH int) ([]quad, error) {
 	o := r.opts
-	bitmap := make([]bool, len(prob))
+	if cap(r.buf.bitmap) < len(prob) {
+		r.buf.bitmap = make([]bool, len(prob))
+	}
+	bitmap := r.buf.bitmap[:len(prob)]
 	for i, p := range prob {
 		bitmap[i] = p > o.Thresh
 	}
-	comps := components(bitmap, w, h, o.MaxCandidates)
+	comps := components(bitmap, w, h, o.MaxCandidates, &r.buf)
 	var out []quad
 	sx, sy := float64(dstW)/float64(w), float64(dstH)/float64(h)
 	for i, c := range comps {
@@ -141,13 +144,24 @@ func clampF(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
 // components labels the 8-connected components of bitmap (w x h, row-major)
 // in raster order of their first pixel and returns, for each of the first
 // limit of them, its boundary candidates: the leftmost and rightmost pixel of
-// each of its rows (enough for the convex hull).
-func components(bitmap []bool, w, h, limit int) [][]ipt {
-	label := make([]int32, len(bitmap))
+// each of its rows (enough for the convex hull). buf's label, stack and row
+// buffers are reused.
+func components(bitmap []bool, w, h, limit int, buf *scratch) [][]ipt {
+	if cap(buf.label) < len(bitmap) {
+		buf.label = make([]int32, len(bitmap))
+	}
+	label := buf.label[:len(bitmap)]
+	clear(label)
+	if cap(buf.rowMin) < h {
+		buf.rowMin, buf.rowMax = make([]int, h), make([]int, h)
+	}
+	rowMin, rowMax := buf.rowMin[:h], buf.rowMax[:h]
+	for y := range rowMin {
+		rowMin[y], rowMax[y] = -1, -1
+	}
 	var comps [][]ipt
-	var stack []int
-	rowMin := map[int]int{}
-	rowMax := map[int]int{}
+	stack := buf.stack[:0]
+	rows := buf.rows[:0]
 	for start, on := range bitmap {
 		if !on || label[start] != 0 {
 			continue
@@ -156,19 +170,18 @@ func components(bitmap []bool, w, h, limit int) [][]ipt {
 			break
 		}
 		id := int32(len(comps) + 1)
-		clear(rowMin)
-		clear(rowMax)
+		rows = rows[:0]
 		label[start] = id
 		stack = append(stack[:0], start)
 		for len(stack) > 0 {
 			i := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			x, y := i%w, i/w
-			if m, ok := rowMin[y]; !ok || x < m {
-				rowMin[y] = x
-			}
-			if m, ok := rowMax[y]; !ok || x > m {
-				rowMax[y] = x
+			if rowMin[y] < 0 {
+				rows = append(rows, y)
+				rowMin[y], rowMax[y] = x, x
+			} else {
+				rowMin[y], rowMax[y] = min(rowMin[y], x), max(rowMax[y], x)
 			}
 			for dy := -1; dy <= 1; dy++ {
 				ny := y + dy
@@ -188,17 +201,15 @@ func components(bitmap []bool, w, h, limit int) [][]ipt {
 				}
 			}
 		}
-		ys := make([]int, 0, len(rowMin))
-		for y := range rowMin {
-			ys = append(ys, y)
-		}
-		sort.Ints(ys)
-		ps := make([]ipt, 0, 2*len(ys))
-		for _, y := range ys {
+		sort.Ints(rows)
+		ps := make([]ipt, 0, 2*len(rows))
+		for _, y := range rows {
 			ps = append(ps, ipt{rowMin[y], y}, ipt{rowMax[y], y})
+			rowMin[y], rowMax[y] = -1, -1
 		}
 		comps = append(comps, ps)
 	}
+	buf.stack, buf.rows = stack, rows
 	return comps
 }
 

@@ -208,11 +208,15 @@ type Timings struct {
 // Total is the sum of the stages.
 func (t Timings) Total() time.Duration { return t.Detect + t.Classify + t.Recognize }
 
-// model is one loaded network.
+// model is one loaded network. Its runs write into output tensors it keeps
+// (Session.RunInto), so a stream of same-shaped inputs allocates nothing.
 type model struct {
 	sess   *runtime.Session
 	input  string
 	output string
+	in     map[string]*ops.Tensor
+	shapes map[string][]int
+	outs   map[string]*ops.Tensor
 }
 
 // Reader runs the pipeline. Its methods are safe for concurrent use (reads
@@ -225,6 +229,8 @@ type Reader struct {
 	rec       model
 	dict      []string // class i+1 is dict[i]; class 0 is the CTC blank
 	recWidthC int      // the recogniser's number of classes
+	recLogits bool     // the recogniser's final Softmax was cut: it outputs logits
+	buf       scratch
 }
 
 // The classifier's and recogniser's input geometry.
@@ -247,17 +253,17 @@ func Load(det, cls, rec, keys []byte, opts Options) (*Reader, error) {
 		return nil, err
 	}
 	r := &Reader{opts: o}
-	if r.det, err = loadModel("detector", det, o.Threads); err != nil {
+	if r.det, err = loadModel("detector", det, o.Threads, nil); err != nil {
 		return nil, err
 	}
 	if cls != nil && !o.NoClassifier {
-		m, err := loadModel("classifier", cls, o.Threads)
+		m, err := loadModel("classifier", cls, o.Threads, nil)
 		if err != nil {
 			return nil, err
 		}
 		r.cls = &m
 	}
-	if r.rec, err = loadModel("recogniser", rec, o.Threads); err != nil {
+	if r.rec, err = loadModel("recogniser", rec, o.Threads, func(m *runtime.Model) { r.recLogits = cutFinalSoftmax(m) }); err != nil {
 		return nil, err
 	}
 	if err := r.check(keys); err != nil {
@@ -267,7 +273,7 @@ func Load(det, cls, rec, keys []byte, opts Options) (*Reader, error) {
 }
 
 // loadModel converts or decodes one model and opens a session on it.
-func loadModel(what string, b []byte, threads int) (model, error) {
+func loadModel(what string, b []byte, threads int, edit func(*runtime.Model)) (model, error) {
 	var m *runtime.Model
 	var err error
 	switch sniff.Detect(b) {
@@ -284,6 +290,9 @@ func loadModel(what string, b []byte, threads int) (model, error) {
 	if len(m.Inputs) != 1 || len(m.Outputs) < 1 {
 		return model{}, fmt.Errorf("%w: the %s has %d inputs and %d outputs, want one input", ErrModel, what, len(m.Inputs), len(m.Outputs))
 	}
+	if edit != nil {
+		edit(m)
+	}
 	s, err := runtime.NewSession(m, runtime.Options{Threads: threads})
 	if err != nil {
 		return model{}, fmt.Errorf("%w: the %s: %w", ErrModel, what, err)
@@ -291,13 +300,88 @@ func loadModel(what string, b []byte, threads int) (model, error) {
 	return model{sess: s, input: m.Inputs[0].Name, output: m.Outputs[0]}, nil
 }
 
-// run runs the model on x and returns its output.
+// run runs the model on x and returns its output, which stays valid until
+// the model's next run.
 func (m *model) run(ctx context.Context, x *ops.Tensor) (*ops.Tensor, error) {
-	out, err := m.sess.Run(ctx, map[string]*ops.Tensor{m.input: x})
+	if m.in == nil {
+		m.in, m.shapes, m.outs = map[string]*ops.Tensor{}, map[string][]int{}, map[string]*ops.Tensor{}
+	}
+	m.in[m.input], m.shapes[m.input] = x, x.Shape
+	infos, err := m.sess.OutputShapes(m.shapes)
 	if err != nil {
 		return nil, err
 	}
-	return out[m.output], nil
+	for _, v := range infos {
+		t := m.outs[v.Name]
+		if t == nil {
+			t = &ops.Tensor{}
+			m.outs[v.Name] = t
+		}
+		n := ops.ShapeSize(v.Shape)
+		if cap(t.Data) < n {
+			t.Data = make([]float32, n)
+		}
+		t.Data = t.Data[:n]
+		t.Shape = append(t.Shape[:0], v.Shape...)
+	}
+	if err := m.sess.RunInto(ctx, m.in, m.outs); err != nil {
+		return nil, err
+	}
+	return m.outs[m.output], nil
+}
+
+// cutFinalSoftmax removes the Softmax that computes m's first output when it
+// normalises the last axis of a rank-3 value (the recogniser's [1 T C] class
+// probabilities) and nothing else reads it; the output becomes the logits
+// before it. Greedy CTC decoding needs only each step's most probable class
+// (the logits' argmax) and, for the steps it keeps, that class's probability,
+// which ctcGreedy computes as the Softmax would: the model then skips
+// normalising every step over all classes (6625 for ppocr_keys_v1), most of
+// which decoding drops as blanks.
+func cutFinalSoftmax(m *runtime.Model) bool {
+	out := m.Outputs[0]
+	at := -1
+	for i, n := range m.Nodes {
+		for _, in := range n.Inputs {
+			if in == out {
+				return false
+			}
+		}
+		if len(n.Outputs) == 1 && n.Outputs[0] == out {
+			at = i
+		}
+	}
+	if at < 0 {
+		return false
+	}
+	n := m.Nodes[at]
+	if n.Op != "Softmax" || len(n.Inputs) != 1 {
+		return false
+	}
+	var axis int64
+	switch v := n.Attrs["axis"].(type) {
+	case int64:
+		axis = v
+	case int:
+		axis = int64(v)
+	case int32:
+		axis = int64(v)
+	case uint64:
+		axis = int64(v)
+	default:
+		return false
+	}
+	if axis != 2 && axis != -1 {
+		return false
+	}
+	for _, in := range m.Inputs {
+		if in.Name == n.Inputs[0] {
+			return false
+		}
+	}
+	m.Nodes = append(m.Nodes[:at:at], m.Nodes[at+1:]...)
+	m.Outputs[0] = n.Inputs[0]
+	return true
 }
 
 // check runs each model once on a small input to learn and check its
@@ -411,7 +495,7 @@ func (r *Reader) ReadTimed(ctx context.Context, img image.Image) ([]Line, Timing
 	defer r.mu.Unlock()
 
 	start := time.Now()
-	src := toRGBA(img)
+	src := toRGBAInto(&r.buf.src, img)
 	quads, err := r.detect(ctx, src)
 	if err != nil {
 		return nil, tm, err
@@ -420,12 +504,15 @@ func (r *Reader) ReadTimed(ctx context.Context, img image.Image) ([]Line, Timing
 	tm.Boxes = len(quads)
 
 	start = time.Now()
+	for len(r.buf.crops) < len(quads) {
+		r.buf.crops = append(r.buf.crops, &image.RGBA{})
+	}
 	crops := make([]*image.RGBA, len(quads))
 	for i, q := range quads {
 		if err := ctx.Err(); err != nil {
 			return nil, tm, err
 		}
-		crops[i] = crop(src, q.p)
+		crops[i] = crop(src, q.p, r.buf.crops[i], &r.buf.turn)
 	}
 	if r.cls != nil {
 		if err := r.classify(ctx, crops); err != nil {

@@ -6,10 +6,12 @@ import (
 	"image"
 	"image/draw"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasmnn/wasmnn/ops"
 	"github.com/wasmnn/wasmnn/runtime/imageprep"
 )
 
@@ -125,15 +127,40 @@ func TestCTCGreedy(t *testing.T) {
 	for _, s := range steps {
 		prob = append(prob, s[:]...)
 	}
-	text, score := ctcGreedy(prob, len(steps), 4, dict)
+	text, score := ctcGreedy(prob, len(steps), 4, dict, false)
 	if text != "aab " {
 		t.Errorf("text %q, want %q", text, "aab ")
 	}
 	if want := float32((0.9 + 0.6 + 1 + 1) / 4); math.Abs(float64(score-want)) > 1e-6 {
 		t.Errorf("score %v, want %v", score, want)
 	}
-	if text, score := ctcGreedy([]float32{1, 0, 0, 0}, 1, 4, dict); text != "" || score != 0 {
+	if text, score := ctcGreedy([]float32{1, 0, 0, 0}, 1, 4, dict, false); text != "" || score != 0 {
 		t.Errorf("blank only: %q %v", text, score)
+	}
+}
+
+// TestCTCGreedyLogits: decoding the logits (the recogniser without its final
+// Softmax) gives the text and the score bits of decoding ops.Softmax's
+// probabilities of them.
+func TestCTCGreedyLogits(t *testing.T) {
+	dict := []string{"a", "b", "c", "d", "e", "f", "g"}
+	const steps, classes = 40, 8
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 20 {
+		logits := make([]float32, steps*classes)
+		for i := range logits {
+			logits[i] = float32(rng.NormFloat64() * 6)
+		}
+		prob := make([]float32, len(logits))
+		ops.Softmax(prob, logits, steps, classes, 1)
+		wantText, wantScore := ctcGreedy(prob, steps, classes, dict, false)
+		text, score := ctcGreedy(logits, steps, classes, dict, true)
+		if text != wantText || math.Float32bits(score) != math.Float32bits(wantScore) {
+			t.Errorf("trial %d: logits give %q %v, probabilities %q %v", trial, text, score, wantText, wantScore)
+		}
+		if trial == 0 && len(wantText) < 10 {
+			t.Fatalf("weak test: %q", wantText)
+		}
 	}
 }
 
@@ -248,6 +275,9 @@ func TestRepeatable(t *testing.T) {
 	b, _, err := r.ReadRGBA(context.Background(), img.Pix, 320, 64)
 	if err != nil || len(b) != 1 || a[0] != b[0] {
 		t.Fatalf("ReadRGBA %v, %v; Read %v", b, err, a)
+	}
+	if !r.recLogits {
+		t.Error("the recogniser's final Softmax was not cut")
 	}
 	if a[0].Text != "Same bits 123" {
 		t.Errorf("text %q", a[0].Text)

@@ -48,7 +48,8 @@ func (r *Reader) classify(ctx context.Context, crops []*image.RGBA) error {
 	plane := 3 * recHeight * clsWidth
 	for start := 0; start < len(crops); start += clsBatch {
 		batch := crops[start:min(start+clsBatch, len(crops))]
-		x, err := ops.NewTensor(len(batch), 3, recHeight, clsWidth)
+		r.buf.clsIn = zeroed(r.buf.clsIn, len(batch)*plane)
+		x, err := ops.FromData(r.buf.clsIn, len(batch), 3, recHeight, clsWidth)
 		if err != nil {
 			return err
 		}
@@ -81,7 +82,8 @@ func (r *Reader) recognize(ctx context.Context, c *image.RGBA) (string, float32,
 	cw := min(scaledWidth(c), r.opts.MaxRecWidth)
 	width := max(cw, recMinWidth)
 	width = (width + recAlign - 1) / recAlign * recAlign
-	x, err := ops.NewTensor(1, 3, recHeight, width)
+	r.buf.recIn = zeroed(r.buf.recIn, 3*recHeight*width)
+	x, err := ops.FromData(r.buf.recIn, 1, 3, recHeight, width)
 	if err != nil {
 		return "", 0, err
 	}
@@ -95,15 +97,17 @@ func (r *Reader) recognize(ctx context.Context, c *image.RGBA) (string, float32,
 	if len(y.Shape) != 3 || y.Shape[0] != 1 || y.Shape[2] != r.recWidthC {
 		return "", 0, fmt.Errorf("%w: the recogniser's output is %s, want [1 T %d]", ErrModel, ops.FormatShape(y.Shape), r.recWidthC)
 	}
-	text, score := ctcGreedy(y.Data, y.Shape[1], y.Shape[2], r.dict)
+	text, score := ctcGreedy(y.Data, y.Shape[1], y.Shape[2], r.dict, r.recLogits)
 	return text, score, nil
 }
 
-// ctcGreedy decodes T steps of C class probabilities: the most probable
-// class per step (the first on ties), repeats merged, blanks (class 0)
-// dropped; the score is the mean probability of the kept steps (0 for no
-// text).
-func ctcGreedy(prob []float32, steps, classes int, dict []string) (string, float32) {
+// ctcGreedy decodes T steps of C class scores: the most probable class per
+// step (the first on ties), repeats merged, blanks (class 0) dropped; the
+// score is the mean probability of the kept steps (0 for no text). The
+// scores are probabilities, or with logits the values before the softmax,
+// whose kept classes' probabilities it then computes as ops.Softmax does
+// (the same float64 exponentials and sum, so the same float32 bits).
+func ctcGreedy(prob []float32, steps, classes int, dict []string, logits bool) (string, float32) {
 	var sb strings.Builder
 	sum, n := 0.0, 0
 	prev := -1
@@ -117,7 +121,11 @@ func ctcGreedy(prob []float32, steps, classes int, dict []string) (string, float
 		}
 		if best != 0 && best != prev && best-1 < len(dict) {
 			sb.WriteString(dict[best-1])
-			sum += float64(row[best])
+			p := row[best]
+			if logits {
+				p = softmaxAt(row, best)
+			}
+			sum += float64(p)
 			n++
 		}
 		prev = best
@@ -126,4 +134,15 @@ func ctcGreedy(prob []float32, steps, classes int, dict []string) (string, float
 		return "", 0
 	}
 	return sb.String(), float32(sum / float64(n))
+}
+
+// softmaxAt is element k of the softmax of row, where row[k] is row's
+// largest value, computed as ops.Softmax computes it.
+func softmaxAt(row []float32, k int) float32 {
+	m := float64(row[k])
+	sum := 0.0
+	for _, v := range row {
+		sum += ops.Exp64(float64(v) - m)
+	}
+	return float32(float64(float32(ops.Exp64(float64(row[k])-m))) / sum)
 }
