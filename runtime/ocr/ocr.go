@@ -21,6 +21,10 @@
 //     it is at least 1.5 times as high as wide, and read by the direction
 //     classifier at 3x48x192 (values (x/255-0.5)/0.5); a crop labelled "180"
 //     with a score above ClsThresh (0.9) is turned by 180 degrees.
+//     The recogniser reads a turned crop both ways up and keeps the reading
+//     with the higher score: the classifier takes some upright lines for
+//     upside down (on unevenly lit photos), while an upside-down line read
+//     as it is scores far lower than read upright.
 //  3. The recogniser reads each crop at height 48 and its own width
 //     (ceil(48*w/h), at most MaxRecWidth), normalised like the classifier;
 //     CTC greedy decoding (best class per step, repeats merged, blanks
@@ -514,8 +518,9 @@ func (r *Reader) ReadTimed(ctx context.Context, img image.Image) ([]Line, Timing
 		}
 		crops[i] = crop(src, q.p, r.buf.crops[i], &r.buf.turn)
 	}
+	turned := make([]bool, len(crops))
 	if r.cls != nil {
-		if err := r.classify(ctx, crops); err != nil {
+		if err := r.classify(ctx, crops, turned); err != nil {
 			return nil, tm, err
 		}
 	}
@@ -527,6 +532,19 @@ func (r *Reader) ReadTimed(ctx context.Context, img image.Image) ([]Line, Timing
 		text, score, err := r.recognize(ctx, c)
 		if err != nil {
 			return nil, tm, err
+		}
+		if turned[i] {
+			// The classifier takes some upright lines for upside down
+			// (unevenly lit photos): read a turned line the other way up
+			// too and keep the reading the recogniser is surer of.
+			rotate180(c)
+			t, s, err := r.recognize(ctx, c)
+			if err != nil {
+				return nil, tm, err
+			}
+			if s > score {
+				text, score = t, s
+			}
 		}
 		if score < r.opts.DropScore || text == "" {
 			continue

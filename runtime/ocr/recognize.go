@@ -41,10 +41,10 @@ func scaledWidth(c *image.RGBA) int {
 	return max((recHeight*w+h-1)/h, 1)
 }
 
-// classify runs the direction classifier on the crops, in batches, and
-// turns those it reads as upside down (label 1, "180", with a score above
-// ClsThresh) by 180 degrees.
-func (r *Reader) classify(ctx context.Context, crops []*image.RGBA) error {
+// classify runs the direction classifier on the crops, in batches, turns
+// those it reads as upside down (label 1, "180", with a score above
+// ClsThresh) by 180 degrees and marks them in turned.
+func (r *Reader) classify(ctx context.Context, crops []*image.RGBA, turned []bool) error {
 	plane := 3 * recHeight * clsWidth
 	for start := 0; start < len(crops); start += clsBatch {
 		batch := crops[start:min(start+clsBatch, len(crops))]
@@ -69,6 +69,7 @@ func (r *Reader) classify(ctx context.Context, crops []*image.RGBA) error {
 			p0, p180 := y.Data[2*i], y.Data[2*i+1]
 			if p180 > p0 && p180 > r.opts.ClsThresh {
 				rotate180(c)
+				turned[start+i] = true
 			}
 		}
 	}
