@@ -2,12 +2,11 @@ package ocr
 
 import (
 	"context"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/wasmnn/wasmnn/runtime/imageprep"
 )
 
 // photoCases are real photographs of text (testdata/README.md says where
@@ -55,7 +54,7 @@ func TestOraclePhoto(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			img, err := imageprep.Decode(f)
+			img, err := png.Decode(f)
 			f.Close()
 			if err != nil {
 				t.Fatal(err)
