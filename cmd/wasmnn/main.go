@@ -10,6 +10,7 @@
 //	wasmnn train ARCH|MODEL -o f.wnn [--images X.npy --labels Y.npy | --images DIR] [--classes K] [--freeze L1,L2]
 //	wasmnn bench [--filter S] [--wasm FILE]
 //	wasmnn npy x.npy --shape 1,3,224,224 [--fill random|zeros|ones]
+//	wasmnn ocr IMAGE [--json] [--timings] [--no-cls]  read the text in an image (PaddleOCR models)
 //	wasmnn serve [--addr 127.0.0.1:8080] [--dir demo]
 //
 // `wasmnn COMMAND -h` (or --help, or `wasmnn help COMMAND`) lists a command's

@@ -97,6 +97,16 @@ func TestOCRCommand(t *testing.T) {
 		t.Errorf("blank page: exit %d, %q", code, out)
 	}
 
+	// A 1-pixel image reads as no lines too.
+	dot := filepath.Join(dir, "dot.png")
+	ocrImage(t, dot, "", 1, 1)
+	if code, out, stderr := wasmnn("ocr", dot, "--json"); code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("1-pixel image: exit %d, %q %s", code, out, stderr)
+	}
+	// 20000 pixels wide is refused by size before it is decoded.
+	wide := filepath.Join(dir, "wide.png")
+	ocrImage(t, wide, "", 20000, 1)
+
 	// Errors.
 	notImage := filepath.Join(dir, "x.png")
 	if err := os.WriteFile(notImage, []byte("hello"), 0o644); err != nil {
@@ -108,6 +118,7 @@ func TestOCRCommand(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"ocr", notImage}, 1, "unrecognised image format"},
+		{[]string{"ocr", wide}, 1, "20000x1"},
 		{[]string{"ocr"}, 2, "want one IMAGE"},
 		{[]string{"ocr", img, "--limit", "8"}, 2, "--limit"},
 		{[]string{"ocr", img, "--box-thresh", "1.5"}, 2, "--box-thresh"},

@@ -114,6 +114,10 @@ describe('wasmnn.ocr', { skip: missing }, () => {
     await assert.rejects(wasmnn.ocr.load({ ...FILES, rec: FILES.keys }), { name: 'Error', message: /the recogniser is not a model/ });
 
     await assert.rejects(reader.read('page.png'), { name: 'TypeError', message: /in Node only the \{data, width, height\} form works/ });
+    // Not an image: a file's bytes, a number, an object without pixels.
+    for (const notImage of [await readFile(FILES.keys), 42, {}, { data: new Uint8Array(4), width: 1 }]) {
+      await assert.rejects(reader.read(notImage), { name: 'TypeError', message: /^reader\.read: image/ }, `read(${typeof notImage})`);
+    }
     await assert.rejects(reader.read({ data: new Uint8Array(12), width: 2, height: 2 }), { name: 'RangeError', message: /needs 16 bytes/ });
     await assert.rejects(reader.read({ data: new Uint8Array(4), width: 1, height: 1 }, { maxSide: 8 }), { name: 'RangeError', message: /maxSide/ });
     await assert.rejects(reader.read({ data: new Uint8Array(4 * 20000), width: 20000, height: 1 }), { name: 'Error', message: /^reader\.read: .*20000x1 .*out of range/ });
