@@ -10,7 +10,7 @@ WASM    := $(DIST)/wasmnn.wasm
 DEMO_WASM := demo/lib/dist/wasmnn-demo.wasm
 GOSRC   := $(shell find ops runtime wasm internal cmd -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 
-.PHONY: all build wasm demo-wasm test vet test-go test-node test-browser bench fuzz demo demo-files clean
+.PHONY: all build wasm demo-wasm test vet test-go test-node test-browser test-bundlers bench fuzz demo demo-files clean
 
 all: build wasm
 
@@ -62,7 +62,13 @@ test-browser: build wasm demo-wasm node_modules/.package-lock.json
 	WASMNN_WASM=$(CURDIR)/$(WASM) WASMNN_DEMO_WASM=$(CURDIR)/$(DEMO_WASM) node --test --test-concurrency=1 test/browser/*.test.mjs
 	node test/browser/make-heldout.mjs
 
-test: vet test-go test-node test-browser
+# test-bundlers packs js/ (npm pack), builds a small app on the tarball with
+# Vite, webpack and esbuild (root devDependencies), serves each build and
+# checks LeNet-5 in Chromium against the CLI (test/bundlers/lib.mjs).
+test-bundlers: build wasm node_modules/.package-lock.json
+	node --test --test-concurrency=1 test/bundlers/*.test.mjs
+
+test: vet test-go test-node test-browser test-bundlers
 
 # bench runs the whole suite side by side (native, wazero, Node, Chromium,
 # TensorFlow.js and ONNX Runtime Web); see docs/BENCHMARKS.md and bench/run.sh.

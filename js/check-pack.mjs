@@ -1,16 +1,21 @@
 // check-pack.mjs is the package's prepack script: `npm pack` and `npm
 // publish` stop with a clear message, instead of shipping a package that
-// cannot start, when the engine files are missing or stale:
+// cannot start, when:
 //
-//   - dist/wasmnn.wasm and dist/wasmnn-simd.wasm must be WebAssembly
-//     modules and dist/wasm_exec.js must define Go (make wasm writes them);
-//   - wasmnn.global.js must be what build-global.mjs makes of wasmnn.js.
+//   - a file wasmnn.js loads is missing or wrong: the asset URLs it names
+//     (build-global.mjs's assetPaths: dist/wasmnn.wasm and
+//     dist/wasmnn-simd.wasm must be WebAssembly modules, dist/wasm_exec.js
+//     must define Go; make wasm writes them);
+//   - a generated file (wasmnn.global.js, wasmnn.cjs, wasmnn.d.cts) is not
+//     what build-global.mjs makes of its source;
+//   - package.json's "files" leaves out one of these, or a file its
+//     "exports" points to.
 //
 // Run it by hand with `node check-pack.mjs` in js/ (exit status 1 on a
 // problem).
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { toGlobal } from './build-global.mjs';
+import { GENERATED, assetPaths } from './build-global.mjs';
 
 const here = new URL('.', import.meta.url);
 
@@ -25,18 +30,48 @@ export async function problems(dir = here) {
       return null;
     }
   };
-  for (const name of ['dist/wasmnn.wasm', 'dist/wasmnn-simd.wasm']) {
+  const pkg = JSON.parse((await read('package.json')).toString('utf8'));
+  const files = new Set(pkg.files || []);
+  const listed = (name, why) => {
+    if (!files.has(name)) out.push(`package.json "files" does not list ${name} (${why})`);
+  };
+  const src = await read('wasmnn.js');
+  let assets = [];
+  if (src === null) out.push('wasmnn.js is missing');
+  else {
+    try {
+      assets = assetPaths(src.toString('utf8'));
+    } catch (e) {
+      out.push(e.message);
+    }
+  }
+  for (const name of assets) {
+    listed(name, 'wasmnn.js loads it');
     const b = await read(name);
     if (b === null) out.push(`${name} is missing`);
-    else if (b.length < 8 || b.readUInt32LE(0) !== 0x6d736100) out.push(`${name} is not a WebAssembly module (${b.length} bytes)`);
+    else if (name.endsWith('.wasm') && (b.length < 8 || b.readUInt32LE(0) !== 0x6d736100)) {
+      out.push(`${name} is not a WebAssembly module (${b.length} bytes)`);
+    } else if (name.endsWith('/wasm_exec.js') && !b.toString('utf8').includes('globalThis.Go')) {
+      out.push(`${name} is not Go's wasm_exec.js`);
+    }
   }
-  const exec = await read('dist/wasm_exec.js');
-  if (exec === null) out.push('dist/wasm_exec.js is missing');
-  else if (!exec.toString('utf8').includes('globalThis.Go')) out.push("dist/wasm_exec.js is not Go's wasm_exec.js");
-  const src = await read('wasmnn.js');
-  const global = await read('wasmnn.global.js');
-  if (src !== null && (global === null || global.toString('utf8') !== toGlobal(src.toString('utf8')))) {
-    out.push(`wasmnn.global.js is ${global === null ? 'missing' : 'out of date with wasmnn.js'} (npm run build writes it)`);
+  for (const { file, from, make } of GENERATED) {
+    listed(file, `generated from ${from}`);
+    const source = await read(from);
+    const have = await read(file);
+    if (source !== null && (have === null || have.toString('utf8') !== make(source.toString('utf8')))) {
+      out.push(`${file} is ${have === null ? 'missing' : `out of date with ${from}`} (npm run build writes it)`);
+    }
+  }
+  const targets = new Set();
+  const walk = (v) => {
+    if (typeof v === 'string') targets.add(v.replace(/^\.\//, ''));
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(pkg.exports);
+  for (const t of [...targets].sort()) {
+    if (t.includes('*') || t === 'package.json') continue;
+    listed(t, 'package.json "exports" points to it');
   }
   return out;
 }
@@ -45,7 +80,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const list = await problems();
   if (list.length > 0) {
     console.error('wasmnn: not packing, the package would not work:\n' + list.map((p) => `  - ${p}\n`).join('') +
-      'Build the engine with `make wasm` in the repository root (it writes js/dist/ and wasmnn.global.js), then pack again.');
+      'Build the engine with `make wasm` in the repository root (it writes js/dist/ and the generated files), then pack again.');
     process.exit(1);
   }
 }

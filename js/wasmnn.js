@@ -14,18 +14,46 @@
 // goes through one promise queue, in call order.
 //
 // This file is an ES module. build-global.mjs turns it into wasmnn.global.js,
-// a classic script that sets globalThis.wasmnn: keep every export in the one
-// `export {...}` list at the end, and read this module's URL (import.meta)
-// only in SCRIPT_URL below.
+// a classic script that sets globalThis.wasmnn, and wasmnn.cjs, a CommonJS
+// module: keep every export in the one `export {...}` list at the end, and
+// use this module's URL only as the base of literal asset URLs (ASSETS
+// below); build-global.mjs refuses any other use, comments included.
 
 const VERSION = '0.1.0';
 
-// SCRIPT_URL is the URL of this file; the wasm module is looked up relative
-// to it unless init/load is given a wasmURL.
-const SCRIPT_URL = import.meta.url;
+// ASSETS holds the URLs of the package's own files. Each is written as the
+// literal pattern bundlers look for, a new URL of a quoted './' path against
+// this module's URL: Vite, webpack 5 and Parcel (and Rollup with a plugin)
+// copy the file into the build and rewrite the URL; unbundled (Node, a CDN,
+// a copy of the package) it is the file beside this one. Keep the path a
+// quoted literal, never a variable or template, and the file in dist/ (the
+// folder js/README.md has esbuild users copy). To add a file: a line here
+// (its URL is then ASSETS.name), its path in package.json's "files", and its
+// name in BESIDE if it is looked up next to a wasmURL too; check-pack.mjs
+// finds the paths here. Vite inlines files under 4 KB as data: URLs, which
+// fetch takes and a Worker does not: start a worker script with the literal
+// form where it is used, new Worker(new URL('./dist/NAME.js', this module's
+// URL), { type: 'module' }), which Vite and webpack bundle as a worker.
+const ASSETS = assetURLs(() => ({
+  wasm: new URL('./dist/wasmnn.wasm', import.meta.url),
+  simd: new URL('./dist/wasmnn-simd.wasm', import.meta.url),
+  goRuntime: new URL('./dist/wasm_exec.js', import.meta.url),
+}));
 
-const DEFAULT_WASM = './dist/wasmnn.wasm';
-const SERVE_HINT = 'serve js/dist over HTTP with Content-Type application/wasm; file:// does not work';
+// BESIDE names the files looked up next to a wasmURL given to init or load
+// (a CDN, a custom layout): they sit in one directory, as in dist/.
+const BESIDE = { simd: 'wasmnn-simd.wasm', goRuntime: 'wasm_exec.js' };
+
+// assetURLs evaluates the table of asset URLs once, as this file first runs
+// (a classic script knows its own URL only then). A bundle in a format with
+// no module URL leaves it null: init then needs a wasmURL.
+function assetURLs(table) {
+  try {
+    return Object.freeze(Object.fromEntries(Object.entries(table()).map(([k, u]) => [k, new URL(u).href])));
+  } catch {
+    return null;
+  }
+}
 
 const IS_NODE = typeof process === 'object' && process !== null &&
   typeof process.versions === 'object' && process.versions !== null && typeof process.versions.node === 'string';
@@ -105,24 +133,76 @@ async function resolveURL(u, what) {
     const { url, path } = await node();
     return url.pathToFileURL(path.resolve(u)).href;
   }
+  // Without a page (a runtime with no location), relative to this package.
   const base = (typeof document !== 'undefined' && document.baseURI) ||
-    (typeof location !== 'undefined' && location.href) || SCRIPT_URL;
+    (typeof location !== 'undefined' && location.href) || (ASSETS ? new URL('..', ASSETS.wasm).href : undefined);
   return new URL(u, base).href;
 }
 
 function defaultWasmURL() {
-  if (!SCRIPT_URL) {
-    throw new Error('wasmnn: cannot tell where wasmnn.wasm is (no script URL); pass {wasmURL}');
+  if (!ASSETS) {
+    throw new Error('wasmnn: cannot tell where wasmnn.wasm is: this copy of wasmnn.js was bundled without its ' +
+      'module URL (as esbuild\'s --format=iife does); bundle it as an ES module (esbuild --format=esm) or pass ' +
+      '{wasmURL} to init()/load()');
   }
-  return new URL(DEFAULT_WASM, SCRIPT_URL).href;
+  return ASSETS.wasm;
+}
+
+// companionURL is where the file ASSETS[key] is for the wasm module at
+// wasmURL: the package's own copy (wherever a bundler put it) with the
+// package's wasm, else the file named BESIDE[key] in wasmURL's directory.
+function companionURL(wasmURL, key) {
+  if (ASSETS && wasmURL === ASSETS.wasm) return ASSETS[key];
+  return new URL(BESIDE[key], wasmURL).href;
 }
 
 // ---------------------------------------------------------------- init
 
+const SERVE_HINT = 'Serve them over HTTP (pages opened from file:// cannot fetch them), .wasm as application/wasm';
+
+// assetAdvice says what to do when the file at url, which wasmnn loads with
+// the wasm module at wasmURL, cannot be loaded.
+function assetAdvice(url, wasmURL = url) {
+  if (url.includes('/node_modules/.vite/')) {
+    return 'Vite\'s dependency pre-bundling moved wasmnn.js away from its files: add ' +
+      'optimizeDeps: { exclude: [\'wasmnn\'] } to vite.config.js (or pass {wasmURL} to init()/load())';
+  }
+  const local = IS_NODE && url.startsWith('file:');
+  if (ASSETS && wasmURL === ASSETS.wasm) {
+    if (local) {
+      return 'The package\'s dist/ folder is incomplete: reinstall wasmnn (in the wasmnn repository, `make wasm` ' +
+        'builds js/dist/), or pass {wasmURL} to init()/load()';
+    }
+    return 'wasmnn loads dist/wasmnn.wasm, dist/wasmnn-simd.wasm and dist/wasm_exec.js from beside wasmnn.js, ' +
+      'where Vite, webpack 5 and Parcel copy them in a build. With esbuild or another bundler that does not, ' +
+      'copy node_modules/wasmnn/dist/ to a dist/ folder next to the bundle, or serve the three files from one ' +
+      'folder and pass {wasmURL: \'…/wasmnn.wasm\'} to init()/load(). ' + SERVE_HINT;
+  }
+  if (local) return 'Check the wasmURL given to init()/load(): wasmnn-simd.wasm and wasm_exec.js go beside wasmnn.wasm';
+  return 'Check the wasmURL given to init()/load(): it must be where wasmnn.wasm is served, with wasmnn-simd.wasm ' +
+    'and wasm_exec.js (all three are in the package\'s dist/ folder) beside it. ' + SERVE_HINT;
+}
+
 function wasmLoadError(url, reason) {
-  return new Error(`wasmnn: could not load the wasm module from ${url}: ${reason}. ` +
-    `Build it with \`make wasm\` (writes js/dist/wasmnn.wasm) and ${SERVE_HINT}; ` +
-    'or pass {wasmURL} to init()/load() to say where it is');
+  return new Error(`wasmnn: could not load the wasm module from ${url}: ${reason}. ${assetAdvice(url)}`);
+}
+
+// notWasm says what bytes that should be a wasm module are instead, or ''
+// when they begin like one; type is the response's Content-Type, null for a
+// file.
+function notWasm(bytes, type) {
+  if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d) return '';
+  const ct = type === null ? '' : `Content-Type ${type || 'missing'}`;
+  const paren = (list) => (list.some(Boolean) ? ` (${list.filter(Boolean).join('; ')})` : '');
+  if (bytes.length === 0) return `it is empty${paren([ct])}`;
+  const head = new TextDecoder().decode(bytes.subarray(0, 256)).trimStart().toLowerCase();
+  if (type === 'text/html' || /^<(!doctype|html|head|body|script|meta|title|!--)/.test(head)) {
+    if (type === null) return 'it is an HTML page';
+    return `the server sent an HTML page${paren([ct])}, not the wasm file: what a dev server or a single-page ` +
+      'app\'s fallback answers for a file it does not have';
+  }
+  const hex = Array.from(bytes.subarray(0, 8), (x) => x.toString(16).padStart(2, '0')).join(' ');
+  return `it is not a wasm module${paren([ct, `it begins with the bytes ${hex}`])}`;
 }
 
 // loadScript runs a classic script (wasm_exec.js) in a browser page or worker.
@@ -150,29 +230,28 @@ async function loadScript(url) {
 }
 
 // ensureGo makes globalThis.Go (Go's lib/wasm/wasm_exec.js) available: it is
-// loaded from next to the wasm file unless a page already included it.
+// loaded with the wasm file (companionURL) unless a page already included it.
 async function ensureGo(wasmURL) {
   if (typeof globalThis.Go === 'function') return;
   let url;
   try {
     if (IS_NODE) {
-      // Node imports only file: URLs: use the copy next to the wasm file if
+      // Node imports only file: URLs: the copy next to a file: wasmURL if
       // there is one, else the one in this package.
-      url = new URL('./dist/wasm_exec.js', SCRIPT_URL).href;
-      if (wasmURL.startsWith('file:')) {
+      const beside = companionURL(wasmURL, 'goRuntime');
+      url = ASSETS ? ASSETS.goRuntime : beside;
+      if (beside !== url && beside.startsWith('file:')) {
         const { fs, url: nodeURL } = await node();
-        const beside = new URL('wasm_exec.js', wasmURL).href;
         if (await fs.access(nodeURL.fileURLToPath(beside)).then(() => true, () => false)) url = beside;
       }
       await import(/* webpackIgnore: true */ /* @vite-ignore */ url);
     } else {
-      url = new URL('wasm_exec.js', wasmURL).href;
+      url = companionURL(wasmURL, 'goRuntime');
       await loadScript(url);
     }
   } catch (e) {
-    throw new Error(`wasmnn: could not load Go's wasm_exec.js from ${url} (${e.message}); ` +
-      'it must sit next to wasmnn.wasm (make wasm copies it to js/dist), or be included with a <script> tag ' +
-      `before wasmnn; ${SERVE_HINT}`);
+    throw new Error(`wasmnn: could not load Go's wasm_exec.js from ${url} (${e.message}). ` +
+      `${assetAdvice(url, wasmURL)}; or include it with a <script> tag before wasmnn`);
   }
   if (typeof globalThis.Go !== 'function') {
     throw new Error(`wasmnn: ${url} did not define globalThis.Go; it must be wasm_exec.js from the Go release that built wasmnn.wasm`);
@@ -199,13 +278,12 @@ async function compile(url) {
     try {
       bytes = await fs.readFile(path);
     } catch (e) {
-      throw new Error(`wasmnn: could not read the wasm module ${path}: ${e.message}. ` +
-        'Build it with `make wasm` (writes js/dist/wasmnn.wasm), or pass {wasmURL}');
+      throw new Error(`wasmnn: could not read the wasm module ${path}: ${e.message}. ${assetAdvice(url)}`);
     }
     try {
       return { module: await WebAssembly.compile(bytes), bytes: bytes.byteLength };
     } catch (e) {
-      throw new Error(`wasmnn: ${path} is not a usable wasm module: ${e.message}`);
+      throw new Error(`wasmnn: ${path} is not a usable wasm module: ${notWasm(bytes, null) || e.message}`);
     }
   }
   if (typeof fetch !== 'function') throw wasmLoadError(url, 'fetch is not available');
@@ -214,21 +292,45 @@ async function compile(url) {
   try {
     resp = await fetch(url);
   } catch (e) {
-    throw wasmLoadError(url, e.message);
+    throw wasmLoadError(url, `the request failed (${e.message}: the server is unreachable, or a ` +
+      'Content-Security-Policy connect-src does not allow it)');
   }
-  if (!resp.ok) throw wasmLoadError(url, `HTTP ${resp.status} ${resp.statusText}`.trim());
   const type = (resp.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
-  try {
-    if (typeof WebAssembly.compileStreaming === 'function' && type === 'application/wasm' && resp.body) {
-      const box = { n: 0 };
-      const module = await WebAssembly.compileStreaming(countingResponse(resp, box));
-      return { module, bytes: box.n };
+  if (!resp.ok) throw wasmLoadError(url, `HTTP ${resp.status} ${resp.statusText}`.trim());
+  if (typeof WebAssembly.compileStreaming === 'function' && type === 'application/wasm' && resp.body) {
+    const box = { n: 0 };
+    try {
+      return { module: await WebAssembly.compileStreaming(countingResponse(resp, box)), bytes: box.n };
+    } catch (e) {
+      throw compileError(url, type, e);
     }
-    const bytes = await resp.arrayBuffer();
+  }
+  // Another Content-Type: compile the bytes if they are wasm, else say what they are.
+  let bytes;
+  try {
+    bytes = new Uint8Array(await resp.arrayBuffer());
+  } catch (e) {
+    throw wasmLoadError(url, `reading the response failed: ${e.message}`);
+  }
+  const problem = notWasm(bytes, type);
+  if (problem) throw wasmLoadError(url, problem);
+  try {
     return { module: await WebAssembly.compile(bytes), bytes: bytes.byteLength };
   } catch (e) {
-    throw wasmLoadError(url, `not a usable wasm module (Content-Type ${type || 'missing'}): ${e.message}`);
+    throw compileError(url, type, e);
   }
+}
+
+// compileError explains why the engine did not compile the wasm module
+// fetched from url (Content-Type type): a Content-Security-Policy without
+// 'wasm-unsafe-eval', or a file that is not a usable module.
+function compileError(url, type, e) {
+  if (/unsafe-eval|Content.Security.Policy/i.test(e.message)) {
+    return new Error(`wasmnn: the Content-Security-Policy does not allow compiling the wasm module from ${url}: ` +
+      'add \'wasm-unsafe-eval\' to its script-src (wasmnn needs nothing more; a worker has its own policy, sent ' +
+      `with the worker's script) (${e.message})`);
+  }
+  return wasmLoadError(url, `not a usable wasm module (Content-Type ${type || 'missing'}): ${e.message}`);
 }
 
 // SIMD_PROBE is the smallest module using a 128-bit SIMD instruction
@@ -236,16 +338,17 @@ async function compile(url) {
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0,
   253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11]);
 
-// compileKernels compiles the SIMD kernel module (dist/wasmnn-simd.wasm next
-// to wasmnn.wasm) when the engine supports SIMD; it returns {module} or
-// {reason} saying why the pure-Go kernels will run instead.
+// compileKernels compiles the SIMD kernel module (dist/wasmnn-simd.wasm, with
+// the wasm module at wasmURL: companionURL) when the engine supports SIMD; it
+// returns {module} or {reason} saying why the pure-Go kernels will run instead.
 async function compileKernels(wasmURL, wanted) {
   if (!wanted) return { reason: 'disabled by the simd: false option' };
   if (!WebAssembly.validate(SIMD_PROBE)) return { reason: 'this WebAssembly engine has no SIMD' };
+  const url = companionURL(wasmURL, 'simd');
   try {
-    return { module: (await compile(new URL('wasmnn-simd.wasm', wasmURL).href)).module };
+    return { module: (await compile(url)).module };
   } catch (e) {
-    return { reason: `could not load wasmnn-simd.wasm next to wasmnn.wasm: ${e.message}` };
+    return { reason: `could not load the SIMD kernels (wasmnn-simd.wasm): ${e.message}` };
   }
 }
 

@@ -1,10 +1,12 @@
-// The classic-script build is up to date and works, sharing the ES module's
-// wasm instance; wasmnn.d.ts declares exactly what the module exports.
+// The classic-script and CommonJS builds are up to date and work, sharing
+// the ES module's wasm instance; wasmnn.d.ts declares exactly what the
+// module exports.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import vm from 'node:vm';
-import { toGlobal } from '../build-global.mjs';
+import { GENERATED, assetPaths, toCommonJS, toGlobal } from '../build-global.mjs';
 import * as wasmnn from '../wasmnn.js';
 import { JS_DIR, buildFixture, firstBitDifference, randomFloats, requireBuilt, tempDir } from '../testlib/helpers.mjs';
 
@@ -21,16 +23,40 @@ before(async () => {
 
 after(() => tmp && tmp.cleanup());
 
-test('wasmnn.global.js is generated from the current wasmnn.js (run `npm run build` in js/)', async () => {
-  assert.equal(await src('wasmnn.global.js'), toGlobal(await src('wasmnn.js')));
+for (const { file, from, make } of GENERATED) {
+  test(`${file} is generated from the current ${from} (run \`npm run build\` in js/)`, async () => {
+    assert.equal(await src(file), make(await src(from)));
+  });
+}
+
+test('the builds refuse sources they cannot convert', () => {
+  const ok = "const A = new URL('./dist/a.wasm', import.meta.url);\nexport { a, b as c };\n";
+  assert.match(toGlobal(ok), /globalThis\.wasmnn = Object\.freeze\(\{ a, c: b \}\);/);
+  assert.match(toGlobal(ok), /new URL\('\.\/dist\/a\.wasm', __wasmnnModuleURL\)/);
+  assert.match(toCommonJS(ok), /module\.exports = Object\.freeze\(\{ a, c: b \}\);/);
+  assert.deepEqual(assetPaths(ok), ['dist/a.wasm']);
+  for (const bad of ['const u = import.meta.url;\nexport { a };\n', "const u = new URL(name, import.meta.url);\nexport { a };\n",
+    "// the module's URL, import.meta.url\nexport { a };\n", "const u = import.meta.resolve('./x');\nexport { a };\n"]) {
+    assert.throws(() => toGlobal(bad), /wasmnn\.js may use import\.meta only as the base of literal asset URLs, new URL\('\.\/path', import\.meta\.url\); found 1 other use\(s\): line 1: /, bad);
+  }
+  assert.throws(() => toGlobal("const A = new URL('./a', import.meta.url);\n"), /export \{ \.\.\. \}/);
+  assert.throws(() => toCommonJS("import x from 'y';\nexport { a };\n"), /static import/);
+  assert.throws(() => toGlobal('const __wasmnnModuleURL = 1;\nexport { a };\n'), /must not use the name __wasmnnModuleURL/);
 });
 
-test('toGlobal refuses sources it cannot convert', () => {
-  const ok = 'const SCRIPT_URL = import.meta.url;\nexport { a };\n';
-  assert.match(toGlobal(ok), /globalThis\.wasmnn = Object\.freeze\(\{ a \}\);/);
-  assert.throws(() => toGlobal('const u = 1;\nexport { a };\n'), /import\.meta\.url exactly once/);
-  assert.throws(() => toGlobal('const SCRIPT_URL = import.meta.url;\n'), /export \{ \.\.\. \}/);
-  assert.throws(() => toGlobal("import x from 'y';\nconst SCRIPT_URL = import.meta.url;\nexport { a };\n"), /static import/);
+test('the CommonJS build exports the same names and shares the wasm instance', async () => {
+  await wasmnn.init();
+  const c = createRequire(import.meta.url)('../wasmnn.cjs');
+  assert.deepEqual(Object.keys(c).sort(), Object.keys(wasmnn).sort());
+  assert.ok(Object.isFrozen(c));
+  assert.equal(c.backendInfo().initialized, true, 'the instance started by the ES module is shared');
+  const m = await c.load(modelBytes);
+  const data = randomFloats(1024, 10);
+  const a = await m.run({ input: new c.Tensor('float32', data, [1, 1, 32, 32]) });
+  const e = await wasmnn.load(modelBytes);
+  const b = await e.run({ input: new wasmnn.Tensor('float32', data, [1, 1, 32, 32]) });
+  assert.equal(firstBitDifference(a.fc3.data, b.fc3.data), -1);
+  await Promise.all([m.dispose(), e.dispose()]);
 });
 
 test('the classic script sets globalThis.wasmnn and shares the wasm instance', async () => {

@@ -1,6 +1,7 @@
 // Start-up: load works without an explicit init (init is memoised), failed
-// wasm loads say how to serve the file and can be retried, wasmURL cannot
-// change once started, and models load over HTTP with progress.
+// wasm loads say which URL was tried, what came back (an HTML page, another
+// kind of file) and what to do, and can be retried; wasmURL cannot change
+// once started, and models load over HTTP with progress.
 //
 // This file must start its own process's wasm instance, so every test in it
 // runs in order and the first ones run before anything is initialised.
@@ -29,6 +30,11 @@ before(async () => {
     '/wasmnn.wasm': ['application/wasm', wasmBytes],
     '/octet/wasmnn.wasm': ['application/octet-stream', wasmBytes], // wrong type: falls back to compiling the bytes
     '/page.wasm': ['text/html', Buffer.from('<!doctype html><p>not found</p>')], // what a SPA fallback serves
+    '/octet/page.wasm': ['application/octet-stream', Buffer.from('\n  <!DOCTYPE html>\n<html><p>index</p>')],
+    '/zip.wasm': ['application/octet-stream', Buffer.from('PK\x03\x04\x14\x00\x00\x00 a zip file')],
+    '/typed/page.wasm': ['application/wasm', Buffer.from('<!doctype html>')], // streamed: the engine's error
+    '/empty.wasm': ['application/wasm', Buffer.alloc(0)],
+    '/node_modules/.vite/deps/dist/wasmnn.wasm': ['text/html', Buffer.from('<!doctype html><script type="module" src="/@vite/client"></script>')],
     '/lenet5.wnn': ['application/octet-stream', modelBytes],
   };
   server = createServer((req, res) => {
@@ -59,12 +65,20 @@ describe('before the wasm module starts', { concurrency: 1 }, () => {
     assert.deepEqual(info, { initialized: false, simd: false, simdReason: '', threads: 1, wasmBytes: 0, memoryBytes: 0, models: 0, readers: 0, version: wasmnn.version });
   });
 
+  // The advice for a wasmURL (the package's own files are found beside
+  // wasmnn.js; the bundler tests, test/bundlers, cover the advice for those).
+  const check = /Check the wasmURL given to init\(\)\/load\(\): it must be where wasmnn\.wasm is served, with wasmnn-simd\.wasm and wasm_exec\.js \(all three are in the package's dist\/ folder\) beside it\. Serve them over HTTP \(pages opened from file:\/\/ cannot fetch them\), \.wasm as application\/wasm/;
   const failures = [
-    { name: 'a missing file', url: () => `${tmp.dir}/missing.wasm`, msg: [/could not read the wasm module .*missing\.wasm: ENOENT/, /make wasm/, /pass \{wasmURL\}/] },
-    { name: 'HTTP 404', url: () => `${base}/nowhere/wasmnn.wasm`, msg: [/could not load the wasm module from http:.*\/nowhere\/wasmnn\.wasm: HTTP 404 Not Found/, /serve js\/dist over HTTP with Content-Type application\/wasm; file:\/\/ does not work/] },
-    { name: 'an HTML page served as wasm', url: () => `${base}/page.wasm`, msg: [/not a usable wasm module \(Content-Type text\/html\)/, /Content-Type application\/wasm/] },
-    { name: 'nothing listening', url: () => 'http://127.0.0.1:9/wasmnn.wasm', msg: [/could not load the wasm module from http:\/\/127\.0\.0\.1:9\/wasmnn\.wasm/, /file:\/\/ does not work/] },
-    { name: 'a model file as wasm', url: () => modelPath, msg: [/is not a usable wasm module/] },
+    { name: 'a missing file', url: () => `${tmp.dir}/missing.wasm`, msg: [/could not read the wasm module .*missing\.wasm: ENOENT/, /Check the wasmURL given to init\(\)\/load\(\): wasmnn-simd\.wasm and wasm_exec\.js go beside wasmnn\.wasm/] },
+    { name: 'HTTP 404', url: () => `${base}/nowhere/wasmnn.wasm`, msg: [/^wasmnn: could not load the wasm module from http:.*\/nowhere\/wasmnn\.wasm: HTTP 404 Not Found\. /, check] },
+    { name: 'an HTML page served as wasm', url: () => `${base}/page.wasm`, msg: [/\/page\.wasm: the server sent an HTML page \(Content-Type text\/html\), not the wasm file: what a dev server or a single-page app's fallback answers for a file it does not have\. /, check] },
+    { name: 'an HTML page served as application/octet-stream', url: () => `${base}/octet/page.wasm`, msg: [/\/octet\/page\.wasm: the server sent an HTML page \(Content-Type application\/octet-stream\), not the wasm file/, check] },
+    { name: 'another kind of file', url: () => `${base}/zip.wasm`, msg: [/\/zip\.wasm: it is not a wasm module \(Content-Type application\/octet-stream; it begins with the bytes 50 4b 03 04 14 00 00 00\)/, check] },
+    { name: 'HTML served as application/wasm', url: () => `${base}/typed/page.wasm`, msg: [/\/typed\/page\.wasm: not a usable wasm module \(Content-Type application\/wasm\): /, check] },
+    { name: 'an empty response', url: () => `${base}/empty.wasm`, msg: [/\/empty\.wasm: not a usable wasm module \(Content-Type application\/wasm\)/] },
+    { name: 'a file moved by Vite\'s pre-bundling', url: () => `${base}/node_modules/.vite/deps/dist/wasmnn.wasm`, msg: [/the server sent an HTML page/, /Vite's dependency pre-bundling moved wasmnn\.js away from its files: add optimizeDeps: \{ exclude: \['wasmnn'\] \} to vite\.config\.js/] },
+    { name: 'nothing listening', url: () => 'http://127.0.0.1:9/wasmnn.wasm', msg: [/could not load the wasm module from http:\/\/127\.0\.0\.1:9\/wasmnn\.wasm: the request failed \(.*: the server is unreachable, or a Content-Security-Policy connect-src does not allow it\)/, check] },
+    { name: 'a model file as wasm', url: () => modelPath, msg: [/lenet5\.wnn is not a usable wasm module: it is not a wasm module \(it begins with the bytes /] },
   ];
   for (const f of failures) {
     test(`init rejects ${f.name} with advice, and can be retried`, async () => {
