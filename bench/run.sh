@@ -17,6 +17,8 @@
 #   MAX_SECONDS=20  JS runners stop a case after 3 runs once it has taken this long
 #   FILTER=a,b      only the cases whose name contains one of these
 #   CHROMIUM_BENCH=0  skip the Chromium runs
+#   OCR_BENCH=0     skip the OCR pipeline bench (bench/ocr-node.mjs, bench/ocr-chromium.mjs: wasmnn.ocr
+#                   against @gutenye/ocr-common on ONNX Runtime Web, whole page, per stage)
 #   ALGOS=im2col,winograd2,winograd4  algorithms compared on ResNet-18's 3x3 stride-1 layers (empty: skip)
 #   REPORT_ONLY=1   measure nothing: rebuild results.json and table.md from the bench/results-*.json there are
 set -euo pipefail
@@ -29,6 +31,7 @@ MODEL_WARMUP=${MODEL_WARMUP:-3}
 MAX_SECONDS=${MAX_SECONDS:-20}
 FILTER=${FILTER:-}
 CHROMIUM_BENCH=${CHROMIUM_BENCH:-1}
+OCR_BENCH=${OCR_BENCH:-1}
 ALGOS=${ALGOS-im2col,winograd2,winograd4}
 REPORT_ONLY=${REPORT_ONLY:-0}
 WASM=js/dist/wasmnn.wasm
@@ -107,6 +110,15 @@ if [ -n "$ALGOS" ] && [ -n "$s1" ]; then
 			--json "$OUT/results-algo-wazero-$a.json" >&2
 	done
 fi
+
+if [ "$OCR_BENCH" != 0 ]; then
+	log "OCR pipeline: wasmnn.ocr and @gutenye/ocr-common on ort-web, Node"
+	node bench/ocr-node.mjs --reps "$MODEL_REPS" --warmup 2 --out "$OUT/results-ocr-node.json"
+	if [ "$CHROMIUM_BENCH" != 0 ]; then
+		log "OCR pipeline: Chromium"
+		node bench/ocr-chromium.mjs --reps "$MODEL_REPS" --warmup 2 --out "$OUT/results-ocr-chromium.json"
+	fi
+fi
 fi
 
 log "merge"
@@ -127,6 +139,9 @@ node -e '
 	bin/wasmnn bench --native=false --filter "$ALL" --merge "$(IFS=,; echo "${merge[*]}")" --json "$OUT/results.json"
 	echo
 	node bench/report.mjs --results "$OUT/results.json" --algo "$OUT/results-algo.json" --simd-wasm js/dist/wasmnn-simd.wasm
+	for f in "$OUT"/results-ocr-node.json "$OUT"/results-ocr-chromium.json; do
+		if [ -f "$f" ]; then printf '\n%s\n\n' "OCR pipeline ($f)"; node -e 'console.log(require(process.argv[1]).table)' "$PWD/$f"; fi
+	done
 } >"$OUT/table.md"
 cat "$OUT/table.md"
 log "done in $(( $(date +%s) - start )) s: $OUT/results.json, $OUT/table.md"
