@@ -263,6 +263,16 @@ export interface InitOptions {
    * Fixed by the first init.
    */
   simd?: boolean;
+  /**
+   * Threads the SIMD kernels run on, 1 to 16 (default: min(4, ceil(cores / 2))
+   * where threads can run, else 1). Threads need SharedArrayBuffer: in a
+   * browser the page must be cross-origin isolated (served with
+   * Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy:
+   * require-corp); otherwise wasmnn runs on one thread and says why in
+   * backendInfo().threadsReason. Outputs are bit-identical for every count.
+   * Fixed by the first init: a different value later rejects.
+   */
+  threads?: number;
 }
 
 export interface LoadOptions extends InitOptions {
@@ -311,8 +321,10 @@ export interface BackendInfo {
   readonly simd: boolean;
   /** Why the SIMD kernels are not in use ('' when they are, or before init). */
   readonly simdReason: string;
-  /** Threads the module computes with (1). */
+  /** Threads the SIMD kernels run on (1: no threads; see InitOptions.threads). */
   readonly threads: number;
+  /** Why threads is 1 or fewer than asked, if there is a reason ('' otherwise). */
+  readonly threadsReason: string;
   /** Size of the wasm binary in bytes (0 before init). */
   readonly wasmBytes: number;
   /** Current size of the module's linear memory in bytes (0 before init). */

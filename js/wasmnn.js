@@ -269,8 +269,9 @@ function countingResponse(resp, box) {
   return new Response(resp.body.pipeThrough(counter), { headers: { 'Content-Type': 'application/wasm' } });
 }
 
-// compile fetches (or in Node reads) and compiles the wasm module.
-async function compile(url) {
+// compile fetches (or in Node reads) and compiles the wasm module; with
+// transform, it compiles transform(bytes) instead of the bytes fetched.
+async function compile(url, transform) {
   if (IS_NODE && url.startsWith('file:')) {
     const { fs, url: nodeURL } = await node();
     const path = nodeURL.fileURLToPath(url);
@@ -281,7 +282,7 @@ async function compile(url) {
       throw new Error(`wasmnn: could not read the wasm module ${path}: ${e.message}. ${assetAdvice(url)}`);
     }
     try {
-      return { module: await WebAssembly.compile(bytes), bytes: bytes.byteLength };
+      return { module: await WebAssembly.compile(transform ? transform(bytes) : bytes), bytes: bytes.byteLength };
     } catch (e) {
       throw new Error(`wasmnn: ${path} is not a usable wasm module: ${notWasm(bytes, null) || e.message}`);
     }
@@ -297,7 +298,7 @@ async function compile(url) {
   }
   const type = (resp.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
   if (!resp.ok) throw wasmLoadError(url, `HTTP ${resp.status} ${resp.statusText}`.trim());
-  if (typeof WebAssembly.compileStreaming === 'function' && type === 'application/wasm' && resp.body) {
+  if (!transform && typeof WebAssembly.compileStreaming === 'function' && type === 'application/wasm' && resp.body) {
     const box = { n: 0 };
     try {
       return { module: await WebAssembly.compileStreaming(countingResponse(resp, box)), bytes: box.n };
@@ -315,7 +316,7 @@ async function compile(url) {
   const problem = notWasm(bytes, type);
   if (problem) throw wasmLoadError(url, problem);
   try {
-    return { module: await WebAssembly.compile(bytes), bytes: bytes.byteLength };
+    return { module: await WebAssembly.compile(transform ? transform(bytes) : bytes), bytes: bytes.byteLength };
   } catch (e) {
     throw compileError(url, type, e);
   }
@@ -341,15 +342,322 @@ const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 
 // compileKernels compiles the SIMD kernel module (dist/wasmnn-simd.wasm, with
 // the wasm module at wasmURL: companionURL) when the engine supports SIMD; it
 // returns {module} or {reason} saying why the pure-Go kernels will run instead.
-async function compileKernels(wasmURL, wanted) {
+async function compileKernels(wasmURL, wanted, transform) {
   if (!wanted) return { reason: 'disabled by the simd: false option' };
   if (!WebAssembly.validate(SIMD_PROBE)) return { reason: 'this WebAssembly engine has no SIMD' };
   const url = companionURL(wasmURL, 'simd');
   try {
-    return { module: (await compile(url)).module };
+    return { module: (await compile(url, transform)).module };
   } catch (e) {
     return { reason: `could not load the SIMD kernels (wasmnn-simd.wasm): ${e.message}` };
   }
+}
+
+// ---------------------------------------------------------------- threads
+//
+// Go's GOOS=js port has no threads, so wasmnn brings its own for the SIMD
+// kernels: the Go module's memory is made shared (shareMemory), N-1 workers
+// (wasmnn-thread.js) each instantiate the kernel module on it, and the Go
+// side hands large kernel calls, split by output region into argument
+// vectors, to the parallel() import. The calling thread and the workers take
+// parts from a ticket in a small control block until none is left, and the
+// caller waits until all are done. Which thread runs a part never changes a
+// result, so outputs are bit-identical for any thread count.
+
+// SHARED_MAX_PAGES is the maximum of the shared memory, in 64 KiB pages
+// (sharedmem.MaxPages in Go): 2 GiB.
+const SHARED_MAX_PAGES = 32768;
+
+// MAX_THREADS bounds the threads option (simd.MaxParts in Go: no call is
+// split into more parts).
+const MAX_THREADS = 16;
+
+// The control block's slots (the same numbers as in wasmnn-thread.js).
+const CTL_TICKET = 0;
+const CTL_DONE = 1;
+const CTL_KERNEL = 2;
+const CTL_PARTS = 3;
+const CTL_ARGS = 4;
+const CTL_NARGS = 5;
+const CTL_FAILED = 6;
+const CTL_QUIT = 7;
+const CTL_SLEEPERS = 8;
+const CTL_SLOTS = 16;
+
+// THREAD_SPIN_MS is how long an idle thread polls for the next call before it
+// sleeps in Atomics.wait; THREAD_STALL_MS how long the caller waits for a
+// part without progress before it gives up on the pool.
+const THREAD_SPIN_MS = 2;
+const THREAD_STALL_MS = 10000;
+
+// shareMemory returns a copy of the wasm binary bytes whose one memory
+// (defined or imported) is shared with a maximum of maxPages pages: only the
+// memory's limits change. It is the rewrite of the Go package wasm/sharedmem
+// (Share), which a test checks gives the same bytes.
+function shareMemory(bytes, maxPages) {
+  const b = new Uint8Array(bytes);
+  const fail = (why) => { throw new Error(`wasmnn: cannot make the module's memory shared: ${why}`); };
+  if (b.length < 8 || b[0] !== 0 || b[1] !== 0x61 || b[2] !== 0x73 || b[3] !== 0x6d || b[4] !== 1) fail('not a WebAssembly binary');
+  let off = 0;
+  const uleb = () => {
+    let v = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (off >= b.length) fail('unexpected end');
+      const c = b[off++];
+      v += (c & 0x7f) * 2 ** shift;
+      if (c < 0x80) return v;
+    }
+    return fail('LEB128 too long');
+  };
+  const putUleb = (out, v) => {
+    do {
+      let c = v % 128;
+      v = Math.floor(v / 128);
+      if (v > 0) c |= 0x80;
+      out.push(c);
+    } while (v > 0);
+  };
+  // limits reads memory limits at off and returns them shared.
+  const limits = () => {
+    const flags = b[off++];
+    if (flags > 3 || flags === 2) fail(`memory limits flags ${flags}: only 32-bit memories can be shared`);
+    const min = uleb();
+    if (flags & 1) uleb();
+    if (min > maxPages) fail(`the memory's minimum of ${min} pages is above the maximum of ${maxPages}`);
+    const out = [3];
+    putUleb(out, min);
+    putUleb(out, maxPages);
+    return out;
+  };
+  const parts = [b.subarray(0, 8)];
+  let memories = 0;
+  off = 8;
+  while (off < b.length) {
+    const id = b[off++];
+    const size = uleb();
+    const start = off;
+    const end = start + size;
+    if (end > b.length) fail('a section runs past the end of the module');
+    if (id !== 2 && id !== 5) {
+      off = end;
+      const head = [id];
+      putUleb(head, size);
+      parts.push(Uint8Array.from(head), b.subarray(start, end));
+      continue;
+    }
+    const body = [];
+    const n = uleb();
+    putUleb(body, n);
+    for (let i = 0; i < n; i++) {
+      if (id === 5) {
+        body.push(...limits());
+        memories++;
+        continue;
+      }
+      const from = off;
+      for (let j = 0; j < 2; j++) { // module and field names
+        const len = uleb();
+        off += len;
+      }
+      const kind = b[off++];
+      if (kind === 2) {
+        body.push(...b.subarray(from, off), ...limits());
+        memories++;
+        continue;
+      }
+      if (kind === 0) uleb();
+      else if (kind === 1) { off++; if (b[off++] & 1) uleb(); uleb(); } else if (kind === 3) off += 2;
+      else fail(`import ${i} has unknown kind ${kind}`);
+      body.push(...b.subarray(from, off));
+    }
+    if (off !== end) fail(`malformed section ${id}`);
+    const head = [id];
+    putUleb(head, body.length);
+    parts.push(Uint8Array.from(head), Uint8Array.from(body));
+  }
+  if (memories !== 1) fail(`the module has ${memories} memories, want 1`);
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+// nodeBuiltin imports a Node built-in module; the name is a variable so that
+// bundlers do not try to resolve it for browsers.
+function nodeBuiltin(name) {
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ name);
+}
+
+// defaultThreads is ONNX Runtime Web's default: min(4, ceil(cores / 2)).
+async function defaultThreads() {
+  let cores = 1;
+  if (IS_NODE) {
+    const os = await nodeBuiltin('node:os');
+    cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  } else if (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) {
+    cores = navigator.hardwareConcurrency;
+  }
+  return Math.min(4, Math.ceil(cores / 2));
+}
+
+// threadsOff says why this page or process cannot run threads ('' if it
+// can).
+function threadsOff() {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return 'SharedArrayBuffer is not available';
+  if (!IS_NODE && globalThis.crossOriginIsolated !== true) {
+    return 'the page is not cross-origin isolated; serve it with the headers ' +
+      '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" to turn them on';
+  }
+  if (!IS_NODE && typeof Worker !== 'function') return 'this context cannot start Web Workers';
+  return '';
+}
+
+// canBlock tells whether this thread may sleep in Atomics.wait (not on a
+// browser page's main thread, where the caller spins instead).
+const CAN_BLOCK = IS_NODE || (typeof WorkerGlobalScope !== 'undefined' && globalThis instanceof WorkerGlobalScope);
+
+// startThreads starts n-1 kernel threads on memory (a shared
+// WebAssembly.Memory) with kmodule (the kernel module, memory import
+// shared) and resolves to the pool once every thread has its kernels.
+async function startThreads(n, kmodule, memory, workerURL) {
+  const control = new SharedArrayBuffer(CTL_SLOTS * 4);
+  const ctl = new Int32Array(control);
+  const workers = [];
+  let NodeWorker = null;
+  if (IS_NODE) NodeWorker = (await nodeBuiltin('node:worker_threads')).Worker;
+  const pool = {
+    threads: n,
+    ctl,
+    workers,
+    memory,
+    gen: 0,
+    broken: '', // why the pool stopped being used
+    fns: null, // the calling thread's kernels, set by start
+  };
+  const ready = [];
+  for (let i = 1; i < n; i++) {
+    const w = IS_NODE ? new NodeWorker(new URL(workerURL)) : new Worker(workerURL, { type: 'module', name: `wasmnn thread ${i}` });
+    workers.push(w);
+    ready.push(new Promise((resolve, reject) => {
+      const onMessage = (m) => {
+        const data = IS_NODE ? m : m.data;
+        if (data && data.ready) resolve();
+        else if (data && data.error) reject(new Error(data.error));
+      };
+      const onError = (e) => {
+        const why = `a kernel thread failed: ${(e && e.message) || e}`;
+        if (!pool.broken) pool.broken = why;
+        reject(new Error(why));
+      };
+      if (IS_NODE) {
+        w.on('message', onMessage);
+        w.on('error', onError);
+        w.on('exit', () => { if (!pool.broken && !Atomics.load(ctl, CTL_QUIT)) pool.broken = 'a kernel thread exited'; });
+      } else {
+        w.addEventListener('message', onMessage);
+        w.addEventListener('error', (e) => { e.preventDefault(); onError(e); });
+      }
+    }));
+    w.postMessage({ module: kmodule, memory, control, spinMs: THREAD_SPIN_MS });
+  }
+  try {
+    await Promise.all(ready);
+  } catch (e) {
+    stopThreads(pool);
+    throw e;
+  }
+  if (IS_NODE) for (const w of workers) w.unref(); // idle threads do not keep Node running
+  return pool;
+}
+
+// stopThreads ends the pool's threads.
+function stopThreads(pool) {
+  Atomics.store(pool.ctl, CTL_QUIT, 1);
+  Atomics.notify(pool.ctl, CTL_TICKET);
+  for (const w of pool.workers) w.terminate();
+  pool.workers.length = 0;
+}
+
+// runParallel is the parallel() import with a pool: it publishes the call,
+// takes parts itself until none is left, and waits for the others. It
+// returns 0, 1 if a part threw, or 2 if a thread stopped answering; after a
+// failure the pool is not used again (the caller runs every part).
+function runParallel(pool, k, parts, args, nargs) {
+  if (pool.broken || parts <= 1) return runParts(pool.fns, pool.memory, k, 0, parts, args, nargs);
+  const ctl = pool.ctl;
+  ctl[CTL_KERNEL] = k;
+  ctl[CTL_PARTS] = parts;
+  ctl[CTL_ARGS] = args;
+  ctl[CTL_NARGS] = nargs;
+  Atomics.store(ctl, CTL_DONE, 0);
+  pool.gen = (pool.gen + 1) & 0x7fffff;
+  Atomics.store(ctl, CTL_TICKET, (pool.gen << 8) | parts);
+  if (Atomics.load(ctl, CTL_SLEEPERS) > 0) Atomics.notify(ctl, CTL_TICKET);
+  const view = new Uint32Array(pool.memory.buffer, args, parts * nargs);
+  const f = pool.fns[k];
+  let failed = 0;
+  for (;;) {
+    const t = Atomics.load(ctl, CTL_TICKET);
+    if ((t & 0xff) === 0) break;
+    if (Atomics.compareExchange(ctl, CTL_TICKET, t, t - 1) !== t) continue;
+    const p = (t & 0xff) - 1;
+    try {
+      f(...view.subarray(p * nargs, (p + 1) * nargs));
+    } catch {
+      failed = 1;
+    }
+    Atomics.add(ctl, CTL_DONE, 1);
+  }
+  let last = Atomics.load(ctl, CTL_DONE);
+  let since = performance.now();
+  for (let i = 0; last < parts; i++) {
+    if (CAN_BLOCK && i > 1000) Atomics.wait(ctl, CTL_DONE, last, 50);
+    const d = Atomics.load(ctl, CTL_DONE);
+    if (d !== last) {
+      last = d;
+      since = performance.now();
+    } else if ((i & 1023) === 1023 && performance.now() - since > THREAD_STALL_MS) {
+      pool.broken = `a kernel thread did not finish its part in ${THREAD_STALL_MS / 1000} s`;
+      return 2;
+    }
+  }
+  if (failed || Atomics.load(ctl, CTL_FAILED)) {
+    pool.broken = 'a kernel failed on a thread';
+    return 1;
+  }
+  return 0;
+}
+
+// shareDecoder lets wasm_exec.js decode strings from a shared memory:
+// browsers refuse TextDecoder.decode on views of a SharedArrayBuffer, so
+// such views are copied first. Installed once, only when threads start.
+function shareDecoder() {
+  const proto = globalThis.TextDecoder && globalThis.TextDecoder.prototype;
+  if (!proto || proto.decode.wasmnnShared) return;
+  const decode = proto.decode;
+  const shared = function (input, options) {
+    if (input && typeof SharedArrayBuffer === 'function' && input.buffer instanceof SharedArrayBuffer) {
+      input = new Uint8Array(input.buffer, input.byteOffset, input.byteLength).slice();
+    }
+    return decode.call(this, input, options);
+  };
+  shared.wasmnnShared = true;
+  proto.decode = shared;
+}
+
+// sharedRandom replaces wasm_exec.js's runtime.getRandomData, which hands
+// crypto.getRandomValues a view of the memory (refused for shared views in
+// browsers), by one that fills a plain buffer and copies it in.
+function sharedRandom(go) {
+  go.importObject.gojs['runtime.getRandomData'] = (sp) => {
+    sp >>>= 0;
+    const mem = new DataView(go._inst.exports.mem.buffer);
+    const ptr = mem.getUint32(sp + 8, true) + mem.getInt32(sp + 12, true) * 4294967296;
+    const len = mem.getUint32(sp + 16, true) + mem.getInt32(sp + 20, true) * 4294967296;
+    const tmp = new Uint8Array(len);
+    for (let i = 0; i < len; i += 65536) crypto.getRandomValues(tmp.subarray(i, Math.min(len, i + 65536)));
+    new Uint8Array(go._inst.exports.mem.buffer, ptr, len).set(tmp);
+  };
 }
 
 // kernelFunctions lists the kernel module's exported functions in the order
@@ -369,11 +677,30 @@ function runParts(fns, memory, k, from, parts, args, nargs) {
   return 0;
 }
 
-async function start(urlPromise, simdWanted) {
+async function start(urlPromise, simdWanted, threadsWanted) {
   const url = await urlPromise;
-  const [{ module, bytes }, kernels] = await Promise.all([compile(url), compileKernels(url, simdWanted)]);
+  // Threads need a shared memory, SIMD kernels and workers; the reason they
+  // are off, if they are, goes to backendInfo().threadsReason.
+  let threads = threadsWanted === undefined ? await defaultThreads() : threadsWanted;
+  let threadsReason = '';
+  if (threads > 1) {
+    threadsReason = simdWanted ? threadsOff() : 'the SIMD kernels are off (simd: false), and threads run only them';
+    if (threadsReason) threads = 1;
+  } else if (threadsWanted === undefined) {
+    threadsReason = threadsOff() || 'one thread is the default on a machine with 1 or 2 cores (like ONNX Runtime Web)';
+  }
+  if (threadsReason && threadsWanted === undefined && !IS_NODE && threadsOff()) {
+    console.info(`wasmnn: threads are off: ${threadsReason}`);
+  }
+  const share = threads > 1 ? (b) => shareMemory(b, SHARED_MAX_PAGES) : null;
+  const [{ module, bytes }, kernels] = await Promise.all([compile(url, share), compileKernels(url, simdWanted, share)]);
   await ensureGo(url);
   const go = new globalThis.Go();
+  if (share) {
+    shareDecoder();
+    sharedRandom(go);
+  }
+  let pool = null;
   // The Go module imports its SIMD kernels from "wasmnn_simd". The kernel
   // module imports the Go module's memory, so it can only be instantiated
   // after it: the imports forward to it once it exists, and available()
@@ -384,10 +711,12 @@ async function start(urlPromise, simdWanted) {
   let kernList = null;
   go.importObject.wasmnn_simd = {
     available: () => (kern ? 1 : 0),
-    threads: () => 1,
+    threads: () => (pool ? pool.threads : 1),
     // parallel(kernel, parts, args, nargs) runs export number kernel of the
-    // kernel module once per argument vector in memory (see threads below).
-    parallel: (k, parts, args, nargs) => runParts(kernList, instance.exports.mem, k, 0, parts, args, nargs),
+    // kernel module once per argument vector in memory (see threads above).
+    parallel: (k, parts, args, nargs) => (pool
+      ? runParallel(pool, k, parts, args, nargs)
+      : runParts(kernList, instance.exports.mem, k, 0, parts, args, nargs)),
   };
   for (const imp of WebAssembly.Module.imports(module)) {
     if (imp.module !== 'wasmnn_simd' || imp.kind !== 'function' || imp.name in go.importObject.wasmnn_simd) continue;
@@ -410,6 +739,23 @@ async function start(urlPromise, simdWanted) {
       state.simdReason = `the SIMD kernels did not instantiate: ${e.message}`;
     }
   }
+  if (threads > 1 && !kern) {
+    threads = 1;
+    threadsReason = `threads run only the SIMD kernels, which are off: ${state.simdReason}`;
+  }
+  if (threads > 1) {
+    try {
+      pool = await startThreads(threads, kernels.module, instance.exports.mem, new URL('./wasmnn-thread.js', import.meta.url).href);
+      pool.fns = kernList;
+    } catch (e) {
+      threadsReason = `the kernel threads did not start (${e.message}); running on one thread`;
+      console.warn(`wasmnn: ${threadsReason}`);
+      threads = 1;
+    }
+  }
+  state.threads = threads;
+  state.threadsReason = threadsReason;
+  state.pool = pool;
   // The Go program's main runs synchronously inside go.run until it blocks;
   // it calls __wasmnnReady once globalThis.__wasmnn is set.
   let ready = false;
@@ -440,11 +786,18 @@ async function start(urlPromise, simdWanted) {
  * returns the same promise; a different wasmURL after the first call rejects.
  */
 async function init(options) {
-  const opts = checkOptions(options, ['wasmURL', 'simd'], 'wasmnn.init');
+  const opts = checkOptions(options, ['wasmURL', 'simd', 'threads'], 'wasmnn.init');
   if (opts.simd !== undefined && typeof opts.simd !== 'boolean') {
     throw new TypeError(`wasmnn.init: simd must be a boolean, got ${describe(opts.simd)}`);
   }
+  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= MAX_THREADS)) {
+    throw new TypeError(`wasmnn.init: threads must be an integer from 1 to ${MAX_THREADS}, got ${describe(opts.threads)}`);
+  }
   if (state.starting) {
+    if (opts.threads !== undefined && opts.threads !== state.threadsWanted) {
+      throw new Error(`wasmnn.init: the wasm module was already started with threads: ${state.threadsWanted === undefined ? 'default' : state.threadsWanted}; ` +
+        `threads cannot change to ${opts.threads} (there is one instance per page or process)`);
+    }
     if (opts.wasmURL !== undefined) {
       const [have, want] = await Promise.all([state.wasmURL, resolveURL(opts.wasmURL, 'wasmnn.init: wasmURL')]);
       if (have !== want) {
@@ -457,8 +810,9 @@ async function init(options) {
   const urlPromise = opts.wasmURL !== undefined
     ? resolveURL(opts.wasmURL, 'wasmnn.init: wasmURL')
     : Promise.resolve().then(defaultWasmURL);
-  const starting = start(urlPromise, opts.simd !== false);
+  const starting = start(urlPromise, opts.simd !== false, opts.threads);
   state.starting = starting;
+  state.threadsWanted = opts.threads;
   state.wasmURL = urlPromise;
   urlPromise.catch(() => {});
   starting.catch(() => {
@@ -527,7 +881,8 @@ function backendInfo() {
     initialized: Boolean(state.api),
     simd: Boolean(inst && typeof inst.exports.wasmnn_simd === 'function' && inst.exports.wasmnn_simd() === 1),
     simdReason: state.simdReason || '',
-    threads: 1,
+    threads: state.pool && state.pool.broken ? 1 : state.threads || 1,
+    threadsReason: (state.pool && state.pool.broken) || state.threadsReason || '',
     wasmBytes: state.wasmBytes,
     memoryBytes: inst ? inst.exports.mem.buffer.byteLength : 0,
     models,
@@ -1114,7 +1469,7 @@ async function modelBytes(source, onProgress, where = 'wasmnn.load', what = 'the
  */
 async function load(source, options) {
   const where = 'wasmnn.load';
-  const opts = checkOptions(options, ['wasmURL', 'simd', 'onProgress', 'algo', 'layerAlgos', 'autotune', 'limits'], where);
+  const opts = checkOptions(options, ['wasmURL', 'simd', 'threads', 'onProgress', 'algo', 'layerAlgos', 'autotune', 'limits'], where);
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
     throw new TypeError(`${where}: onProgress must be a function, got ${describe(opts.onProgress)}`);
   }
@@ -1141,6 +1496,7 @@ async function load(source, options) {
   const initOpts = {};
   if (opts.wasmURL !== undefined) initOpts.wasmURL = opts.wasmURL;
   if (opts.simd !== undefined) initOpts.simd = opts.simd;
+  if (opts.threads !== undefined) initOpts.threads = opts.threads;
   const started = init(initOpts);
   started.catch(() => {}); // awaited below; avoid an unhandled rejection while the model downloads
   const bytes = await modelBytes(source, opts.onProgress);
@@ -1273,7 +1629,7 @@ async function ocrLoad(options) {
   if (!isPlainObject(options)) {
     throw new TypeError(`${where}: pass an object {det, cls, rec, keys} naming the models and the dictionary, got ${describe(options)}`);
   }
-  const opts = checkOptions(options, ['det', 'cls', 'rec', 'keys', 'onProgress', 'wasmURL', 'simd', 'limitType',
+  const opts = checkOptions(options, ['det', 'cls', 'rec', 'keys', 'onProgress', 'wasmURL', 'simd', 'threads', 'limitType',
     ...Object.keys(OCR_NUMBERS)], where);
   for (const k of ['det', 'rec', 'keys']) {
     if (opts[k] === undefined || opts[k] === null) throw new TypeError(`${where}: ${k} is required (a URL, path, ArrayBuffer, Uint8Array or Blob)`);
@@ -1300,6 +1656,7 @@ async function ocrLoad(options) {
   const initOpts = {};
   if (opts.wasmURL !== undefined) initOpts.wasmURL = opts.wasmURL;
   if (opts.simd !== undefined) initOpts.simd = opts.simd;
+  if (opts.threads !== undefined) initOpts.threads = opts.threads;
   const started = init(initOpts);
   started.catch(() => {}); // awaited below
   // Progress over the four files together.

@@ -30,6 +30,10 @@
 //     demo shows up on reload); everything else with
 //     Cache-Control: public, max-age=60 (short, as this is a development
 //     server and .wasm or .wnn files change when rebuilt).
+//   - Every response is sent with Cross-Origin-Opener-Policy: same-origin and
+//     Cross-Origin-Embedder-Policy: require-corp, which make the pages
+//     cross-origin isolated: browsers then allow the SharedArrayBuffer
+//     memory that wasmnn's threads need (see js/README.md, "Threads").
 package serve
 
 import (
@@ -138,6 +142,8 @@ func Handler(root string) (http.Handler, error) {
 
 // ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
+	w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)

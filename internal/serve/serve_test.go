@@ -121,6 +121,11 @@ func TestServeContentTypes(t *testing.T) {
 			if res.Header.Get("X-Content-Type-Options") != "nosniff" {
 				t.Errorf("missing nosniff")
 			}
+			// Cross-origin isolation, for threads.
+			if res.Header.Get("Cross-Origin-Opener-Policy") != "same-origin" || res.Header.Get("Cross-Origin-Embedder-Policy") != "require-corp" {
+				t.Errorf("COOP %q, COEP %q; want same-origin, require-corp",
+					res.Header.Get("Cross-Origin-Opener-Policy"), res.Header.Get("Cross-Origin-Embedder-Policy"))
+			}
 		})
 	}
 }

@@ -62,7 +62,7 @@ after(async () => {
 describe('before the wasm module starts', { concurrency: 1 }, () => {
   test('backendInfo says not initialised', () => {
     const info = wasmnn.backendInfo();
-    assert.deepEqual(info, { initialized: false, simd: false, simdReason: '', threads: 1, wasmBytes: 0, memoryBytes: 0, models: 0, readers: 0, version: wasmnn.version });
+    assert.deepEqual(info, { initialized: false, simd: false, simdReason: '', threads: 1, threadsReason: '', wasmBytes: 0, memoryBytes: 0, models: 0, readers: 0, version: wasmnn.version });
   });
 
   // The advice for a wasmURL (the package's own files are found beside
@@ -92,7 +92,7 @@ describe('before the wasm module starts', { concurrency: 1 }, () => {
   }
 
   test('init rejects bad options before doing anything', async () => {
-    await assert.rejects(wasmnn.init({ wasmUrl: 'x' }), { name: 'TypeError', message: /unknown option "wasmUrl" \(known: wasmURL, simd\)/ });
+    await assert.rejects(wasmnn.init({ wasmUrl: 'x' }), { name: 'TypeError', message: /unknown option "wasmUrl" \(known: wasmURL, simd, threads\)/ });
     await assert.rejects(wasmnn.init({ wasmURL: 5 }), { name: 'TypeError', message: /wasmURL must be a non-empty string or URL, got number 5/ });
     assert.equal(wasmnn.backendInfo().initialized, false);
   });
