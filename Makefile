@@ -89,7 +89,7 @@ OCR_FILES  := ch_PP-OCRv4_det_infer.onnx ch_ppocr_mobile_v2.0_cls_infer.onnx ch_
 
 demo-files: wasm demo-wasm node_modules/.package-lock.json
 	@mkdir -p demo/lib/dist demo/models/ocr
-	cp js/wasmnn.js js/wasmnn.global.js js/wasmnn.d.ts demo/lib/
+	cp js/wasmnn.js js/wasmnn.global.js js/wasmnn-thread.js js/wasmnn.d.ts demo/lib/
 	cp $(DIST)/wasmnn.wasm $(DIST)/wasmnn-simd.wasm $(DIST)/wasm_exec.js demo/lib/dist/
 	cp $(addprefix $(OCR_ASSETS)/,$(OCR_FILES)) demo/models/ocr/
 

@@ -503,11 +503,11 @@ async function defaultThreads() {
 // threadsOff says why this page or process cannot run threads ('' if it
 // can).
 function threadsOff() {
-  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return 'SharedArrayBuffer is not available';
   if (!IS_NODE && globalThis.crossOriginIsolated !== true) {
     return 'the page is not cross-origin isolated; serve it with the headers ' +
       '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" to turn them on';
   }
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return 'SharedArrayBuffer is not available';
   if (!IS_NODE && typeof Worker !== 'function') return 'this context cannot start Web Workers';
   return '';
 }
@@ -519,7 +519,7 @@ const CAN_BLOCK = IS_NODE || (typeof WorkerGlobalScope !== 'undefined' && global
 // startThreads starts n-1 kernel threads on memory (a shared
 // WebAssembly.Memory) with kmodule (the kernel module, memory import
 // shared) and resolves to the pool once every thread has its kernels.
-async function startThreads(n, kmodule, memory, workerURL) {
+async function startThreads(n, kmodule, memory) {
   const control = new SharedArrayBuffer(CTL_SLOTS * 4);
   const ctl = new Int32Array(control);
   const workers = [];
@@ -536,7 +536,11 @@ async function startThreads(n, kmodule, memory, workerURL) {
   };
   const ready = [];
   for (let i = 1; i < n; i++) {
-    const w = IS_NODE ? new NodeWorker(new URL(workerURL)) : new Worker(workerURL, { type: 'module', name: `wasmnn thread ${i}` });
+    // A literal worker URL (relative to this module, as for the dist files)
+    // lets bundlers (Vite, webpack) emit the worker script and rewrite it.
+    const w = IS_NODE
+      ? new NodeWorker(new URL('./wasmnn-thread.js', import.meta.url))
+      : new Worker(new URL('./wasmnn-thread.js', import.meta.url), { type: 'module', name: `wasmnn thread ${i}` });
     workers.push(w);
     ready.push(new Promise((resolve, reject) => {
       const onMessage = (m) => {
@@ -689,7 +693,9 @@ async function start(urlPromise, simdWanted, threadsWanted) {
   } else if (threadsWanted === undefined) {
     threadsReason = threadsOff() || 'one thread is the default on a machine with 1 or 2 cores (like ONNX Runtime Web)';
   }
-  if (threadsReason && threadsWanted === undefined && !IS_NODE && threadsOff()) {
+  if (threadsReason && threadsWanted > 1) {
+    console.warn(`wasmnn: threads: ${threadsWanted} asked for, running on one: ${threadsReason}`);
+  } else if (threadsReason && threadsWanted === undefined && !IS_NODE && threadsOff()) {
     console.info(`wasmnn: threads are off: ${threadsReason}`);
   }
   const share = threads > 1 ? (b) => shareMemory(b, SHARED_MAX_PAGES) : null;
@@ -745,7 +751,7 @@ async function start(urlPromise, simdWanted, threadsWanted) {
   }
   if (threads > 1) {
     try {
-      pool = await startThreads(threads, kernels.module, instance.exports.mem, new URL('./wasmnn-thread.js', import.meta.url).href);
+      pool = await startThreads(threads, kernels.module, instance.exports.mem);
       pool.fns = kernList;
     } catch (e) {
       threadsReason = `the kernel threads did not start (${e.message}); running on one thread`;

@@ -37,9 +37,13 @@ function start() {
       }
       // lib/ mirrors the js/ package plus the demo module next to its
       // wasmnn.wasm (wasmnn.js loads wasm_exec.js and wasmnn-simd.wasm from
-      // the wasm's directory). ?simd=0 in the page URL forces the pure-Go kernels.
+      // the wasm's directory). ?simd=0 in the page URL forces the pure-Go
+      // kernels; ?threads=N sets the kernel threads (default: wasmnn's, which
+      // needs the cross-origin isolation wasmnn serve gives the pages).
       const query = new URLSearchParams(globalThis.location ? globalThis.location.search : '');
-      await wasmnn.init({ wasmURL: DEMO_WASM, simd: query.get('simd') !== '0' });
+      const opts = { wasmURL: DEMO_WASM, simd: query.get('simd') !== '0' };
+      if (query.has('threads')) opts.threads = Number(query.get('threads'));
+      await wasmnn.init(opts);
       if (typeof raw().conv2d !== 'function') {
         throw new Error(`${DEMO_WASM} is not the demo module (make demo-files builds it with -tags demo)`);
       }

@@ -153,7 +153,7 @@ export function backendBadge(target, info, mode) {
   target.replaceChildren(
     el('span', { class: 'pill', title: 'Where inference runs' }, `runs in: ${mode}`),
     el('span', { class: `pill ${b.simd ? 'pill-ok' : ''}`, title: 'WebAssembly SIMD (128-bit) in use by the kernels' }, `SIMD: ${b.simd ? 'on' : 'off'}`),
-    el('span', { class: 'pill', title: 'Threads the wasm kernels use' }, `threads: ${b.threads || 1}`),
+    el('span', { class: `pill ${b.threads > 1 ? 'pill-ok' : ''}`, title: `Threads the wasm kernels run on${b.threadsReason ? ` (${b.threadsReason})` : ''}` }, `threads: ${b.threads || 1}`),
     b.wasmBytes ? el('span', { class: 'pill', title: 'Size of the demo module, wasmnn-demo.wasm (the npm package ships the smaller wasmnn.wasm)' }, `wasm ${fmtBytes(b.wasmBytes)}`) : null,
     el('span', { class: 'pill', title: 'wasmnn JS package version' }, `wasmnn ${info.version}`),
   );

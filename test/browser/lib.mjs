@@ -63,7 +63,7 @@ export function site() {
   fs.copyFileSync(WASM, path.join(lib, 'dist', 'wasmnn.wasm'));
   fs.copyFileSync(DEMO_WASM, path.join(lib, 'dist', 'wasmnn-demo.wasm'));
   if (!fs.existsSync(path.join(lib, 'dist', 'wasm_exec.js'))) fs.copyFileSync(wasmExec(), path.join(lib, 'dist', 'wasm_exec.js'));
-  for (const f of ['wasmnn.js', 'wasmnn.global.js']) fs.copyFileSync(path.join(ROOT, 'js', f), path.join(lib, f));
+  for (const f of ['wasmnn.js', 'wasmnn.global.js', 'wasmnn-thread.js']) fs.copyFileSync(path.join(ROOT, 'js', f), path.join(lib, f));
   if (process.env.WASMNN_LENET) {
     fs.mkdirSync(path.join(dir, 'models'), { recursive: true });
     fs.copyFileSync(process.env.WASMNN_LENET, path.join(dir, 'models', 'lenet5.wnn'));
