@@ -1696,4 +1696,288 @@ async function ocrLoad(options) {
 /** ocr is the OCR namespace: wasmnn.ocr.load({det, cls, rec, keys}) resolves to an OCRReader. */
 const ocr = Object.freeze({ load: ocrLoad });
 
-module.exports = Object.freeze({ load, init, backendInfo, Tensor, Model, OCRReader, ocr, version: VERSION });
+// ---------------------------------------------------------------- train
+
+const TRAINED_TOKEN = Symbol('wasmnn.TrainedModel');
+
+// trainedState holds, per TrainedModel, what training left: the .wnn
+// bytes, the held-out evaluation and the history (Model instances are
+// frozen, so this lives beside them).
+const trainedState = new WeakMap();
+
+// TRAIN_NUMBERS are train's numeric options (runtime/train.Options) as
+// [min, max, integer, min exclusive]; the engine checks them again.
+const TRAIN_NUMBERS = {
+  epochs: [1, Number.MAX_SAFE_INTEGER, true, false],
+  batch: [1, Number.MAX_SAFE_INTEGER, true, false],
+  lr: [0, 10, false, true],
+  weightDecay: [0, 1, false, false],
+  shift: [0, 8, true, false],
+  seed: [0, Number.MAX_SAFE_INTEGER, true, false],
+  holdout: [0, Number.MAX_SAFE_INTEGER, true, false],
+  sliceMs: [0, 60000, false, false],
+};
+
+// DEFAULT_SLICE_MS is how long one call into the engine trains before
+// train reports progress and yields to the event loop.
+const DEFAULT_SLICE_MS = 50;
+
+// MAX_SLICE_STEPS bounds the steps of one slice (sliceMs bounds its time).
+const MAX_SLICE_STEPS = 1 << 20;
+
+// nextTask resolves on a later macrotask, so that a page (or a worker's
+// message handler) runs between slices of training; unlike setTimeout it
+// is not clamped to 4 ms.
+function nextTask() {
+  return new Promise((resolve) => {
+    if (typeof setImmediate === 'function') {
+      setImmediate(resolve);
+    } else if (typeof MessageChannel === 'function') {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => { ch.port1.close(); resolve(); };
+      ch.port2.postMessage(null);
+    } else {
+      setTimeout(resolve, 0);
+    }
+  });
+}
+
+// trainImages turns train's images option into the engine's form: the
+// bytes of float32 tensors (a Float32Array, or an array of them, one per
+// example), or RGBA pixels back to back with their sizes (an array of
+// images, as classify takes them). n is the number of examples when JS can
+// tell it (null for one Float32Array: the engine knows the example size).
+async function trainImages(images, where) {
+  if (images instanceof Float32Array) return { bytes: u8view(images), rgba: null, n: null };
+  if (!Array.isArray(images)) {
+    throw new TypeError(`${where}: images must be a Float32Array (the examples' input tensors back to back), an array of ` +
+      `Float32Arrays or an array of images, got ${describe(images)}`);
+  }
+  if (images.length === 0) throw new RangeError(`${where}: images is empty`);
+  const tensors = images.map((x) => x instanceof Float32Array);
+  if (tensors.includes(true) && tensors.includes(false)) {
+    throw new TypeError(`${where}: images[${tensors.indexOf(true)}] is a Float32Array but images[${tensors.indexOf(false)}] is not: ` +
+      'give tensors or images, not both');
+  }
+  if (tensors[0]) {
+    const size = images[0].length;
+    const out = new Float32Array(size * images.length);
+    images.forEach((x, i) => {
+      if (x.length !== size) throw new RangeError(`${where}: images[${i}] has ${x.length} values, images[0] ${size}`);
+      out.set(x, i * size);
+    });
+    return { bytes: u8view(out), rgba: null, n: images.length };
+  }
+  const pics = [];
+  for (let i = 0; i < images.length; i++) pics.push(await toRGBA(images[i], `${where}: images[${i}]`));
+  const out = new Uint8Array(pics.reduce((s, p) => s + p.data.byteLength, 0));
+  let off = 0;
+  for (const p of pics) {
+    out.set(p.data, off);
+    off += p.data.byteLength;
+  }
+  return { bytes: out, rgba: pics.map((p) => [p.width, p.height]), n: pics.length };
+}
+
+// trainLabels checks the labels (whole numbers from 0, below the class
+// count when JS knows it) and returns them as int32 bytes.
+function trainLabels(labels, n, classes, where) {
+  if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number' || typeof labels === 'string') {
+    throw new TypeError(`${where}: labels must be an array (or typed array) of class indices, got ${describe(labels)}`);
+  }
+  if (n !== null && labels.length !== n) {
+    throw new RangeError(`${where}: ${n} images but ${labels.length} labels`);
+  }
+  const out = new Int32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (typeof y !== 'number' || !Number.isInteger(y)) throw new TypeError(`${where}: labels[${i}] must be a whole number, got ${describe(y)}`);
+    if (y < 0 || y > 0x7fffffff) throw new RangeError(`${where}: labels[${i}] is ${y}, not a class index (0 or more)`);
+    if (classes && y >= classes) throw new RangeError(`${where}: labels[${i}] is ${y}, outside the ${classes} classes [0, ${classes})`);
+    out[i] = y;
+  }
+  return u8view(out);
+}
+
+/**
+ * TrainedModel is what wasmnn.train resolves to: a Model (run, classify,
+ * summary, dispose) holding the trained weights, with save() to get them as
+ * a .wnn file and what training measured.
+ */
+class TrainedModel extends Model {
+  constructor(token, id, info, result) {
+    if (token !== TRAINED_TOKEN) throw new TypeError('wasmnn.TrainedModel cannot be constructed directly: use await wasmnn.train(model, options)');
+    super(MODEL_TOKEN, id, info);
+    trainedState.set(this, result);
+  }
+
+  /**
+   * evaluation is the held-out result: {correct, total, accuracy,
+   * confusion, labels}, confusion[i][j] counting the held-out examples of
+   * class i read as j; null when nothing was held out.
+   */
+  get evaluation() { return trainedState.get(this).evaluation; }
+  /** accuracy is the held-out accuracy (evaluation.accuracy), or null. */
+  get accuracy() { const e = trainedState.get(this).evaluation; return e ? e.accuracy : null; }
+  /** confusion is the held-out confusion matrix (evaluation.confusion), or null. */
+  get confusion() { const e = trainedState.get(this).evaluation; return e ? e.confusion : null; }
+  /** history lists the completed epochs' mean training loss and accuracy: [{epoch, loss, accuracy}]. */
+  get history() { return trainedState.get(this).history; }
+  /** stopped tells whether training was stopped early (the signal aborted). */
+  get stopped() { return trainedState.get(this).stopped; }
+  /** steps is the number of steps taken, and training.steps of the whole run. */
+  get steps() { return trainedState.get(this).steps; }
+  /**
+   * training describes the run: {examples, train, heldOut, classes, labels,
+   * head, steps, batches, optimizer, schedule}.
+   */
+  get training() { return trainedState.get(this).training; }
+
+  /**
+   * save resolves to the trained model as the bytes of a .wnn file (a new
+   * copy each time), its metadata saying how it was trained: load() reads
+   * it back, `wasmnn classify` and the other tools take it.
+   */
+  async save() {
+    if (this.disposed) throw new Error('model.save: the model has been disposed');
+    return trainedState.get(this).bytes.slice();
+  }
+}
+
+/**
+ * train trains a classifier, or fine-tunes one, inside the wasm module and
+ * resolves to a TrainedModel. model is what load() takes (a .wnn or ONNX
+ * file to fine-tune, as a URL, path, ArrayBuffer, typed array or Blob) or
+ * the name of a zoo architecture (a string without '/', '\\', '.' or ':',
+ * such as 'lenet5'), built with fresh weights from the seed.
+ *
+ * options: images (a Float32Array of the examples' input tensors back to
+ * back, an array of Float32Arrays, or an array of images as classify takes
+ * them, preprocessed as classify does), labels (one class index per
+ * example), epochs (20), batch (32), optimizer ('adam' or 'sgd'), lr (peak,
+ * 2e-3; warm-up over the first epoch, then cosine decay), weightDecay
+ * (1e-4), shift (random shifts of up to 2 pixels), seed (1), holdout (every
+ * 5th example of each class held out for the evaluation; 0: none), classes
+ * (a new classifier head: a class count, or the class names), freeze
+ * (names of layers not to train), invert (for images, as classify's),
+ * onProgress({epoch, epochs, batch, batches, step, steps, loss, accuracy,
+ * lr, history}), signal (an AbortSignal: training stops at the next step
+ * and train resolves to the model as trained so far, stopped true),
+ * sliceMs (how long the engine trains between progress reports, default
+ * 50), and init's wasmURL, simd and threads. The defaults are those of
+ * `wasmnn train`, and the same data, model, options and seed give the same
+ * weights bit for bit as it does, in every host. Bad data rejects before
+ * training starts, naming the example.
+ */
+async function train(model, options) {
+  const where = 'wasmnn.train';
+  if (!isPlainObject(options)) {
+    throw new TypeError(`${where}: pass the options {images, labels, ...}, got ${describe(options)}`);
+  }
+  const opts = checkOptions(options, ['images', 'labels', 'optimizer', 'classes', 'freeze', 'invert', 'onProgress',
+    'signal', 'wasmURL', 'simd', 'threads', ...Object.keys(TRAIN_NUMBERS)], where);
+  for (const k of ['images', 'labels']) {
+    if (opts[k] === undefined || opts[k] === null) throw new TypeError(`${where}: ${k} is required`);
+  }
+  const engine = {};
+  for (const [k, [lo, hi, integer, open]] of Object.entries(TRAIN_NUMBERS)) {
+    const v = opts[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isSafeInteger(v))) {
+      throw new TypeError(`${where}: ${k} must be ${integer ? 'a whole number' : 'a number'}, got ${describe(v)}`);
+    }
+    if ((open ? v <= lo : v < lo) || v > hi || (k === 'holdout' && v === 1)) {
+      throw new RangeError(`${where}: ${k} must be ${k === 'holdout' ? '0 (none) or at least 2' : `in ${open ? '(' : '['}${lo}, ${hi}]`}, got ${v}`);
+    }
+    if (k !== 'sliceMs') engine[k] = v;
+  }
+  if (opts.optimizer !== undefined) {
+    if (opts.optimizer !== 'adam' && opts.optimizer !== 'sgd') throw new RangeError(`${where}: optimizer must be 'adam' or 'sgd', got ${describe(opts.optimizer)}`);
+    engine.optimizer = opts.optimizer;
+  }
+  let classes = 0;
+  if (opts.classes !== undefined) {
+    if (Array.isArray(opts.classes)) {
+      opts.classes.forEach((c, i) => {
+        if (typeof c !== 'string' || c === '') throw new TypeError(`${where}: classes[${i}] must be a non-empty string, got ${describe(c)}`);
+        if (opts.classes.indexOf(c) !== i) throw new RangeError(`${where}: classes ${opts.classes.indexOf(c)} and ${i} are both named ${JSON.stringify(c)}`);
+      });
+      classes = opts.classes.length;
+      engine.classNames = opts.classes.slice();
+    } else if (typeof opts.classes === 'number' && Number.isSafeInteger(opts.classes)) {
+      classes = opts.classes;
+    } else {
+      throw new TypeError(`${where}: classes must be a class count or an array of class names, got ${describe(opts.classes)}`);
+    }
+    if (classes < 2) throw new RangeError(`${where}: a new head needs at least 2 classes, got ${classes}`);
+    engine.classes = classes;
+  }
+  if (opts.freeze !== undefined) {
+    if (!Array.isArray(opts.freeze) || opts.freeze.some((f) => typeof f !== 'string' || f === '')) {
+      throw new TypeError(`${where}: freeze must be an array of layer names, got ${describe(opts.freeze)}`);
+    }
+    engine.freeze = opts.freeze.slice();
+  }
+  if (opts.invert !== undefined) {
+    if (opts.invert !== 'auto' && typeof opts.invert !== 'boolean') throw new TypeError(`${where}: invert must be 'auto', true or false, got ${describe(opts.invert)}`);
+    engine.invert = opts.invert === 'auto' ? 'auto' : opts.invert ? 'yes' : 'no';
+  }
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
+    throw new TypeError(`${where}: onProgress must be a function, got ${describe(opts.onProgress)}`);
+  }
+  const signal = opts.signal;
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) {
+    throw new TypeError(`${where}: signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  const arch = typeof model === 'string' && model !== '' && !/[/\\.:]/.test(model) ? model : null;
+  const initOpts = {};
+  for (const k of ['wasmURL', 'simd', 'threads']) if (opts[k] !== undefined) initOpts[k] = opts[k];
+  const started = init(initOpts);
+  started.catch(() => {}); // awaited below
+  const src = arch !== null ? arch : await modelBytes(model, undefined, where);
+  const imgs = await trainImages(opts.images, where);
+  const labels = trainLabels(opts.labels, imgs.n, classes, where);
+  if (imgs.rgba) engine.rgba = imgs.rgba;
+  await started;
+  const json = JSON.stringify(engine);
+  const start = await call((api) => check(api.trainStart(src, imgs.bytes, labels, json), where));
+  const id = start.id;
+  const training = deepFreeze(JSON.parse(start.info));
+  const sliceMs = opts.sliceMs === undefined ? DEFAULT_SLICE_MS : opts.sliceMs;
+  let result;
+  try {
+    let p = { step: 0, steps: training.steps, done: training.steps === 0, stats: '[]' };
+    let stopped = false;
+    while (!p.done) {
+      if (signal && signal.aborted) {
+        stopped = true;
+        break;
+      }
+      p = await call((api) => check(api.trainStep(id, MAX_SLICE_STEPS, sliceMs), where));
+      if (opts.onProgress) {
+        opts.onProgress({ epoch: p.epoch, epochs: p.epochs, batch: p.batch, batches: p.batches, step: p.step, steps: p.steps,
+          loss: p.loss, accuracy: p.accuracy, lr: p.lr, history: historyOf(p.stats) });
+      }
+      if (!p.done) await nextTask();
+    }
+    result = await call((api) => {
+      const ev = JSON.parse(check(api.trainEvaluate(id), where).result);
+      const saved = check(api.trainSave(id), where).model;
+      return { evaluation: ev && deepFreeze(ev), bytes: new Uint8Array(saved), history: deepFreeze(historyOf(p.stats)),
+        stopped, steps: p.step, training };
+    });
+  } finally {
+    await call((api) => api.trainDispose(id)).catch(() => {});
+  }
+  return call((api) => {
+    const res = check(api.load(result.bytes, '{}'), where);
+    return new TrainedModel(TRAINED_TOKEN, res.id, JSON.parse(res.info), result);
+  });
+}
+
+// historyOf turns trainStep's stats into [{epoch, loss, accuracy}].
+function historyOf(stats) {
+  return JSON.parse(stats).map((s, i) => ({ epoch: i + 1, loss: s.loss, accuracy: s.accuracy }));
+}
+
+module.exports = Object.freeze({ load, init, backendInfo, train, Tensor, Model, TrainedModel, OCRReader, ocr, version: VERSION });

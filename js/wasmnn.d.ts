@@ -212,10 +212,10 @@ export interface ClassifyOptions {
   invert?: 'auto' | boolean;
 }
 
-/** A loaded model. Create one with load(). */
+/** A loaded model. Create one with load() (or train()). */
 export class Model {
   /** Not callable: use `await load(source)`. */
-  private constructor();
+  protected constructor();
   /** The input names, in order. */
   readonly inputNames: readonly string[];
   /** The output names, in order. */
@@ -438,6 +438,143 @@ export declare const ocr: {
    */
   load(options: OCRLoadOptions): Promise<OCRReader>;
 };
+
+/** What train() reports after each slice of steps (onProgress). */
+export interface TrainProgress {
+  /** The epoch of the last step, from 1, and the number of epochs. */
+  readonly epoch: number;
+  readonly epochs: number;
+  /** The batches done in this epoch, and per epoch. */
+  readonly batch: number;
+  readonly batches: number;
+  /** The steps done, and in the whole run. */
+  readonly step: number;
+  readonly steps: number;
+  /** The mean training loss and accuracy over this epoch's batches so far (before each step's update). */
+  readonly loss: number;
+  readonly accuracy: number;
+  /** The learning rate of the last step. */
+  readonly lr: number;
+  /** The completed epochs. */
+  readonly history: readonly EpochRecord[];
+}
+
+/** One completed epoch: its mean training loss and accuracy. */
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly accuracy: number;
+}
+
+/** A classifier's result on labelled examples. */
+export interface Evaluation {
+  readonly correct: number;
+  readonly total: number;
+  /** correct / total. */
+  readonly accuracy: number;
+  /** confusion[i][j] counts the examples of class i read as class j. */
+  readonly confusion: readonly (readonly number[])[];
+  /** The class names, index-aligned with the matrix. */
+  readonly labels: readonly string[];
+}
+
+/** How train() set up the run. */
+export interface TrainingInfo {
+  /** Examples given; trained on; held out. */
+  readonly examples: number;
+  readonly train: number;
+  readonly heldOut: number;
+  /** The model's classes and their names. */
+  readonly classes: number;
+  readonly labels: readonly string[];
+  /** The new classifier head's layer, when classes gave one. */
+  readonly head?: string;
+  /** Steps in the whole run, and per epoch. */
+  readonly steps: number;
+  readonly batches: number;
+  /** The optimiser and the learning-rate schedule, described. */
+  readonly optimizer: string;
+  readonly schedule: string;
+}
+
+/**
+ * train()'s options. The defaults are `wasmnn train`'s (the settings of the
+ * shipped LeNet-5); the same data, model, options and seed give the same
+ * weights bit for bit as the CLI does.
+ */
+export interface TrainOptions extends InitOptions {
+  /**
+   * The examples: the model's input tensors back to back (a Float32Array,
+   * already preprocessed), one Float32Array per example, or images as
+   * classify() takes them, preprocessed as classify() does.
+   */
+  images: Float32Array | readonly Float32Array[] | readonly ImageLike[];
+  /** One class index per example. */
+  labels: ArrayLike<number>;
+  /** Passes over the training set (default 20). */
+  epochs?: number;
+  /** Examples per step (default 32). */
+  batch?: number;
+  /** 'adam' (AdamW, the default) or 'sgd' (Nesterov momentum 0.9). */
+  optimizer?: 'adam' | 'sgd';
+  /** The peak learning rate (default 2e-3): a warm-up over the first epoch, then cosine decay to 1% of it. */
+  lr?: number;
+  /** Weight decay of convolution and dense weights (default 1e-4). */
+  weightDecay?: number;
+  /** Random shifts of up to this many pixels (default 2; 0: none). */
+  shift?: number;
+  /** Seeds the split, a new head, the shuffling, the shifts and dropout (default 1). */
+  seed?: number;
+  /** Hold out every holdout-th example of each class for the evaluation (default 5; 0: none). */
+  holdout?: number;
+  /** A new classifier head: its class count, or its class names (the model's labels after training). */
+  classes?: number | readonly string[];
+  /** Layers (Conv, Dense, BatchNormalization) whose weights are not trained. */
+  freeze?: readonly string[];
+  /** For images: whether to invert them, as classify()'s option. */
+  invert?: 'auto' | boolean;
+  /** Called after each slice of steps. */
+  onProgress?: (progress: TrainProgress) => void;
+  /** Stops training at the next step: train() then resolves to the model as trained so far (stopped true). */
+  signal?: GlobalInstance<'AbortSignal'>;
+  /** How long the engine trains between progress reports, in ms (default 50; 0: all in one go). */
+  sliceMs?: number;
+}
+
+/** What train() resolves to: a Model with the trained weights, save() and what training measured. */
+export class TrainedModel extends Model {
+  /** Not callable: use `await train(model, options)`. */
+  protected constructor();
+  /** The held-out evaluation, or null when nothing was held out. */
+  readonly evaluation: Evaluation | null;
+  /** evaluation.accuracy, or null. */
+  readonly accuracy: number | null;
+  /** evaluation.confusion, or null. */
+  readonly confusion: readonly (readonly number[])[] | null;
+  /** The completed epochs. */
+  readonly history: readonly EpochRecord[];
+  /** Whether the signal stopped training early. */
+  readonly stopped: boolean;
+  /** The steps taken (training.steps in a full run). */
+  readonly steps: number;
+  /** How the run was set up. */
+  readonly training: TrainingInfo;
+  /** The trained model as a .wnn file (a new copy each time). @throws Error when disposed. */
+  save(): Promise<Uint8Array>;
+}
+
+/**
+ * Trains a classifier inside the wasm module, or fine-tunes one, and resolves
+ * to the trained model. model is what load() takes, or the name of a zoo
+ * architecture ('lenet5': a string without '/', '\\', '.' or ':'), built
+ * with fresh weights from the seed. Training runs in slices (sliceMs) with
+ * the event loop running between them; the weights do not depend on the
+ * slicing.
+ * @throws TypeError or RangeError for bad options or labels; Error from the
+ * engine for data that does not fit the model (naming the example), before
+ * training starts.
+ */
+export function train(model: ModelSource, options: TrainOptions): Promise<TrainedModel>;
 
 /** The package version. */
 export const version: string;

@@ -1,5 +1,5 @@
 // DOM-only uses of the API (compiled by tsconfig.json, which has the DOM library).
-import { load, ocr } from 'wasmnn';
+import { load, ocr, train } from 'wasmnn';
 
 export async function useDOM(img: HTMLImageElement, canvas: HTMLCanvasElement, data: ImageData, blob: Blob) {
   const m = await load(new URL('models/lenet5.wnn', location.href));
@@ -13,4 +13,7 @@ export async function useDOM(img: HTMLImageElement, canvas: HTMLCanvasElement, d
   await reader.read(await createImageBitmap(canvas), { maxSide: 960 });
   // @ts-expect-error not an image
   await m.classify(document.body);
+  const stop = new AbortController();
+  const t = await train(blob, { images: [canvas, data, img], labels: [0, 1, 1], classes: 2, signal: stop.signal });
+  await t.classify(canvas);
 }

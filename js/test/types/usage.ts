@@ -2,8 +2,8 @@
 // DOM library (tsconfig.json) and once without (tsconfig.nodom.json). Lines
 // marked @ts-expect-error must fail to type-check.
 import * as wasmnn from 'wasmnn';
-import { Tensor, Model, load, init, backendInfo, version, ocr, OCRReader } from 'wasmnn';
-import type { Outputs, Prediction, ModelSummary, BackendInfo, ProfiledRun, ConvAlgo, ConversionReport, OCRLine, OCRTimings } from 'wasmnn';
+import { Tensor, Model, load, init, backendInfo, version, ocr, OCRReader, train, TrainedModel } from 'wasmnn';
+import type { Outputs, Prediction, ModelSummary, BackendInfo, ProfiledRun, ConvAlgo, ConversionReport, OCRLine, OCRTimings, TrainProgress, Evaluation } from 'wasmnn';
 
 export async function use(bytes: Uint8Array, ab: ArrayBuffer): Promise<number> {
   await init({ wasmURL: 'dist/wasmnn.wasm' });
@@ -68,6 +68,22 @@ export async function use(bytes: Uint8Array, ab: ArrayBuffer): Promise<number> {
   new OCRReader();
   // @ts-expect-error unknown option
   await load(bytes, { wasmUrl: 'x' });
+  const t: TrainedModel = await train('models/lenet5.wnn', {
+    images: new Float32Array(2 * 1024), labels: [0, 1], epochs: 2, batch: 8, optimizer: 'sgd', lr: 1e-3, seed: 3,
+    freeze: ['conv1'], classes: ['star', 'moon'], holdout: 0, sliceMs: 20,
+    onProgress: (p: TrainProgress) => void (p.loss + p.accuracy + p.step + p.history.length),
+  });
+  const tm: Model = t;
+  const ev: Evaluation | null = t.evaluation;
+  const saved: Uint8Array = await t.save();
+  await train('lenet5', { images: [new Float32Array(1024)], labels: new Int32Array(1), classes: 2 });
+  await train(bytes, { images: [{ data: new Uint8ClampedArray(4), width: 1, height: 1 }], labels: [0], invert: 'auto' });
+  // @ts-expect-error labels are required
+  await train('lenet5', { images: new Float32Array(1024) });
+  // @ts-expect-error the optimiser is adam or sgd
+  await train('lenet5', { images: new Float32Array(1024), labels: [0], optimizer: 'lion' });
+  // @ts-expect-error TrainedModel is made by train()
+  new TrainedModel();
   return dims.length + sample.length + numeric.length + first.length + ms + top[0].probability + s.total_flops + info.memoryBytes + w + y.size + z.size + z1.size +
-    (inverted ? 1 : 0) + symbolic.length + version.length + corner;
+    (inverted ? 1 : 0) + symbolic.length + version.length + corner + (ev ? ev.accuracy : 0) + saved.length + tm.inputNames.length + (t.accuracy ?? 0);
 }
