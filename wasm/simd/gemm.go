@@ -9,17 +9,25 @@ import "fmt"
 // B is a sequence of panels of 4 columns, kc*4 floats each, element (kk, l) at
 // kk*4+l. C is row-major with a row stride of ldc floats.
 //
-// The register tile is gemmTileP A panels by gemmTileQ B panels (6 rows by 8
-// columns: 12 v128 accumulators, 2 B vectors and one broadcast A value, 15 of
-// the 16 vector registers of x86-64). Per step kk, each accumulator gets
-// f32x4.add(acc, f32x4.mul(splat(a[r][kk]), b[kk][l..l+3])): one rounded
-// product and one rounded sum, in increasing kk, starting from 0 or from C,
-// exactly as ops' kern2x4; the bias is added once after the sum. Edge tiles
-// use the same code with fewer panels.
+// The register tile is gemmTileP A panels by gemmTileQ B panels (4 rows by 8
+// columns: 8 v128 accumulators, 2 B vectors, one broadcast A value and one
+// product, 12 of the 16 vector registers of x86-64). Per step kk, each
+// accumulator gets f32x4.add(acc, f32x4.mul(splat(a[r][kk]), b[kk][l..l+3])):
+// one rounded product and one rounded sum, in increasing kk, starting from 0
+// or from C, exactly as ops' kern2x4; the bias is added once after the sum.
+// Edge tiles use the same code with fewer panels.
+//
+// A 6x8 tile (12 accumulators) does more work per load but needs 16 vector
+// registers with the product's temporary, one more than V8 leaves free: its
+// code keeps an accumulator on the stack (a store and a reload in that
+// accumulator's chain of adds every step), and unrolling the K loop spills
+// more. Measured in Node 20 on the kernel alone (m=120, n=128, kc=256, best of
+// 5): 6x8 unrolled twice 24-32 GFLOP/s, 4x8 not unrolled 31-38, 4x8 unrolled
+// twice 27, 2x8 29-34, 8x4 21.
 const (
-	gemmTileP  = 3 // A panels (2 rows each) per register tile
+	gemmTileP  = 2 // A panels (2 rows each) per register tile
 	gemmTileQ  = 2 // B panels (4 columns each) per register tile
-	gemmUnroll = 2 // kk steps per loop iteration (2 measured fastest in V8)
+	gemmUnroll = 1 // kk steps per loop iteration
 )
 
 // GemmFlagLoad makes the GEMM kernel start each sum from C's value instead

@@ -28,7 +28,7 @@
 //	hardact(c, rows, cols, ldc, alpha, beta, swish)
 //	binary(kind, dst, a, b, rows, n, ars, acs, brs, bcs)
 //
-// gemm sweeps the 6x8 register tiles of one packed block of ops' GEMM
+// gemm sweeps the 4x8 register tiles of one packed block of ops' GEMM
 // (ops.GemmKernel); wino4_in and wino4_out are the 2D Winograd F(4x4, 3x3)
 // input and output transforms, four tiles per vector, each tile read from
 // or written to its own strided place, the output with bias and clip
