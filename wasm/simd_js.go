@@ -107,7 +107,15 @@ var simdOn bool
 var threads = 1
 
 // Kernel numbers for simdParallel: positions in simd.Kernels.
-var kernelGemm = kernelIndex("gemm")
+var (
+	kernelGemm     = kernelIndex("gemm")
+	kernelWino4In  = kernelIndex("wino4_in")
+	kernelWino4Out = kernelIndex("wino4_out")
+	kernelMaxPool  = kernelIndex("maxpool")
+	kernelClip     = kernelIndex("clip")
+	kernelHardAct  = kernelIndex("hardact")
+	kernelBinary   = kernelIndex("binary")
+)
 
 func kernelIndex(name string) uint32 {
 	for i, k := range simd.Kernels {
@@ -214,6 +222,43 @@ func gemmParallel(a, b, c uint32, kc, m, n, ldc int, flags, bias uint32, parts i
 	}
 }
 
+// advance says that a split call's argument arg, an address (0: none, left
+// as is), moves by bytes for each row a part starts after the first.
+type advance struct {
+	arg   int
+	bytes int
+}
+
+// parallelRows runs the kernel call args (of kernel number kernel, named
+// name in errors) split by its rows: argument rowsArg holds their number,
+// each part gets a contiguous range of them, and the arguments in adv move
+// to the range's first row. work is the call's size in elementary
+// operations (see simd.RowParts). It returns false, having done nothing, if
+// the call is not worth splitting; the caller then makes it itself.
+func parallelRows(kernel uint32, name string, args []uint32, rowsArg int, adv []advance, work int) bool {
+	rows := int(args[rowsArg])
+	parts := simd.RowParts(rows, work, threads)
+	if parts <= 1 {
+		return false
+	}
+	n := len(args)
+	for p := 0; p < parts; p++ {
+		lo, hi := p*rows/parts, (p+1)*rows/parts
+		v := parArgs[p*n : p*n+n]
+		copy(v, args)
+		v[rowsArg] = uint32(hi - lo)
+		for _, a := range adv {
+			if v[a.arg] != 0 {
+				v[a.arg] += uint32(lo * a.bytes)
+			}
+		}
+	}
+	if code := simdParallel(kernel, uint32(parts), addr32(parArgs[:]), uint32(n)); code != 0 {
+		threadFailure(name, code)
+	}
+	return true
+}
+
 // addr32 returns the linear-memory address of u's first element.
 func addr32(u []uint32) uint32 { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(u)))) }
 
@@ -232,9 +277,15 @@ func wino4InSIMD(src [4][]float32, row, ch [4]int, v []float32, n, stride int) {
 		panic(fmt.Sprintf("wasmnn: SIMD wino4_in: bad arguments n %d stride %d row %v ch %v, len(v) %d len(src) %d %d %d %d",
 			n, stride, row, ch, len(v), len(src[0]), len(src[1]), len(src[2]), len(src[3])))
 	}
-	simdWino4In(addr(v), uint32(n), uint32(stride),
+	args := [...]uint32{addr(v), uint32(n), uint32(stride),
 		addr(src[0]), uint32(row[0]), uint32(ch[0]), addr(src[1]), uint32(row[1]), uint32(ch[1]),
-		addr(src[2]), uint32(row[2]), uint32(ch[2]), addr(src[3]), uint32(row[3]), uint32(ch[3]))
+		addr(src[2]), uint32(row[2]), uint32(ch[2]), addr(src[3]), uint32(row[3]), uint32(ch[3])}
+	// Split by channel groups: group g's outputs are v[p*stride+g*4+l].
+	adv := [...]advance{{0, 16}, {3, ch[0] * 4}, {6, ch[1] * 4}, {9, ch[2] * 4}, {12, ch[3] * 4}}
+	if !parallelRows(kernelWino4In, "wino4_in", args[:], 1, adv[:], n*4*36*4) {
+		simdWino4In(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8],
+			args[9], args[10], args[11], args[12], args[13], args[14])
+	}
 	runtime.KeepAlive(src)
 	runtime.KeepAlive(v)
 }
@@ -261,9 +312,15 @@ func wino4OutSIMD(y []float32, stride, ldy int, dst [4][]float32, row, ch [4]int
 	if clip {
 		flags = 1
 	}
-	simdWino4Out(addr(y), uint32(stride), uint32(ldy), uint32(n), pbias, flags, math.Float32bits(lo), math.Float32bits(hi),
+	args := [...]uint32{addr(y), uint32(stride), uint32(ldy), uint32(n), pbias, flags, math.Float32bits(lo), math.Float32bits(hi),
 		addr(dst[0]), uint32(row[0]), uint32(ch[0]), addr(dst[1]), uint32(row[1]), uint32(ch[1]),
-		addr(dst[2]), uint32(row[2]), uint32(ch[2]), addr(dst[3]), uint32(row[3]), uint32(ch[3]))
+		addr(dst[2]), uint32(row[2]), uint32(ch[2]), addr(dst[3]), uint32(row[3]), uint32(ch[3])}
+	// Split by groups: group g reads y[p*stride+g*ldy+l] and bias[g].
+	adv := [...]advance{{0, ldy * 4}, {4, 4}, {8, ch[0] * 4}, {11, ch[1] * 4}, {14, ch[2] * 4}, {17, ch[3] * 4}}
+	if !parallelRows(kernelWino4Out, "wino4_out", args[:], 3, adv[:], n*4*36*4) {
+		simdWino4Out(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9],
+			args[10], args[11], args[12], args[13], args[14], args[15], args[16], args[17], args[18], args[19])
+	}
 	runtime.KeepAlive(y)
 	runtime.KeepAlive(dst)
 	runtime.KeepAlive(bias)
@@ -281,8 +338,12 @@ func maxPoolSIMD(dst, x []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw
 		panic(fmt.Sprintf("wasmnn: SIMD maxpool: bad arguments n %d rows %d dstRow %d xRow %d k %dx%d tapRow %d sw %d dw %d, len(dst) %d len(x) %d",
 			n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw, len(dst), len(x)))
 	}
-	simdMaxPool(addr(dst), addr(x), uint32(n), uint32(rows), uint32(dstRow), uint32(xRow), uint32(kh), uint32(kw),
-		uint32(tapRow), uint32(sw), uint32(dw))
+	args := [...]uint32{addr(dst), addr(x), uint32(n), uint32(rows), uint32(dstRow), uint32(xRow), uint32(kh), uint32(kw),
+		uint32(tapRow), uint32(sw), uint32(dw)}
+	adv := [...]advance{{0, dstRow * 4}, {1, xRow * 4}}
+	if !parallelRows(kernelMaxPool, "maxpool", args[:], 3, adv[:], rows*n*kh*kw) {
+		simdMaxPool(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10])
+	}
 	runtime.KeepAlive(dst)
 	runtime.KeepAlive(x)
 }
@@ -320,7 +381,11 @@ func clipSIMD(c []float32, rows, cols, ldc int, lo, hi float32) {
 	if ldc < cols || len(c) < (rows-1)*ldc+cols {
 		panic(fmt.Sprintf("wasmnn: SIMD clip: bad arguments rows %d cols %d ldc %d, len(c) %d", rows, cols, ldc, len(c)))
 	}
-	simdClip(addr(c), uint32(rows), uint32(cols), uint32(ldc), math.Float32bits(lo), math.Float32bits(hi))
+	args := [...]uint32{addr(c), uint32(rows), uint32(cols), uint32(ldc), math.Float32bits(lo), math.Float32bits(hi)}
+	adv := [...]advance{{0, ldc * 4}}
+	if !parallelRows(kernelClip, "clip", args[:], 1, adv[:], rows*cols) {
+		simdClip(args[0], args[1], args[2], args[3], args[4], args[5])
+	}
 	runtime.KeepAlive(c)
 }
 
@@ -337,7 +402,11 @@ func hardActSIMD(c []float32, rows, cols, ldc int, alpha, beta float32, swish bo
 	if swish {
 		sw = 1
 	}
-	simdHardAct(addr(c), uint32(rows), uint32(cols), uint32(ldc), math.Float32bits(alpha), math.Float32bits(beta), sw)
+	args := [...]uint32{addr(c), uint32(rows), uint32(cols), uint32(ldc), math.Float32bits(alpha), math.Float32bits(beta), sw}
+	adv := [...]advance{{0, ldc * 4}}
+	if !parallelRows(kernelHardAct, "hardact", args[:], 1, adv[:], 2*rows*cols) {
+		simdHardAct(args[0], args[1], args[2], args[3], args[4], args[5], args[6])
+	}
 	runtime.KeepAlive(c)
 }
 
@@ -354,7 +423,11 @@ func binarySIMD(kind ops.BinaryKind, dst, a, b []float32, rows, n, ars, acs, brs
 		panic(fmt.Sprintf("wasmnn: SIMD binary: bad arguments kind %v rows %d n %d a (%d, %d) b (%d, %d), len(dst) %d len(a) %d len(b) %d",
 			kind, rows, n, ars, acs, brs, bcs, len(dst), len(a), len(b)))
 	}
-	simdBinary(uint32(kind), addr(dst), addr(a), addr(b), uint32(rows), uint32(n), uint32(ars), uint32(acs), uint32(brs), uint32(bcs))
+	args := [...]uint32{uint32(kind), addr(dst), addr(a), addr(b), uint32(rows), uint32(n), uint32(ars), uint32(acs), uint32(brs), uint32(bcs)}
+	adv := [...]advance{{1, n * 4}, {2, ars * 4}, {3, brs * 4}}
+	if !parallelRows(kernelBinary, "binary", args[:], 4, adv[:], rows*n) {
+		simdBinary(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9])
+	}
 	runtime.KeepAlive(dst)
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)

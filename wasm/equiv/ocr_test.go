@@ -3,6 +3,7 @@ package equiv
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/draw"
 	"math"
@@ -85,7 +86,20 @@ func TestOCRSameAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The shared guest, and one whose kernels run on 2 threads (the mobile
+	// networks' elementwise, activation and Winograd kernels split too).
+	threaded, err := host.New(context.Background(), wasmBytes, host.WithCompilationCacheDir(cacheDir), host.WithThreads(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer threaded.Close(context.Background())
 	h := guest(t)
+	for _, g := range []*host.Host{h, threaded} {
+		readImages(t, g, native, det, cls, rec, keys)
+	}
+	if _, spread := threaded.SplitCalls(); spread == 0 {
+		t.Error("the 2-thread guest spread no kernel call over its threads")
+	}
 	res, msg := ocrCall(t, h, "ocrLoad", det, cls, rec, keys, "")
 	if msg != "" {
 		t.Fatal(msg)
@@ -93,8 +107,40 @@ func TestOCRSameAnswer(t *testing.T) {
 	id := res.Get("id")
 	defer ocrCall(t, h, "ocrDispose", id)
 
+	// Errors are values; the reader still reads afterwards.
+	for _, c := range []struct {
+		name, method, want string
+		args               []any
+	}{
+		{"short dictionary", "ocrLoad", "the dictionary has 2 entries", []any{det, nil, rec, []byte("a\nb\n"), ""}},
+		{"not a model", "ocrLoad", "the detector is not a model", []any{keys, nil, rec, keys, ""}},
+		{"bad options", "ocrLoad", "UnclipRatio", []any{det, nil, rec, keys, `{"unclipRatio": 20}`}},
+		{"unknown reader", "ocrRead", "not loaded", []any{9999, []byte{0, 0, 0, 255}, 1, 1}},
+		{"short pixels", "ocrRead", "need 16 bytes", []any{id, []byte{1, 2, 3, 4}, 2, 2}},
+		{"too wide", "ocrRead", "out of range", []any{id, make([]byte, 4*20000), 20000, 1}},
+	} {
+		if _, msg := ocrCall(t, h, c.method, c.args...); !strings.Contains(msg, c.want) {
+			t.Errorf("%s: error %q, want it to contain %q", c.name, msg, c.want)
+		}
+	}
+	pix, w, ht := nrgbaPixels(t, filepath.Join("..", "..", "js", "test", "fixtures", ocrImages[1]))
+	if res, msg := ocrCall(t, h, "ocrRead", id, pix, w, ht); msg != "" || !strings.Contains(res.Get("lines").(string), "Upside down line") {
+		t.Errorf("after the errors: %v %v", msg, res)
+	}
+}
+
+// readImages reads ocrImages in guest h with a reader of its own and requires
+// the native reader's lines, scores and boxes bit for bit.
+func readImages(t *testing.T, h *host.Host, native *ocr.Reader, det, cls, rec, keys []byte) {
+	t.Helper()
+	res, msg := ocrCall(t, h, "ocrLoad", det, cls, rec, keys, "")
+	if msg != "" {
+		t.Fatal(msg)
+	}
+	id := res.Get("id")
+	defer ocrCall(t, h, "ocrDispose", id)
 	for _, name := range ocrImages {
-		t.Run(name, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/threads=%d", name, max(1, h.Threads())), func(t *testing.T) {
 			pix, w, ht := nrgbaPixels(t, filepath.Join("..", "..", "js", "test", "fixtures", name))
 			want, _, err := native.ReadRGBA(context.Background(), pix, w, ht)
 			if err != nil {
@@ -129,26 +175,5 @@ func TestOCRSameAnswer(t *testing.T) {
 				}
 			}
 		})
-	}
-
-	// Errors are values; the reader still reads afterwards.
-	for _, c := range []struct {
-		name, method, want string
-		args               []any
-	}{
-		{"short dictionary", "ocrLoad", "the dictionary has 2 entries", []any{det, nil, rec, []byte("a\nb\n"), ""}},
-		{"not a model", "ocrLoad", "the detector is not a model", []any{keys, nil, rec, keys, ""}},
-		{"bad options", "ocrLoad", "UnclipRatio", []any{det, nil, rec, keys, `{"unclipRatio": 20}`}},
-		{"unknown reader", "ocrRead", "not loaded", []any{9999, []byte{0, 0, 0, 255}, 1, 1}},
-		{"short pixels", "ocrRead", "need 16 bytes", []any{id, []byte{1, 2, 3, 4}, 2, 2}},
-		{"too wide", "ocrRead", "out of range", []any{id, make([]byte, 4*20000), 20000, 1}},
-	} {
-		if _, msg := ocrCall(t, h, c.method, c.args...); !strings.Contains(msg, c.want) {
-			t.Errorf("%s: error %q, want it to contain %q", c.name, msg, c.want)
-		}
-	}
-	pix, w, ht := nrgbaPixels(t, filepath.Join("..", "..", "js", "test", "fixtures", ocrImages[1]))
-	if res, msg := ocrCall(t, h, "ocrRead", id, pix, w, ht); msg != "" || !strings.Contains(res.Get("lines").(string), "Upside down line") {
-		t.Errorf("after the errors: %v %v", msg, res)
 	}
 }

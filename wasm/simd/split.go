@@ -10,6 +10,11 @@ package simd
 // it).
 const MaxParts = 16
 
+// partsPerThread is how many parts a split call gets per thread: more
+// parts than threads let the threads that are running take the parts of
+// one that the system has not scheduled yet.
+const partsPerThread = 2
+
 // gemmMinPart is the least work, in multiply-adds, worth one part of a gemm
 // call: handing a part to another thread and waiting for it costs a few
 // microseconds, the time of roughly this many multiply-adds.
@@ -23,7 +28,22 @@ func GemmParts(m, n, kc, threads int) int {
 		return 1
 	}
 	tiles := max(m/GemmTileRows, n/GemmTileCols)
-	return max(1, min(threads, MaxParts, m*n*kc/gemmMinPart, tiles))
+	return max(1, min(partsPerThread*threads, MaxParts, m*n*kc/gemmMinPart, tiles))
+}
+
+// rowMinPart is the least work, in elementary operations (roughly one
+// vector lane's multiply-add or compare), worth one part of a kernel call
+// split by rows.
+const rowMinPart = 1 << 15
+
+// RowParts returns how many parts a kernel call over rows independent rows
+// (or channel groups), of work operations in all, is worth splitting into
+// on threads threads: 1 (do not split) for small calls.
+func RowParts(rows, work, threads int) int {
+	if threads <= 1 {
+		return 1
+	}
+	return max(1, min(partsPerThread*threads, MaxParts, rows, work/rowMinPart))
 }
 
 // GemmTileRows and GemmTileCols are the rows and columns of the gemm
