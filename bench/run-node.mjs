@@ -9,6 +9,11 @@
 //   tfjs-wasm   TensorFlow.js, wasm backend, tfjs-backend-wasm-simd.wasm (SIMD, no threads)
 //   ort-web     ONNX Runtime Web, wasm backend, numThreads 1 (SIMD)
 //
+// and with two threads (issue 17; make bench runs them on the models):
+//
+//   node-simd-2t  wasmnn with init({threads: 2}): the SIMD kernels on 2 worker_threads
+//   ort-web-2t    ONNX Runtime Web with numThreads 2
+//
 // and, when asked for, tfjs-wasm-nosimd: TensorFlow.js with the scalar
 // tfjs-backend-wasm.wasm (what issue 4's pure-Go target compares with).
 //
@@ -45,6 +50,8 @@ const RUNTIMES = {
   'tfjs-wasm': { kind: 'tfjs', opts: {} },
   'tfjs-wasm-nosimd': { kind: 'tfjs', opts: { simd: false } },
   'ort-web': { kind: 'ort', opts: {} },
+  'node-simd-2t': { kind: 'wasmnn', opts: { simd: true, threads: 2 } },
+  'ort-web-2t': { kind: 'ort', opts: { threads: 2 } },
 };
 
 function parseArgs(argv) {

@@ -67,9 +67,10 @@ function summariseAlgos(summary) {
 }
 
 async function makeWasmnn(wasmnn, opts) {
-  await wasmnn.init({ simd: opts.simd !== false, ...(opts.wasmURL ? { wasmURL: opts.wasmURL } : {}) });
+  await wasmnn.init({ simd: opts.simd !== false, threads: opts.threads || 1, ...(opts.wasmURL ? { wasmURL: opts.wasmURL } : {}) });
   const bi = wasmnn.backendInfo();
   if (opts.simd !== false && !bi.simd) throw new Error(`wasmnn: SIMD kernels not in use: ${bi.simdReason}`);
+  if (bi.threads !== (opts.threads || 1)) throw new Error(`wasmnn: ${bi.threads} threads, not ${opts.threads}: ${bi.threadsReason}`);
   return {
     info: { runtime: 'wasmnn', version: wasmnn.version, simd: bi.simd, simdReason: bi.simdReason, threads: bi.threads },
     async prepare(entry, files) {
@@ -132,7 +133,7 @@ async function makeTfjs(tf, tfwasm, opts) {
 }
 
 async function makeOrt(ort, opts) {
-  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.numThreads = opts.threads || 1;
   ort.env.wasm.proxy = false;
   if (opts.wasmPaths) ort.env.wasm.wasmPaths = opts.wasmPaths;
   return {
@@ -140,7 +141,7 @@ async function makeOrt(ort, opts) {
       simd: true, executionProvider: 'wasm', graphOptimizationLevel: 'all' },
     async prepare(entry, files) {
       const session = await ort.InferenceSession.create(await files.onnx(), {
-        executionProviders: ['wasm'], graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1,
+        executionProviders: ['wasm'], graphOptimizationLevel: 'all', intraOpNumThreads: opts.threads || 1, interOpNumThreads: 1,
       });
       const inputs = entry.inputs.map((i) => ({ ...i, data: inputData(i.shape) }));
       const outName = session.outputNames[0];

@@ -51,6 +51,13 @@
 // bit-identical either way. Host.SIMD and Host.SIMDCalls report what
 // happened.
 //
+// WithThreads(n) runs the kernels on n threads as the JS package's workers
+// do in a browser: the guest's memory is made shared (package
+// wasm/sharedmem, wazero's threads feature), n kernel instances use it, and
+// the large kernel calls the guest splits by output region (the "parallel"
+// import) run their parts on up to n goroutines. Outputs stay bit-identical
+// for every n; Host.Threads and Host.SplitCalls report what happened.
+//
 // # Cancellation
 //
 // Model.Run, RunProfiled and Classify check their context before they call
