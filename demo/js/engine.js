@@ -108,6 +108,7 @@ async function fetchBytes(url, progress) {
 
 const handles = new Map();
 let nextHandle = 1;
+let training = null; // the AbortController of the train operation in progress
 
 function describeModel(m) {
   return {
@@ -266,6 +267,41 @@ export const ops = {
     const out = { ms: now() - t0, algo: res.algo, dims: Array.from(res.shape), data: f32(res.data) };
     if (res.pooledData) out.pooled = { dims: Array.from(res.pooledShape), data: f32(res.pooledData) };
     return out;
+  },
+
+  // train trains a model with wasmnn.train (the Teach it page): source is a
+  // model URL (relative to the page) or bytes, images a Float32Array of the
+  // examples' input tensors back to back, labels their classes, options the
+  // rest of wasmnn.train's options. progress(p) gets every TrainProgress;
+  // trainStop stops the run, which then resolves to the model as trained so
+  // far. Resolves to a handle of the trained model (run, classify, save).
+  async train({ source, images, labels, options }, progress) {
+    await start();
+    if (training) throw new Error('a model is being trained already');
+    training = new AbortController();
+    try {
+      const t = await wasmnn.train(source, { ...options, images, labels, signal: training.signal, onProgress: (p) => progress(p) });
+      const handle = nextHandle++;
+      handles.set(handle, t);
+      return { handle, ...describeModel(t), evaluation: t.evaluation, history: t.history, stopped: t.stopped, steps: t.steps,
+        training: t.training };
+    } finally {
+      training = null;
+    }
+  },
+
+  // trainStop stops the training run in progress, if any.
+  async trainStop() {
+    const running = Boolean(training);
+    if (training) training.abort();
+    return { running };
+  },
+
+  // save returns a trained model's .wnn bytes.
+  async save({ handle }) {
+    const m = handles.get(handle);
+    if (!m || typeof m.save !== 'function') throw new Error(`no trained model ${handle}`);
+    return { bytes: await m.save() };
   },
 
   async dispose({ handle, id }) {
