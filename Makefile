@@ -39,7 +39,7 @@ $(DIST)/wasmnn-simd.wasm: wasm/simd/wasmnn-simd.wasm
 	@mkdir -p $(DIST)
 	cp $< $@
 
-js/wasmnn.global.js: js/wasmnn.js js/build-global.mjs
+js/wasmnn.global.js: js/wasmnn.js js/wasmnn.d.ts js/build-global.mjs
 	cd js && node build-global.mjs
 
 node_modules/.package-lock.json: package.json package-lock.json

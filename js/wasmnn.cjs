@@ -740,7 +740,7 @@ async function start(urlPromise, simdWanted, threadsWanted) {
     instance = await WebAssembly.instantiate(module, go.importObject);
   } catch (e) {
     throw new Error(`wasmnn: the wasm module from ${url} does not fit this wasm_exec.js (${e.message}); ` +
-      'both must come from the same Go release (make wasm copies them to js/dist)');
+      'both must come from the same Go release: use the dist/wasm_exec.js that comes with this wasmnn.wasm (a wasmURL of your own needs its own wasm_exec.js beside it)');
   }
   state.simdReason = kernels.reason || '';
   if (kernels.module) {

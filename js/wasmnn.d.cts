@@ -254,8 +254,9 @@ export class Model {
 
 export interface InitOptions {
   /**
-   * Where wasmnn.wasm is (default: dist/wasmnn.wasm next to wasmnn.js). Go's
-   * wasm_exec.js is loaded from the same directory unless globalThis.Go exists.
+   * Where wasmnn.wasm is (default: the package's dist/wasmnn.wasm, wherever a
+   * bundler put it). With a wasmURL, wasmnn-simd.wasm and Go's wasm_exec.js
+   * are loaded from the same directory (wasm_exec.js unless globalThis.Go exists).
    * In Node also a file path. Fixed by the first init: a different value later rejects.
    */
   wasmURL?: string | GlobalInstance<'URL'>;
