@@ -11,6 +11,9 @@ const RUNTIMES = {
   chromium: { kind: 'wasmnn', opts: { simd: false } },
   'chromium-tfjs-wasm': { kind: 'tfjs', opts: { wasmPaths: '/node_modules/@tensorflow/tfjs-backend-wasm/dist/' } },
   'chromium-ort-web': { kind: 'ort', opts: { wasmPaths: '/node_modules/onnxruntime-web/dist/' } },
+  // Two threads (issue 17): the page is cross-origin isolated (wasmnn serve).
+  'chromium-simd-2t': { kind: 'wasmnn', opts: { simd: true, threads: 2 } },
+  'chromium-ort-web-2t': { kind: 'ort', opts: { wasmPaths: '/node_modules/onnxruntime-web/dist/', threads: 2 } },
 };
 
 function script(src) {

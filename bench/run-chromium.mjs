@@ -9,6 +9,10 @@
 //   chromium-tfjs-wasm   TensorFlow.js, wasm backend, SIMD, no threads
 //   chromium-ort-web     ONNX Runtime Web, wasm backend, numThreads 1 (SIMD)
 //
+// and with two threads (issue 17; the pages are cross-origin isolated, as
+// wasmnn serve sends COOP and COEP): chromium-simd-2t (wasmnn, threads: 2)
+// and chromium-ort-web-2t (numThreads 2).
+//
 // (and "chromium": wasmnn with {simd: false}, when asked for). The suite
 // directory must lie inside the repository (bench/run.sh writes bench/suite).
 // Results are written like run-node.mjs's.
