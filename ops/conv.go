@@ -178,6 +178,9 @@ type Conv struct {
 	xf   xformGemm
 	wino winoGeom
 	fft  fftGeom
+
+	// depthwise: the padded path's geometry (nil: the bounds-testing path)
+	dwPad *dwPadGeom
 }
 
 // validConvGeom reports whether g is internally consistent enough for the
@@ -239,6 +242,8 @@ func NewConv(g ConvGeom, w, bias []float32, act Activation, algo ConvAlgo) (*Con
 		c.winogradSetup(w, 4)
 	case AlgoFFT:
 		c.fftSetup(w)
+	case AlgoDepthwise:
+		c.depthwiseSetup(w)
 	default:
 		c.w = slices.Clone(w)
 	}
@@ -255,8 +260,9 @@ func (c *Conv) Geom() ConvGeom { return c.g }
 // does not depend on the thread count: it covers up to MaxThreads goroutines
 // (im2col keeps one packed B block per goroutine; winograd and fft keep the
 // transformed inputs and products of one block of tiles per goroutine,
-// about 2 MB unless a single FFT tile needs more; direct and depthwise need
-// none and return 0).
+// about 2 MB unless a single FFT tile needs more; depthwise keeps a
+// zero-bordered copy of one input plane per goroutine; direct needs none and
+// returns 0).
 func (c *Conv) WorkspaceLen() int { return c.wsLen }
 
 // Forward computes the convolution of x (prod(g.InShape()) values, all N
@@ -277,7 +283,7 @@ func (c *Conv) Forward(dst, x, ws []float32, threads int) {
 	case AlgoIm2col:
 		c.forwardIm2col(dst, x, ws, threads)
 	case AlgoDepthwise:
-		c.forwardDepthwise(dst, x, threads)
+		c.forwardDepthwise(dst, x, ws, threads)
 	case AlgoWinograd2, AlgoWinograd4, AlgoFFT:
 		c.forwardXform(dst, x, ws, threads)
 	default:

@@ -1,13 +1,133 @@
 package ops
 
-func (c *Conv) forwardDepthwise(dst, x []float32, threads int) {
+import (
+	"math"
+	"slices"
+)
+
+// dwPadGeom is the zero-bordered copy of one input plane that the padded
+// depthwise path sweeps: every output of the plane, edges included, is then
+// an interior output of the copy (see depthwiseSetup).
+type dwPadGeom struct {
+	rows, cols     int // the copy's size
+	cpRows, cpCols int // input rows and columns copied into it, at (PadHead.H, PadHead.W)
+	n              int // outputs per row the kernel computes: max(Out.W, 4)
+	slot           int // scratch per goroutine: the copy, plus Out.H×4 outputs when Out.W < 4
+}
+
+// depthwiseSetup keeps the weights and, for 2D (and 1D) convolutions whose
+// weights are all finite, prepares the padded path: each plane is copied
+// into a scratch plane with a zero border as wide as the padding (zeroed
+// once per Forward and goroutine: the copies only overwrite its inside), and
+// the Depthwise kernel then sweeps all the plane's outputs, as interior
+// outputs of the copy, in one or two calls, instead of one call per edge row
+// and pure-Go sums for the edge columns.
+//
+// The sums are the same bit for bit: a padded tap adds w·0 = ±0 to the
+// running sum, which leaves it unchanged (a sum that starts from +0 is
+// never -0, and x + ±0 = x for every other x), so each output still adds
+// exactly its in-bounds products in (kh, kw) order. Only an infinite or NaN
+// weight breaks this (Inf·0 is NaN), hence the check. On the PP-OCRv4
+// recogniser (5x5 kernels on 3- to 12-row maps, issue 15) the edges had
+// taken as long as the interior in the wasm build.
+func (c *Conv) depthwiseSetup(w []float32) {
+	c.w = slices.Clone(w)
+	g := c.g
+	if g.Kernel.D != 1 || g.In.D != 1 {
+		return
+	}
+	for _, v := range w {
+		if math.IsInf(float64(v), 0) || math.IsNaN(float64(v)) {
+			return
+		}
+	}
+	k, s, dl, ph := g.Kernel, g.Stride, g.Dilate, g.PadHead
+	p := &dwPadGeom{n: max(g.Out.W, 4)}
+	p.rows = (g.Out.H-1)*s.H + (k.H-1)*dl.H + 1
+	p.cols = (p.n-1)*s.W + (k.W-1)*dl.W + 1
+	p.cpRows = max(0, min(g.In.H, p.rows-ph.H))
+	p.cpCols = max(0, min(g.In.W, p.cols-ph.W))
+	p.slot = p.rows * p.cols
+	if g.Out.W < 4 {
+		p.slot += g.Out.H * 4
+	}
+	c.dwPad = p
+	c.wsLen = min(MaxThreads, g.N*g.M) * p.slot
+}
+
+func (c *Conv) forwardDepthwise(dst, x, ws []float32, threads int) {
 	g := c.g
 	planes := g.N * g.M
+	if c.dwPad != nil {
+		slot := c.dwPad.slot
+		if threads <= 1 {
+			c.depthwisePadded(dst, x, ws[:slot], 0, planes)
+			return
+		}
+		ParallelFor(planes, threads, func(part, lo, hi int) { c.depthwisePadded(dst, x, ws[part*slot:(part+1)*slot], lo, hi) })
+		return
+	}
 	if threads <= 1 {
 		c.depthwisePlanes(dst, x, 0, planes)
 		return
 	}
 	ParallelFor(planes, threads, func(_, lo, hi int) { c.depthwisePlanes(dst, x, lo, hi) })
+}
+
+// depthwisePadded computes output planes [lo, hi) as depthwiseSetup
+// describes, with scratch slot (dwPad.slot values).
+func (c *Conv) depthwisePadded(dst, x, slot []float32, lo, hi int) {
+	g := &c.g
+	p := c.dwPad
+	mult := g.M / g.G
+	k, s, dl, ph, in, out := g.Kernel, g.Stride, g.Dilate, g.PadHead, g.In, g.Out
+	ksize := k.H * k.W
+	plane, outPlane := in.H*in.W, out.H*out.W
+	buf := slot[:p.rows*p.cols]
+	clear(buf)
+	kernel := installed.Depthwise
+	if kernel == nil {
+		kernel = depthwiseGo
+	}
+	// The sweeps of a row: the first multiple of 4 outputs, then the last 4
+	// again (recomputing a few outputs to the same values).
+	sweeps := [2][2]int{{0, p.n &^ 3}, {p.n - 4, 4}}
+	nsweep := 1
+	if p.n%4 != 0 {
+		nsweep = 2
+	}
+	xRow, tapRow := s.H*p.cols, dl.H*p.cols
+	for pl := lo; pl < hi; pl++ {
+		m := pl % g.M
+		n := pl / g.M
+		ci := n*g.C + m/mult
+		xc := x[ci*plane : (ci+1)*plane]
+		for r := 0; r < p.cpRows; r++ {
+			copy(buf[(ph.H+r)*p.cols+ph.W:(ph.H+r)*p.cols+ph.W+p.cpCols], xc[r*in.W:r*in.W+p.cpCols])
+		}
+		wc := c.w[m*ksize : (m+1)*ksize]
+		o := dst[pl*outPlane : (pl+1)*outPlane]
+		var bias []float32
+		if c.bias != nil {
+			bias = c.bias[m : m+1]
+		}
+		od, dstRow := o, out.W
+		if out.W < 4 {
+			od, dstRow = slot[p.rows*p.cols:p.rows*p.cols+out.H*4], 4
+		}
+		for _, t := range sweeps[:nsweep] {
+			t0, nn := t[0], t[1]
+			x0 := t0 * s.W
+			kernel(od[t0:t0+(out.H-1)*dstRow+nn], buf[x0:x0+(out.H-1)*xRow+(k.H-1)*tapRow+(nn-1)*s.W+(k.W-1)*dl.W+1],
+				wc, nn, out.H, dstRow, xRow, k.H, k.W, tapRow, s.W, dl.W, bias)
+		}
+		if out.W < 4 {
+			for r := 0; r < out.H; r++ {
+				copy(o[r*out.W:(r+1)*out.W], od[r*4:r*4+out.W])
+			}
+		}
+		applyAct(o, 1, outPlane, outPlane, c.act)
+	}
 }
 
 // depthwisePlanes computes output planes [lo, hi), plane p being (n, m): a

@@ -422,6 +422,8 @@ func testDepthwiseCallers(t *testing.T, k ops.Kernels) {
 		{in: []int{1, 4, 17, 22}, w: []int{4, 1, 5, 5}, s: 1, d: 2, pad: 3, bias: true, want: "depthwise"},
 		{in: []int{1, 2, 40}, w: []int{2, 1, 7}, s: 3, d: 1, pad: 2, bias: true, act: ops.Activation{Kind: ops.ActReLU}, want: "depthwise clip"},
 		{in: []int{1, 3, 6, 6}, w: []int{3, 1, 3, 3}, s: 2, d: 1, pad: 1, bias: true},
+		{in: []int{1, 6, 3, 21}, w: []int{6, 1, 5, 5}, s: 1, d: 1, pad: 2, bias: true, act: ops.Activation{Kind: ops.ActReLU}, want: "depthwise clip"},
+		{in: []int{2, 3, 2, 3}, w: []int{6, 1, 3, 3}, s: 1, d: 1, pad: 1, bias: true, want: "depthwise"},
 		{in: []int{1, 2, 5, 8, 8}, w: []int{2, 1, 3, 3, 3}, s: 1, d: 1, pad: 1, act: ops.Activation{Kind: ops.ActLeakyReLU, Alpha: 0.1}},
 	} {
 		t.Run(fmt.Sprintf("%v_%v_s%d_d%d_p%d_%v", tc.in, tc.w, tc.s, tc.d, tc.pad, tc.act.Kind), func(t *testing.T) {

@@ -3,9 +3,10 @@ package simd
 // Depthwise convolution and the clip activation.
 //
 // depthwise sweeps the interior of one plane of a 2D depthwise convolution,
-// four outputs of a row per vector, with the loop nest of maxpool: each
-// output sums f32x4.mul(splat(w[tap]), taps) in tap order from zero, then
-// adds the bias, as ops' pure-Go depthwise kernel does with scalars.
+// four outputs of a row per vector and dwWide vectors side by side, with the
+// loop nest of maxpool: each output sums f32x4.mul(splat(w[tap]), taps) in
+// tap order from zero, then adds the bias, as ops' pure-Go depthwise kernel
+// does with scalars.
 //
 // clip applies ReLU (lo = +0, hi = +Inf) or Clip to a strided block: lo where
 // v < lo, then hi where v > hi, both compared with the original v, so a NaN
@@ -35,12 +36,20 @@ func (f *fn) gather4(mode int, p, sw, s2, s3, v local) {
 	}
 }
 
+// dwWide is the number of four-output vectors the depthwise kernel computes
+// side by side while at least that many remain in a row: one accumulator
+// each, so that their chains of adds overlap (one vector alone waits for
+// each add before the next, about a third of the multiply-add throughput)
+// and each weight is splat once for all of them.
+const dwWide = 4
+
 // addDepthwise adds
 //
 //	depthwise(dst, x, w, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw, bias)
 //
 // (dst, x, w and bias are byte addresses, bias 0 for none; everything else
-// in floats; see DepthwiseRef).
+// in floats; see DepthwiseRef). Each row runs in blocks of dwWide vectors,
+// then vector by vector; every output's sum is the same either way.
 func addDepthwise(m *module) {
 	params := make([]valType, 13)
 	for i := range params {
@@ -50,8 +59,12 @@ func addDepthwise(m *module) {
 	dst, x, w, n, rows := f.param(0), f.param(1), f.param(2), f.param(3), f.param(4)
 	dstRow, xRow, kh, kw, tapRow, sw, dw, bias := f.param(5), f.param(6), f.param(7), f.param(8), f.param(9), f.param(10), f.param(11), f.param(12)
 	d, xr, t, ph, p, jh, jw, pw := f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32)
-	s2, s3, step := f.local(tI32), f.local(tI32), f.local(tI32)
-	acc, v, bv := f.local(tV128), f.local(tV128), f.local(tV128)
+	s2, s3, step, q := f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32)
+	v, bv, wv := f.local(tV128), f.local(tV128), f.local(tV128)
+	acc := make([]local, dwWide)
+	for i := range acc {
+		acc[i] = f.local(tV128)
+	}
 	for _, l := range []local{dstRow, xRow, tapRow, sw, dw} {
 		f.get(l).i32(2).i32Shl().set(l)
 	}
@@ -61,6 +74,52 @@ func addDepthwise(m *module) {
 	f.get(bias).if_()
 	f.get(bias).v128Load32Splat(0).set(bv)
 	f.end()
+	// group runs the vectors acc[:g] at xr (vector i's taps step*i bytes
+	// further) and stores them at d.
+	group := func(mode, g int) {
+		for i := 0; i < g; i++ {
+			f.v128Zero().set(acc[i])
+		}
+		f.get(xr).set(ph)
+		f.get(w).set(pw)
+		f.get(kh).set(jh)
+		f.loop() // kernel rows
+		f.get(ph).set(p)
+		f.get(kw).set(jw)
+		f.loop() // taps of a kernel row
+		f.get(pw).v128Load32Splat(0).set(wv)
+		for i := 0; i < g; i++ {
+			src := p
+			if i > 0 {
+				f.get(p)
+				for k := 0; k < i; k++ {
+					f.get(step).i32Add()
+				}
+				f.set(q)
+				src = q
+			}
+			f.gather4(mode, src, sw, s2, s3, v)
+			f.get(acc[i]).get(wv).get(v).f32x4Mul().f32x4Add().set(acc[i])
+		}
+		f.addTo2(p, dw)
+		f.addTo(pw, 4)
+		f.get(jw).i32(1).i32Sub().tee(jw).brIf(0)
+		f.end()
+		f.addTo2(ph, tapRow)
+		f.get(jh).i32(1).i32Sub().tee(jh).brIf(0)
+		f.end()
+		for i := 0; i < g; i++ {
+			f.get(bias).if_()
+			f.get(acc[i]).get(bv).f32x4Add().set(acc[i])
+			f.end()
+			f.get(d).get(acc[i]).v128Store(uint32(16 * i))
+		}
+		f.addTo(d, int32(16*g))
+		for i := 0; i < g; i++ {
+			f.addTo2(xr, step)
+		}
+		f.addTo(t, int32(-4*g))
+	}
 	nest := func(mode int) {
 		f.block()
 		f.get(rows).i32(0).i32LeS().brIf(0)
@@ -71,31 +130,19 @@ func addDepthwise(m *module) {
 		f.get(dst).set(d)
 		f.get(x).set(xr)
 		f.get(n).set(t)
-		f.loop() // groups of four outputs
-		f.v128Zero().set(acc)
-		f.get(xr).set(ph)
-		f.get(w).set(pw)
-		f.get(kh).set(jh)
-		f.loop() // kernel rows
-		f.get(ph).set(p)
-		f.get(kw).set(jw)
-		f.loop() // taps of a kernel row
-		f.gather4(mode, p, sw, s2, s3, v)
-		f.get(acc).get(pw).v128Load32Splat(0).get(v).f32x4Mul().f32x4Add().set(acc)
-		f.addTo2(p, dw)
-		f.addTo(pw, 4)
-		f.get(jw).i32(1).i32Sub().tee(jw).brIf(0)
+		f.block()
+		f.loop() // blocks of dwWide vectors
+		f.get(t).i32(4 * dwWide).i32LtS().brIf(1)
+		group(mode, dwWide)
+		f.br(0)
 		f.end()
-		f.addTo2(ph, tapRow)
-		f.get(jh).i32(1).i32Sub().tee(jh).brIf(0)
 		f.end()
-		f.get(bias).if_()
-		f.get(acc).get(bv).f32x4Add().set(acc)
+		f.block()
+		f.loop() // single vectors
+		f.get(t).i32(0).i32LeS().brIf(1)
+		group(mode, 1)
+		f.br(0)
 		f.end()
-		f.get(d).get(acc).v128Store(0)
-		f.addTo(d, 16)
-		f.addTo2(xr, step)
-		f.get(t).i32(4).i32Sub().tee(t).i32(0).i32GtS().brIf(0)
 		f.end()
 		f.addTo2(dst, dstRow)
 		f.addTo2(x, xRow)
