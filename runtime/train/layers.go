@@ -197,7 +197,30 @@ func (d *denseOp) backward(p *pass, s *step) {
 	if d.hasBias && p.needs(s.in[2]) {
 		db = p.gradDst(s.in[2])
 	}
-	ops.DenseBackward(p.values[s.in[0]].data, p.values[s.in[1]].data, dy, dx, dw, db, d.batch, d.in, d.out, d.transposed)
+	x, w := p.values[s.in[0]].data, p.values[s.in[1]].data
+	// dx and dw as Gemms: each element sums its products in the order
+	// ops.DenseBackward does (over the outputs for dx, over the batch for
+	// dw, from 0, every product rounded before it is added), so the bits
+	// are its own; the Gemm is faster, and in the browser module it runs on
+	// the SIMD kernels. The bias gradient is DenseBackward's (float64 sums).
+	if dx != nil {
+		// dx[batch, in] = dy[batch, out] · W, W [out, in] (transposed) or Wᵀ.
+		gp := ops.GemmParams{M: d.batch, N: d.in, K: d.out, TransB: !d.transposed}
+		ops.Gemm(gp, dy, w, dx, p.scratch(ops.GemmWorkspaceLen(gp)), p.t.threads)
+	}
+	if dw != nil {
+		// dw = dyᵀ · x ([out, in], transposed) or xᵀ · dy ([in, out]).
+		gp := ops.GemmParams{M: d.out, N: d.in, K: d.batch, TransA: true}
+		a, b := dy, x
+		if !d.transposed {
+			gp = ops.GemmParams{M: d.in, N: d.out, K: d.batch, TransA: true}
+			a, b = x, dy
+		}
+		ops.Gemm(gp, a, b, dw, p.scratch(ops.GemmWorkspaceLen(gp)), p.t.threads)
+	}
+	if db != nil {
+		ops.DenseBackward(nil, nil, dy, nil, nil, db, d.batch, d.in, d.out, d.transposed)
+	}
 	for i, g := range [][]float32{dx, dw, db} {
 		if g != nil {
 			p.gradDone(s.in[i])
