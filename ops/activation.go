@@ -65,9 +65,9 @@ var ReLU6 = Activation{Kind: ActClip, Alpha: 0, Beta: 6}
 // pass ReLU unchanged. HardSigmoid and HardSwish compute exactly what the
 // standalone HardSigmoid and HardSwish functions do.
 //
-// ReLU, Clip (with ordered bounds), HardSigmoid and HardSwish run on the
-// installed Clip and HardAct kernels when there are (see Kernels), which
-// compute the same values.
+// ReLU, Clip (with ordered bounds), HardSigmoid, HardSwish and Sigmoid run
+// on the installed Clip, HardAct and Sigmoid kernels when there are (see
+// Kernels), which compute the same values.
 func (a Activation) Apply(buf []float32) {
 	if len(buf) >= minKernelRun && a.applyKernel(buf, 1, len(buf), len(buf)) {
 		return
@@ -155,8 +155,23 @@ func (a Activation) applyKernel(c []float32, rows, cols, ld int) bool {
 			k(c[:(rows-1)*ld+cols], rows, cols, ld, hardSwishAlpha, hardSwishBeta, true)
 			return true
 		}
+	case ActSigmoid:
+		if k := installed.Sigmoid; k != nil {
+			k(c[:(rows-1)*ld+cols], rows, cols, ld)
+			return true
+		}
 	}
 	return false
+}
+
+// sigmoidGo is the pure-Go SigmoidKernel.
+func sigmoidGo(c []float32, rows, cols, ldc int) {
+	for r := 0; r < rows; r++ {
+		row := c[r*ldc : r*ldc+cols]
+		for i, v := range row {
+			row[i] = Sigmoid32(v)
+		}
+	}
 }
 
 // relu32 returns 0 if v < 0 and v otherwise, without a branch.

@@ -11,27 +11,72 @@ const (
 	ln2Hi = 6.93147180369123816490e-01 // high bits of ln 2
 	ln2Lo = 1.90821492927058770002e-10 // ln 2 - ln2Hi
 	log2e = 1.44269504088896338700e+00 // 1 / ln 2
+
+	expOverflow  = 709.782712893384   // Exp64(x) is +Inf above
+	expUnderflow = -745.1332191019412 // and 0 below
 )
+
+// expPoly is the Taylor series of e**r to degree 13, highest degree first:
+// 1/13!, 1/12!, ..., 1/2, 1, 1 (truncation error < 1e-17 for |r| <= 0.347).
+var expPoly = [14]float64{1.0 / 6227020800.0, 1.0 / 479001600, 1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880,
+	1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1}
+
+// Exp64Consts are the constants of Exp64's algorithm, for code outside this
+// package that computes Exp64 itself (the WebAssembly SIMD kernels) and must
+// give the same bits: for x not NaN, +Inf above Overflow, 0 below
+// Underflow, otherwise k = floor(x·Log2e + 0.5), r = (x - k·Ln2Hi) -
+// k·Ln2Lo, p = Poly[0], then p = p·r + Poly[i] for i = 1..13, and the
+// result p·2**k rounded once; every product and sum is rounded to float64
+// (no fused multiply-adds).
+type Exp64Consts struct {
+	Log2e, Ln2Hi, Ln2Lo float64
+	Overflow, Underflow float64
+	Poly                [14]float64
+}
+
+// Exp64Constants returns Exp64's constants.
+func Exp64Constants() Exp64Consts {
+	return Exp64Consts{Log2e: log2e, Ln2Hi: ln2Hi, Ln2Lo: ln2Lo, Overflow: expOverflow, Underflow: expUnderflow, Poly: expPoly}
+}
 
 // Exp64 returns e**x for float64 x.
 func Exp64(x float64) float64 {
 	switch {
 	case x != x:
 		return x
-	case x > 709.782712893384:
+	case x > expOverflow:
 		return math.Inf(1)
-	case x < -745.1332191019412:
+	case x < expUnderflow:
 		return 0
 	}
 	k := math.Floor(float64(x*log2e) + 0.5)
 	r := float64(x-float64(k*ln2Hi)) - float64(k*ln2Lo) // |r| <= ln2/2
-	// Taylor series of e**r to degree 13: truncation error < 1e-17 for |r| <= 0.347.
-	p := 1.0 / 6227020800.0
-	for _, c := range [...]float64{1.0 / 479001600, 1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880,
-		1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1} {
-		p = float64(p*r) + c
-	}
-	return math.Ldexp(p, int(k))
+	c := &expPoly
+	p := c[0]
+	p = float64(p*r) + c[1]
+	p = float64(p*r) + c[2]
+	p = float64(p*r) + c[3]
+	p = float64(p*r) + c[4]
+	p = float64(p*r) + c[5]
+	p = float64(p*r) + c[6]
+	p = float64(p*r) + c[7]
+	p = float64(p*r) + c[8]
+	p = float64(p*r) + c[9]
+	p = float64(p*r) + c[10]
+	p = float64(p*r) + c[11]
+	p = float64(p*r) + c[12]
+	p = float64(p*r) + c[13]
+	return scale2(p, int(k))
+}
+
+// scale2 returns p·2**k rounded once to float64 (to +Inf past the largest
+// float64, to a subnormal or 0 below the smallest normal), for p in
+// [0.5, 2) and |k| <= 1100: what math.Ldexp(p, k) returns, in two
+// multiplications by powers of two, p·2**(k>>1) (exact: its exponent stays
+// within the normal range) then ·2**(k-k>>1).
+func scale2(p float64, k int) float64 {
+	k1 := k >> 1
+	return float64(p*math.Float64frombits(uint64(k1+1023)<<52)) * math.Float64frombits(uint64(k-k1+1023)<<52)
 }
 
 // Log64 returns the natural logarithm of x for float64 x.

@@ -276,3 +276,75 @@ func TestSigmoidTanh32(t *testing.T) {
 		})
 	}
 }
+
+// exp64Ldexp is Exp64 as first written (the Horner loop over a literal and
+// math.Ldexp): Exp64 must keep its bits (the OCR recogniser's scores and
+// every Softmax, Sigmoid and Tanh depend on them).
+func exp64Ldexp(x float64) float64 {
+	switch {
+	case x != x:
+		return x
+	case x > 709.782712893384:
+		return math.Inf(1)
+	case x < -745.1332191019412:
+		return 0
+	}
+	k := math.Floor(float64(x*log2e) + 0.5)
+	r := float64(x-float64(k*ln2Hi)) - float64(k*ln2Lo)
+	p := 1.0 / 6227020800.0
+	for _, c := range [...]float64{1.0 / 479001600, 1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880,
+		1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1} {
+		p = float64(p*r) + c
+	}
+	return math.Ldexp(p, int(k))
+}
+
+// TestExp64Bits checks that Exp64 gives the bits of the math.Ldexp version
+// everywhere: random values over the whole range and in the subnormal and
+// overflow ends, the thresholds and their neighbours, the points where k
+// changes, zeros, infinities and NaN.
+func TestExp64Bits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	xs := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 1, -1, 0.5, 1e-300, -1e-300,
+		709.782712893384, -745.1332191019412, math.SmallestNonzeroFloat64, math.MaxFloat64, -math.MaxFloat64}
+	for _, b := range []float64{709.782712893384, -745.1332191019412, 709.4, -708.39641853226408, -744.44007192138126} {
+		x := b
+		for range 64 {
+			xs = append(xs, x)
+			x = math.Nextafter(x, math.Inf(1))
+		}
+		x = b
+		for range 64 {
+			x = math.Nextafter(x, math.Inf(-1))
+			xs = append(xs, x)
+		}
+	}
+	for k := -1076; k <= 1025; k++ {
+		x := (float64(k) - 0.5) / log2e
+		xs = append(xs, x, math.Nextafter(x, 0), math.Nextafter(x, math.Inf(1)), math.Nextafter(x, math.Inf(-1)))
+	}
+	for range 200000 {
+		xs = append(xs, -746+1456*rng.Float64())
+	}
+	for range 20000 {
+		xs = append(xs, -745.2+37*rng.Float64(), 700+10*rng.Float64(), rng.NormFloat64())
+	}
+	for _, x := range xs {
+		if got, want := Exp64(x), exp64Ldexp(x); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("Exp64(%v) = %v (%#x), the Ldexp version %v (%#x)", x, got, math.Float64bits(got), want, math.Float64bits(want))
+		}
+	}
+}
+
+func BenchmarkExp64(b *testing.B) {
+	xs := make([]float64, 1024)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range xs {
+		xs[i] = rng.NormFloat64() * 10
+	}
+	s := 0.0
+	for i := 0; b.Loop(); i++ {
+		s += Exp64(xs[i&1023])
+	}
+	_ = s
+}

@@ -40,6 +40,11 @@ type Kernels struct {
 	Binary BinaryKernel
 	// GlobalAvg is the global average pooling of whole planes (GlobalPool).
 	GlobalAvg GlobalAvgKernel
+	// Sigmoid applies the Sigmoid activation wherever it runs
+	// (Activation.Apply, fused or standalone).
+	Sigmoid SigmoidKernel
+	// Softmax normalises contiguous rows: Softmax along the innermost axis.
+	Softmax SoftmaxKernel
 }
 
 // GemmKernel computes one packed block of a GEMM. For each of the m×n
@@ -130,6 +135,23 @@ type BinaryKernel func(kind BinaryKind, dst, a, b []float32, rows, n, ars, acs, 
 // planes and len(x) == planes*spatial, spatial >= 1.
 type GlobalAvgKernel func(dst, x []float32, planes, spatial int)
 
+// SigmoidKernel applies Sigmoid to a strided block: for r < rows and
+// j < cols it must replace v = c[r*ldc+j] by Sigmoid32(v), that is
+// float32(1 / (1 + Exp64(-float64(v)))), with Exp64 computed as
+// Exp64Constants describes. c holds exactly (rows-1)*ldc+cols values, and
+// nothing outside the block may change.
+type SigmoidKernel func(c []float32, rows, cols, ldc int)
+
+// SoftmaxKernel normalises rows rows of n >= 1 contiguous values, as
+// Softmax does with inner = 1: for each row x (x[r*n:(r+1)*n]) it must take
+// m = x[0], then m = v for each later v > m; set dst[j] to float32(e_j),
+// e_j = Exp64(float64(x[j]) - float64(m)), adding each e_j in increasing j
+// to a float64 sum from 0; then replace each dst[j] by
+// float32(float64(dst[j]) / sum). dst and x hold exactly rows*n values;
+// dst may be x itself but must not otherwise overlap it. Where the sum
+// meets two NaNs, the NaN stored may have either's payload.
+type SoftmaxKernel func(dst, x []float32, rows, n int)
+
 // installed is the kernel table in use (zero: pure Go).
 var installed Kernels
 
@@ -166,5 +188,7 @@ func GoKernels() Kernels {
 		HardAct:      hardSigmoidGo,
 		Binary:       binaryKernelGo,
 		GlobalAvg:    globalAvgGo,
+		Sigmoid:      sigmoidGo,
+		Softmax:      softmaxRowsGo,
 	}
 }

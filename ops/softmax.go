@@ -6,7 +6,9 @@ import "fmt"
 // axis: dst = e**(x-max) / sum(e**(x-max)), with the max and the sum taken
 // over the axis. Exponentials and the sum are computed in float64 (Exp64), so
 // large inputs cannot overflow. dst may be x itself but must not otherwise
-// overlap it. Softmax panics if a buffer is too short.
+// overlap it. Softmax panics if a buffer is too short. With inner = 1 (the
+// innermost axis) it runs on the installed Softmax kernel, if any, which
+// computes the same values (see SoftmaxKernel).
 func Softmax(dst, x []float32, outer, axis, inner int) {
 	n := outer * axis * inner
 	if len(x) < n || len(dst) < n {
@@ -15,6 +17,18 @@ func Softmax(dst, x []float32, outer, axis, inner int) {
 	if n == 0 {
 		return
 	}
+	if k := installed.Softmax; k != nil && inner == 1 {
+		k(dst[:n], x[:n], outer, axis)
+		return
+	}
+	softmaxGo(dst, x, outer, axis, inner)
+}
+
+// softmaxRowsGo is the pure-Go SoftmaxKernel.
+func softmaxRowsGo(dst, x []float32, rows, n int) { softmaxGo(dst, x, rows, n, 1) }
+
+// softmaxGo is Softmax in pure Go.
+func softmaxGo(dst, x []float32, outer, axis, inner int) {
 	for o := 0; o < outer; o++ {
 		base := o * axis * inner
 		for i := 0; i < inner; i++ {

@@ -84,6 +84,20 @@ func simdHardAct(c, rows, cols, ldc, alpha, beta, swish uint32)
 //go:wasmimport wasmnn_simd binary
 func simdBinary(kind, dst, a, b, rows, n, ars, acs, brs, bcs uint32)
 
+// simdSigmoid is the kernel module's sigmoid (see simd.SigmoidRef and
+// ops.SigmoidKernel): the block's address, rows, columns and row stride in
+// floats.
+//
+//go:wasmimport wasmnn_simd sigmoid
+func simdSigmoid(c, rows, cols, ldc uint32)
+
+// simdSoftmax is the kernel module's softmax (see simd.SoftmaxRef and
+// ops.SoftmaxKernel): the output and input addresses, rows and the row
+// length in floats.
+//
+//go:wasmimport wasmnn_simd softmax
+func simdSoftmax(dst, x, rows, n uint32)
+
 // simdThreads is the number of threads the host runs kernels on (1: only
 // the calling one). It is fixed when the module starts.
 //
@@ -115,6 +129,8 @@ var (
 	kernelClip     = kernelIndex("clip")
 	kernelHardAct  = kernelIndex("hardact")
 	kernelBinary   = kernelIndex("binary")
+	kernelSigmoid  = kernelIndex("sigmoid")
+	kernelSoftmax  = kernelIndex("softmax")
 )
 
 func kernelIndex(name string) uint32 {
@@ -156,6 +172,8 @@ func init() {
 			Clip:         clipSIMD,
 			HardAct:      hardActSIMD,
 			Binary:       binarySIMD,
+			Sigmoid:      sigmoidSIMD,
+			Softmax:      softmaxSIMD,
 		})
 		simdOn = true
 	}
@@ -431,6 +449,42 @@ func binarySIMD(kind ops.BinaryKind, dst, a, b []float32, rows, n, ars, acs, brs
 	runtime.KeepAlive(dst)
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
+}
+
+// sigmoidSIMD is ops.SigmoidKernel on the generated kernel. It checks the
+// block lies inside c, since the kernel accesses memory unchecked.
+func sigmoidSIMD(c []float32, rows, cols, ldc int) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	if ldc < cols || len(c) < (rows-1)*ldc+cols {
+		panic(fmt.Sprintf("wasmnn: SIMD sigmoid: bad arguments rows %d cols %d ldc %d, len(c) %d", rows, cols, ldc, len(c)))
+	}
+	args := [...]uint32{addr(c), uint32(rows), uint32(cols), uint32(ldc)}
+	adv := [...]advance{{0, ldc * 4}}
+	// An exponential costs about 20 vector operations per two values.
+	if !parallelRows(kernelSigmoid, "sigmoid", args[:], 1, adv[:], 10*rows*cols) {
+		simdSigmoid(args[0], args[1], args[2], args[3])
+	}
+	runtime.KeepAlive(c)
+}
+
+// softmaxSIMD is ops.SoftmaxKernel on the generated kernel. It checks that
+// dst and x hold the rows, since the kernel accesses memory unchecked.
+func softmaxSIMD(dst, x []float32, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if len(dst) < rows*n || len(x) < rows*n {
+		panic(fmt.Sprintf("wasmnn: SIMD softmax: bad arguments rows %d n %d, len(dst) %d len(x) %d", rows, n, len(dst), len(x)))
+	}
+	args := [...]uint32{addr(dst), addr(x), uint32(rows), uint32(n)}
+	adv := [...]advance{{0, n * 4}, {1, n * 4}}
+	if !parallelRows(kernelSoftmax, "softmax", args[:], 2, adv[:], 10*rows*n) {
+		simdSoftmax(args[0], args[1], args[2], args[3])
+	}
+	runtime.KeepAlive(dst)
+	runtime.KeepAlive(x)
 }
 
 // wasmnnSIMD returns 1 if the SIMD kernels are in use, 0 if the module runs

@@ -7,7 +7,7 @@
 //
 // A kernel suite (TestGemm, TestWinograd4In, TestWinograd4Out,
 // TestPoolMax, TestDepthwise, TestClip, TestHardAct, TestBinary,
-// TestGlobalAvg, or TestKernels for a whole table)
+// TestGlobalAvg, TestSigmoid, TestSoftmax, or TestKernels for a whole table)
 // runs the implementation on edge and random sizes, with every buffer
 // between guard values, and requires the result bit-identical to a loop
 // written from the contract and to the pure-Go kernel, nothing written
@@ -51,6 +51,8 @@ func TestKernels(t *testing.T, k ops.Kernels) {
 	run("HardAct", k.HardAct != nil, func(t *testing.T) { TestHardAct(t, k.HardAct) })
 	run("Binary", k.Binary != nil, func(t *testing.T) { TestBinary(t, k.Binary) })
 	run("GlobalAvg", k.GlobalAvg != nil, func(t *testing.T) { TestGlobalAvg(t, k.GlobalAvg) })
+	run("Sigmoid", k.Sigmoid != nil, func(t *testing.T) { TestSigmoid(t, k.Sigmoid) })
+	run("Softmax", k.Softmax != nil, func(t *testing.T) { TestSoftmax(t, k.Softmax) })
 }
 
 // buf is a buffer of n values between guard values: back holds them all,

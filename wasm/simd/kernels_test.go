@@ -32,6 +32,8 @@ func twins() ops.Kernels {
 		Binary: func(kind ops.BinaryKind, dst, a, b []float32, rows, n, ars, acs, brs, bcs int) {
 			BinaryRef(int(kind), dst, a, b, rows, n, ars, acs, brs, bcs)
 		},
+		Sigmoid: SigmoidRef,
+		Softmax: SoftmaxRef,
 	}
 }
 
@@ -121,6 +123,16 @@ func (k *kernels) table(t *testing.T) ops.Kernels {
 		Binary: func(kind ops.BinaryKind, dst, a, bv []float32, rows, n, ars, acs, brs, bcs int) {
 			run("binary", [][]float32{dst, a, bv}, func(p []uint32) []uint32 {
 				return []uint32{u(int(kind)), p[0], p[1], p[2], u(rows), u(n), u(ars), u(acs), u(brs), u(bcs)}
+			})
+		},
+		Sigmoid: func(c []float32, rows, cols, ldc int) {
+			run("sigmoid", [][]float32{c}, func(p []uint32) []uint32 {
+				return []uint32{p[0], u(rows), u(cols), u(ldc)}
+			})
+		},
+		Softmax: func(dst, x []float32, rows, n int) {
+			run("softmax", [][]float32{dst, x}, func(p []uint32) []uint32 {
+				return []uint32{p[0], p[1], u(rows), u(n)}
 			})
 		},
 	}

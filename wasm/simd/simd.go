@@ -27,6 +27,8 @@
 //	clip(c, rows, cols, ldc, lo, hi)
 //	hardact(c, rows, cols, ldc, alpha, beta, swish)
 //	binary(kind, dst, a, b, rows, n, ars, acs, brs, bcs)
+//	sigmoid(c, rows, cols, ldc)
+//	softmax(dst, x, rows, n)
 //
 // gemm sweeps the 4x8 register tiles of one packed block of ops' GEMM
 // (ops.GemmKernel); wino4_in and wino4_out are the 2D Winograd F(4x4, 3x3)
@@ -38,10 +40,12 @@
 // applies ReLU or Clip to a strided block (ops.ClipKernel); hardact
 // HardSigmoid or HardSwish (ops.HardActKernel); binary the rows of an
 // elementwise Add, Sub, Mul or Div with either operand contiguous or
-// broadcast along the row (ops.BinaryKernel).
+// broadcast along the row (ops.BinaryKernel); sigmoid applies Sigmoid to a
+// strided block (ops.SigmoidKernel) and softmax normalises contiguous rows
+// (ops.SoftmaxKernel), both computing ops.Exp64 in f64x2 lanes (fexp.go).
 // The Go module installs them together as an ops.Kernels table. GemmRef,
-// Wino4InRef, Wino4OutRef, MaxPoolRef, DepthwiseRef, ClipRef, HardActRef and
-// BinaryRef are their
+// Wino4InRef, Wino4OutRef, MaxPoolRef, DepthwiseRef, ClipRef, HardActRef,
+// BinaryRef, SigmoidRef and SoftmaxRef are their
 // pure-Go twins and document the arguments (pointers are byte addresses,
 // sizes and strides in floats); the tests run ops/kerneltest's conformance
 // suites against the twins and against the module under wazero. Results
@@ -84,6 +88,8 @@ var Kernels = []struct {
 	{"clip", 6},
 	{"hardact", 7},
 	{"binary", 10},
+	{"sigmoid", 4},
+	{"softmax", 4},
 }
 
 //go:embed wasmnn-simd.wasm
@@ -108,6 +114,8 @@ func buildWith(p, q, unroll int) []byte {
 	addClip(m)
 	addHardAct(m)
 	addBinary(m)
+	addSigmoid(m)
+	addSoftmax(m)
 	return m.encode()
 }
 
