@@ -19,6 +19,8 @@
 #   CHROMIUM_BENCH=0  skip the Chromium runs
 #   OCR_BENCH=0     skip the OCR pipeline bench (bench/ocr-node.mjs, bench/ocr-chromium.mjs: wasmnn.ocr
 #                   against @gutenye/ocr-common on ONNX Runtime Web, whole page, per stage)
+#   TRAIN_BENCH=0   skip the training-speed bench (bench/train-speed.mjs: LeNet-5, batch 32, images/s natively on one
+#                   thread, in Node and in Chromium with wasmnn.train)
 #   ALGOS=im2col,winograd2,winograd4  algorithms compared on ResNet-18's 3x3 stride-1 layers (empty: skip)
 #   REPORT_ONLY=1   measure nothing: rebuild results.json and table.md from the bench/results-*.json there are
 set -euo pipefail
@@ -32,6 +34,7 @@ MAX_SECONDS=${MAX_SECONDS:-20}
 FILTER=${FILTER:-}
 CHROMIUM_BENCH=${CHROMIUM_BENCH:-1}
 OCR_BENCH=${OCR_BENCH:-1}
+TRAIN_BENCH=${TRAIN_BENCH:-1}
 ALGOS=${ALGOS-im2col,winograd2,winograd4}
 REPORT_ONLY=${REPORT_ONLY:-0}
 WASM=js/dist/wasmnn.wasm
@@ -119,6 +122,13 @@ if [ "$OCR_BENCH" != 0 ]; then
 		node bench/ocr-chromium.mjs --reps "$MODEL_REPS" --warmup 2 --out "$OUT/results-ocr-chromium.json"
 	fi
 fi
+
+if [ "$TRAIN_BENCH" != 0 ]; then
+	log "training speed: LeNet-5, batch 32, native 1 thread, Node and Chromium (wasmnn.train)"
+	trainrt=native,node
+	if [ "$CHROMIUM_BENCH" != 0 ]; then trainrt+=,chromium; fi
+	node bench/train-speed.mjs --runtimes "$trainrt" --out "$OUT/results-train.json"
+fi
 fi
 
 log "merge"
@@ -142,6 +152,10 @@ node -e '
 	for f in "$OUT"/results-ocr-node.json "$OUT"/results-ocr-chromium.json; do
 		if [ -f "$f" ]; then printf '\n%s\n\n' "OCR pipeline ($f)"; node -e 'console.log(require(process.argv[1]).table)' "$PWD/$f"; fi
 	done
+	if [ -f "$OUT/results-train.json" ]; then
+		printf '\n%s\n\n' "Training speed ($OUT/results-train.json)"
+		node -e 'console.log(require(process.argv[1]).table)' "$PWD/$OUT/results-train.json"
+	fi
 } >"$OUT/table.md"
 cat "$OUT/table.md"
 log "done in $(( $(date +%s) - start )) s: $OUT/results.json, $OUT/table.md"

@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+// train-speed.mjs: training speed of LeNet-5 (images per second, batch 32)
+// natively on one thread (bin/wasmnn train --threads 1), in Node and in
+// headless Chromium (wasmnn.train in the wasm module, threads: 1), in the
+// same run, with the same data, options and seed: the weights are the same
+// bit for bit on all three (js/test/train.test.mjs, wasm/host/train_test.go,
+// test/browser/teach.test.mjs), so only the time differs.
+//
+// Each measurement trains a fresh LeNet-5 (the zoo architecture, seed 1) on
+// N random 1x32x32 examples of 10 classes, nothing held out, the defaults
+// of `wasmnn train` otherwise (AdamW, shifts of up to 2 pixels), once for 1
+// epoch and once for 1+E epochs; the difference is E epochs of training
+// steps alone (start-up, loading the data, planning and saving cancel
+// out): images/s = E·N / (t(1+E) − t(1)). Medians over --reps pairs,
+// the runtimes taking turns, after --warmup untimed runs of 1+E epochs;
+// the ratio to native is given of the medians and as the median of each
+// round's ratio (the runs of a round are close together in time).
+//
+// usage: node bench/train-speed.mjs [--examples 1024] [--epochs 4] [--reps 5] [--warmup 1] [--out FILE.json]
+//          [--runtimes native,node,chromium]
+
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const require = createRequire(import.meta.url);
+const BIN = process.env.WASMNN_BIN || path.join(root, 'bin', 'wasmnn');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+function parseArgs(argv) {
+  const o = { examples: 1024, epochs: 4, reps: 5, warmup: 1, out: '', runtimes: 'native,node,chromium' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    let [k, v] = a.slice(2).split(/=(.*)/s);
+    if (v === undefined) v = argv[++i];
+    if (!(k in o)) throw new Error(`unknown option --${k}`);
+    o[k] = typeof o[k] === 'number' ? Number(v) : v;
+  }
+  for (const k of ['examples', 'epochs', 'reps', 'warmup']) {
+    if (!Number.isSafeInteger(o[k]) || o[k] < (k === 'warmup' ? 0 : 1)) throw new Error(`--${k} must be a whole number >= ${k === 'warmup' ? 0 : 1}`);
+  }
+  return o;
+}
+
+// data returns n examples (mulberry32 values in [-2, 2)) and labels i % 10.
+function data(n) {
+  let a = 1;
+  const x = new Float32Array(n * 1024);
+  for (let i = 0; i < x.length; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    x[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 4 - 2;
+  }
+  return { x, y: Array.from({ length: n }, (_, i) => i % 10) };
+}
+
+function npy(dims, values) {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims.join(', ')}${dims.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+  const head = Buffer.alloc(10);
+  head.write('\x93NUMPY', 0, 'latin1');
+  head[6] = 1;
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(Float32Array.from(values).buffer)]);
+}
+
+const median = (a) => { const s = [...a].sort((p, q) => p - q); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+// measure times each runtime for 1 and 1+E epochs, reps times, the
+// runtimes interleaved (one pair each per round, so that a busy spell of
+// the machine slows them alike), and returns per runtime the images/s of
+// each pair and their median. Untimed runs come first: V8 compiles a hot
+// wasm function again, optimised, in the background (dynamic tiering),
+// which takes seconds for this module.
+async function measure(o, runtimes) {
+  for (const r of runtimes) for (let w = 0; w < o.warmup; w++) await r.time(1 + o.epochs);
+  const rates = runtimes.map(() => []);
+  for (let rep = 0; rep < o.reps; rep++) {
+    for (const [i, r] of runtimes.entries()) {
+      const t1 = await r.time(1);
+      const tE = await r.time(1 + o.epochs);
+      rates[i].push((o.epochs * o.examples) / ((tE - t1) / 1000));
+      process.stderr.write(`${r.name}: ${rates[i][rep].toFixed(0)} images/s (1 epoch ${t1.toFixed(0)} ms, ${1 + o.epochs} epochs ${tE.toFixed(0)} ms)\n`);
+    }
+  }
+  return runtimes.map((r, i) => ({ runtime: r.name, rates: rates[i], median: median(rates[i]) }));
+}
+
+// The JS side, the same in Node and in the page: train and time it.
+const TRAIN_JS = async (wasmnn, x, y, epochs) => {
+  const t0 = performance.now();
+  const t = await wasmnn.train('lenet5', { images: x, labels: y, epochs, batch: 32, holdout: 0, seed: 1 });
+  const ms = performance.now() - t0;
+  await t.dispose();
+  return ms;
+};
+
+function serve(dir) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => { p.kill(); reject(new Error(`wasmnn serve printed no URL: ${out}`)); }, 20000);
+    p.stdout.on('data', (b) => {
+      out += b;
+      const m = out.match(/at (http:\/\/[^\s]+\/)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], stop: () => new Promise((r) => { if (p.exitCode !== null) r(); else { p.once('exit', r); p.kill('SIGINT'); } }) });
+      }
+    });
+    p.stderr.on('data', (b) => { out += b; });
+    p.once('exit', (code) => { clearTimeout(timer); reject(new Error(`wasmnn serve exited (${code}): ${out}`)); });
+  });
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const { x, y } = data(o.examples);
+  const want = o.runtimes.split(',');
+  const runtimes = [];
+  const info = {};
+  const cleanup = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmnn-train-speed-'));
+  cleanup.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  let results;
+  try {
+    if (want.includes('native')) {
+      const X = path.join(tmp, 'x.npy');
+      const Y = path.join(tmp, 'y.npy');
+      fs.writeFileSync(X, npy([o.examples, 1, 32, 32], x));
+      fs.writeFileSync(Y, npy([o.examples], y));
+      runtimes.push({ name: 'native, 1 thread', time: async (epochs) => {
+        const t0 = performance.now();
+        execFileSync(BIN, ['train', 'lenet5', '--images', X, '--labels', Y, '--holdout', '0', '--threads', '1', '--epochs', String(epochs),
+          '--batch', '32', '--seed', '1', '--quiet', '-o', path.join(tmp, 'out.wnn')], { stdio: 'pipe' });
+        return performance.now() - t0;
+      } });
+    }
+    if (want.includes('node')) {
+      const wasmnn = await import(pathToFileURL(path.join(root, 'js', 'wasmnn.js')).href);
+      await wasmnn.init({ threads: 1 });
+      info.node = wasmnn.backendInfo();
+      runtimes.push({ name: 'Node (wasm)', time: (epochs) => TRAIN_JS(wasmnn, x, y, epochs) });
+    }
+    if (want.includes('chromium')) {
+      const { chromium } = require('playwright-core');
+      const srv = await serve(root);
+      cleanup.push(() => srv.stop());
+      const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmnn-train-speed-chromium-'));
+      const ctx = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM, headless: true,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      });
+      cleanup.unshift(async () => { await ctx.close(); fs.rmSync(profile, { recursive: true, force: true }); });
+      const page = await ctx.newPage();
+      await page.goto(`${srv.url}bench/chromium.html`);
+      info.chromium = await page.evaluate(async ([xs, ys, src]) => {
+        const wasmnn = await import('/js/wasmnn.js');
+        await wasmnn.init({ threads: 1 });
+        window.trainBench = { wasmnn, x: new Float32Array(xs), y: ys, run: (0, eval)(`(${src})`) };
+        return wasmnn.backendInfo();
+      }, [Array.from(x), y, TRAIN_JS.toString()]);
+      runtimes.push({ name: 'Chromium (wasm, in the page)',
+        time: (epochs) => page.evaluate((e) => window.trainBench.run(window.trainBench.wasmnn, window.trainBench.x, window.trainBench.y, e), epochs) });
+    }
+    results = await measure(o, runtimes);
+  } finally {
+    for (const c of cleanup) await c();
+  }
+  const native = results.find((r) => r.runtime.startsWith('native'));
+  const cpu = os.cpus()[0] ? os.cpus()[0].model : 'unknown CPU';
+  const lines = [
+    `LeNet-5 training, batch 32, ${o.examples} examples, ${o.epochs} epochs timed (1+${o.epochs} minus 1), ` +
+      `median of ${o.reps} after ${o.warmup} untimed; ${cpu}, ${os.cpus().length} cores; node ${process.version}`,
+    '',
+    '| runtime | images/s (median) | runs | native 1 thread / this: of the medians | per round (median) |',
+    '|---|---:|---|---:|---:|',
+    ...results.map((r) => {
+      r.ratio = native ? native.median / r.median : null;
+      r.roundRatio = native ? median(r.rates.map((v, i) => native.rates[i] / v)) : null;
+      return `| ${r.runtime} | ${r.median.toFixed(0)} | ${r.rates.map((v) => v.toFixed(0)).join(', ')} | ` +
+        `${native ? `${r.ratio.toFixed(2)}x` : '–'} | ${native ? `${r.roundRatio.toFixed(2)}x` : '–'} |`;
+    }),
+    '',
+    ...Object.entries(info).map(([k, v]) => `${k}: SIMD ${v.simd ? 'on' : 'off'}, threads ${v.threads}`),
+  ];
+  const table = lines.join('\n');
+  console.log(table);
+  if (o.out) fs.writeFileSync(o.out, JSON.stringify({ options: o, results, info, table }, null, 2) + '\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
