@@ -13,7 +13,7 @@ import (
 
 // calls counts the calls of each kernel of a table.
 type calls struct {
-	gemm, in4, out4, pool, depthwise, clip, hard, binary, gavg atomic.Int64
+	gemm, in4, out4, pool, depthwise, clip, hard, binary, gavg, sigmoid, softmax atomic.Int64
 }
 
 // checked wraps the kernels set in k so that every call counts in n and
@@ -126,6 +126,26 @@ func checked(t *testing.T, k ops.Kernels, n *calls) ops.Kernels {
 			f(dst, x, planes, spatial)
 		}
 	}
+	if f := k.Sigmoid; f != nil {
+		w.Sigmoid = func(c []float32, rows, cols, ldc int) {
+			n.sigmoid.Add(1)
+			if rows < 1 || cols < 1 || ldc < cols || len(c) != (rows-1)*ldc+cols {
+				bad("Sigmoid called with rows %d cols %d ldc %d: len(c) %d", rows, cols, ldc, len(c))
+				return
+			}
+			f(c, rows, cols, ldc)
+		}
+	}
+	if f := k.Softmax; f != nil {
+		w.Softmax = func(dst, x []float32, rows, nc int) {
+			n.softmax.Add(1)
+			if rows < 1 || nc < 1 || len(dst) != rows*nc || len(x) != rows*nc {
+				bad("Softmax called with rows %d n %d: len %d %d", rows, nc, len(dst), len(x))
+				return
+			}
+			f(dst, x, rows, nc)
+		}
+	}
 	return w
 }
 
@@ -154,6 +174,8 @@ func wantCalls(t *testing.T, k ops.Kernels, n *calls, want string) {
 		{"hardact", k.HardAct != nil, n.hard.Load()},
 		{"binary", k.Binary != nil, n.binary.Load()},
 		{"globalavg", k.GlobalAvg != nil, n.gavg.Load()},
+		{"sigmoid", k.Sigmoid != nil, n.sigmoid.Load()},
+		{"softmax", k.Softmax != nil, n.softmax.Load()},
 	} {
 		for _, w := range strings.Fields(want) {
 			if w == c.name && c.set && c.n == 0 {
@@ -209,10 +231,12 @@ func TestCallers(t *testing.T, k ops.Kernels) {
 // testElementwiseCallers runs Binary on the layouts of mobile networks
 // (same shape, a per-channel [C, 1, 1] or [N, C, 1, 1] operand on either
 // side, a scalar, a bias row) with fused HardSwish, HardSigmoid and ReLU,
-// standalone activations and global average pooling.
+// standalone activations (Sigmoid among them), global average pooling and
+// Softmax.
 func testElementwiseCallers(t *testing.T, k ops.Kernels) {
 	rng := rand.New(rand.NewPCG(31, 32))
-	acts := []ops.Activation{{}, {Kind: ops.ActHardSwish}, {Kind: ops.ActHardSigmoid, Alpha: 0.2, Beta: 0.5}, {Kind: ops.ActReLU}}
+	acts := []ops.Activation{{}, {Kind: ops.ActHardSwish}, {Kind: ops.ActHardSigmoid, Alpha: 0.2, Beta: 0.5}, {Kind: ops.ActReLU},
+		{Kind: ops.ActSigmoid}}
 	cases := [][2][]int{
 		{{2, 8, 5, 7}, {2, 8, 5, 7}},
 		{{2, 8, 5, 7}, {2, 8, 1, 1}},
@@ -252,9 +276,9 @@ func testElementwiseCallers(t *testing.T, k ops.Kernels) {
 		got := append([]float32(nil), x...)
 		with(checked(t, k, &n), func() { act.Apply(got) })
 		sameOut(t, got, want)
-		kernel := "hardact"
-		if act.Kind == ops.ActReLU {
-			kernel = "clip"
+		kernel := map[ops.ActKind]string{ops.ActReLU: "clip", ops.ActSigmoid: "sigmoid"}[act.Kind]
+		if kernel == "" {
+			kernel = "hardact"
 		}
 		wantCalls(t, k, &n, kernel)
 	}
@@ -265,6 +289,28 @@ func testElementwiseCallers(t *testing.T, k ops.Kernels) {
 	with(checked(t, k, &n), func() { ops.GlobalPool(ops.PoolAvg, got, x, 3, 40, 7) })
 	sameOut(t, got, want)
 	wantCalls(t, k, &n, "globalavg")
+	// Softmax along the innermost axis (the kernel), in place and not, and
+	// along a middle axis (pure Go either way).
+	for _, sh := range [][3]int{{3, 40, 1}, {1, 7, 1}, {8, 70, 1}, {2, 5, 3}} {
+		for _, inPlace := range []bool{false, true} {
+			want := make([]float32, sh[0]*sh[1]*sh[2])
+			ops.Softmax(want, x[:len(want)], sh[0], sh[1], sh[2])
+			var n calls
+			got := make([]float32, len(want))
+			with(checked(t, k, &n), func() {
+				if inPlace {
+					copy(got, x)
+					ops.Softmax(got, got, sh[0], sh[1], sh[2])
+				} else {
+					ops.Softmax(got, x[:len(got)], sh[0], sh[1], sh[2])
+				}
+			})
+			sameOut(t, got, want)
+			if sh[2] == 1 {
+				wantCalls(t, k, &n, "softmax")
+			}
+		}
+	}
 }
 
 // testConvTransposeCallers runs ConvTransposeGemm (the GEMM path of kernel
