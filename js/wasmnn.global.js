@@ -392,10 +392,20 @@ const CTL_SLEEPERS = 8;
 const CTL_SLOTS = 16;
 
 // THREAD_SPIN_MS is how long an idle thread polls for the next call before it
-// sleeps in Atomics.wait; THREAD_STALL_MS how long the caller waits for a
-// part without progress before it gives up on the pool.
-const THREAD_SPIN_MS = 2;
+// sleeps in Atomics.wait: long enough to catch the next call of a layer, short
+// enough not to take CPU time from the Go thread on a busy machine (polling
+// for 2 ms made ResNet-18 2.2x slower on 2 threads than on 1 when other
+// processes kept both cores busy; 0.05 ms made it 1.15x faster).
+// THREAD_STALL_MS is how long the caller waits for a part without progress
+// before it gives up on the pool.
+const THREAD_SPIN_MS = 0.05;
 const THREAD_STALL_MS = 10000;
+
+// THREAD_SLOW_MS and THREAD_BACKOFF: a call whose caller waited longer than
+// THREAD_SLOW_MS (and twice its own share) for the other threads makes the
+// next THREAD_BACKOFF calls run on the calling thread (see runParallel).
+const THREAD_SLOW_MS = 0.5;
+const THREAD_BACKOFF = 32;
 
 // shareMemory returns a copy of the wasm binary bytes whose one memory
 // (defined or imported) is shared with a maximum of maxPages pages: only the
@@ -540,6 +550,9 @@ async function startThreads(n, kmodule, memory) {
     gen: 0,
     broken: '', // why the pool stopped being used
     fns: null, // the calling thread's kernels, set by start
+    argv: [], // argument arrays by length, for callPart
+    backoff: 0, // calls left to run on the calling thread alone
+    backoffs: 0, // how often the pool backed off
   };
   const ready = [];
   for (let i = 1; i < n; i++) {
@@ -595,6 +608,11 @@ function stopThreads(pool) {
 // failure the pool is not used again (the caller runs every part).
 function runParallel(pool, k, parts, args, nargs) {
   if (pool.broken || parts <= 1) return runParts(pool.fns, pool.memory, k, 0, parts, args, nargs);
+  if (pool.backoff > 0) { // the other threads were slow to come: run alone for a while
+    pool.backoff--;
+    return runParts(pool.fns, pool.memory, k, 0, parts, args, nargs);
+  }
+  const t0 = performance.now();
   const ctl = pool.ctl;
   ctl[CTL_KERNEL] = k;
   ctl[CTL_PARTS] = parts;
@@ -606,6 +624,7 @@ function runParallel(pool, k, parts, args, nargs) {
   if (Atomics.load(ctl, CTL_SLEEPERS) > 0) Atomics.notify(ctl, CTL_TICKET);
   const view = new Uint32Array(pool.memory.buffer, args, parts * nargs);
   const f = pool.fns[k];
+  const a = pool.argv[nargs] || (pool.argv[nargs] = new Array(nargs));
   let failed = 0;
   for (;;) {
     const t = Atomics.load(ctl, CTL_TICKET);
@@ -613,14 +632,15 @@ function runParallel(pool, k, parts, args, nargs) {
     if (Atomics.compareExchange(ctl, CTL_TICKET, t, t - 1) !== t) continue;
     const p = (t & 0xff) - 1;
     try {
-      f(...view.subarray(p * nargs, (p + 1) * nargs));
+      callPart(f, view, p * nargs, a);
     } catch {
       failed = 1;
     }
     Atomics.add(ctl, CTL_DONE, 1);
   }
   let last = Atomics.load(ctl, CTL_DONE);
-  let since = performance.now();
+  const t1 = performance.now();
+  let since = t1;
   for (let i = 0; last < parts; i++) {
     if (CAN_BLOCK && i > 1000) Atomics.wait(ctl, CTL_DONE, last, 50);
     const d = Atomics.load(ctl, CTL_DONE);
@@ -635,6 +655,16 @@ function runParallel(pool, k, parts, args, nargs) {
   if (failed || Atomics.load(ctl, CTL_FAILED)) {
     pool.broken = 'a kernel failed on a thread';
     return 1;
+  }
+  // When the machine is busy, the system may not run a kernel thread for
+  // milliseconds while it holds a part, and every call would wait for it.
+  // If this call waited far longer than it took to run its own parts, the
+  // next THREAD_BACKOFF calls run on this thread alone (the results are the
+  // same either way), then threads are tried again.
+  const waited = performance.now() - t1;
+  if (waited > THREAD_SLOW_MS && waited > 2 * (t1 - t0)) {
+    pool.backoff = THREAD_BACKOFF;
+    pool.backoffs++;
   }
   return 0;
 }
@@ -684,8 +714,16 @@ function kernelFunctions(module, exports) {
 function runParts(fns, memory, k, from, parts, args, nargs) {
   const v = new Uint32Array(memory.buffer, args, parts * nargs);
   const f = fns[k];
-  for (let p = from; p < parts; p++) f(...v.subarray(p * nargs, (p + 1) * nargs));
+  const a = new Array(nargs);
+  for (let p = from; p < parts; p++) callPart(f, v, p * nargs, a);
   return 0;
+}
+
+// callPart calls f with the a.length arguments at v[at...], through the
+// plain array a (faster than spreading a typed array).
+function callPart(f, v, at, a) {
+  for (let j = 0; j < a.length; j++) a[j] = v[at + j];
+  f.apply(null, a);
 }
 
 async function start(urlPromise, simdWanted, threadsWanted) {
