@@ -183,6 +183,23 @@ func checkSize(what string, w, h, maxSide, maxPixels int) error {
 // the tensor data in NCHW order with shape [1, Channels, Height, Width].
 // Errors wrap ErrParams or ErrImage.
 func ToTensor(img image.Image, p Params) ([]float32, []int, error) {
+	return ToTensorInto(nil, img, p)
+}
+
+// ToTensorInto is ToTensor writing into dst when it has the capacity for
+// the tensor (Channels*Width*Height values); otherwise it allocates. It
+// returns the tensor's data (dst[:Channels*Width*Height] or the new slice)
+// and shape.
+//
+// Opaque *image.RGBA and *image.NRGBA images are read in place (over white
+// they are their own pixels); others are composited first. An axis whose
+// size does not change is not resampled (its weights would be one 1 per
+// pixel: the values pass unchanged), and when neither axis is resampled
+// the values of three-channel images are bytes, normalised through a table
+// of 256 values per channel; the vertical pass runs row by row with the
+// sums of each output in the same order. The result is bit for bit what
+// the steps in the package documentation give.
+func ToTensorInto(dst []float32, img image.Image, p Params) ([]float32, []int, error) {
 	n, err := p.normalize()
 	if err != nil {
 		return nil, nil, err
@@ -195,93 +212,207 @@ func ToTensor(img image.Image, p Params) ([]float32, []int, error) {
 		return nil, nil, err
 	}
 	sw, sh := b.Dx(), b.Dy()
+	pix, stride := overWhite(img)
 
-	// Steps 1: composite over white into 8-bit RGBA (alpha is then 255).
-	rgb := image.NewRGBA(image.Rect(0, 0, sw, sh))
-	draw.Draw(rgb, rgb.Bounds(), image.White, image.Point{}, draw.Src)
-	draw.Draw(rgb, rgb.Bounds(), img, b.Min, draw.Over)
-
+	plane := n.w * n.h
+	size := n.c * plane
+	out := dst
+	if cap(out) < size {
+		out = make([]float32, size)
+	}
+	out = out[:size]
 	wx := weights(sw, n.cw)
 	wy := weights(sh, n.ch)
-	plane := n.w * n.h
-	out := make([]float32, n.c*plane)
-	row := make([]float64, sw)
-	tmp := make([]float64, sh*n.cw)
-	content := make([]float64, n.ch*n.cw)
 	ox, oy := (n.w-n.cw)/2, (n.h-n.ch)/2
+	// Scratch: one source row; the horizontal pass's output row, or all of
+	// them for a vertical pass; the vertical pass's sums.
+	var row, hrow, tmp, acc []float64
+	bytesOnly := n.c == 3 && wx.identity && wy.identity
+	if !bytesOnly {
+		row = make([]float64, sw)
+		switch {
+		case !wy.identity:
+			tmp = make([]float64, sh*n.cw)
+			acc = make([]float64, n.cw)
+		case !wx.identity:
+			hrow = make([]float64, n.cw)
+		}
+	}
 	for c := range n.c {
-		// Steps 2-3 per source row, then the horizontal pass of step 4.
-		for y := range sh {
-			pix := rgb.Pix[y*rgb.Stride : y*rgb.Stride+4*sw]
-			for x := range sw {
-				r, g, bl := float64(pix[4*x]), float64(pix[4*x+1]), float64(pix[4*x+2])
-				var v float64
-				switch {
-				case n.c == 1:
-					v = float64(0.299*r) + float64(0.587*g) + float64(0.114*bl)
-				case c == 0:
-					v = r
-				case c == 1:
-					v = g
-				default:
-					v = bl
-				}
+		dst := out[c*plane : (c+1)*plane]
+		mean, std := n.mean[c], n.std[c]
+		fillBorder(dst, n.w, n.h, ox, oy, n.cw, n.ch, float32((0-mean)/std))
+		if bytesOnly {
+			// Bytes straight to the canvas.
+			var lut [256]float32
+			for i := range lut {
+				v := float64(i)
 				if n.invert {
 					v = 255 - v
 				}
-				row[x] = v
+				lut[i] = float32((float64(v*n.scale) - mean) / std)
 			}
-			wx.apply(tmp[y*n.cw:(y+1)*n.cw], row, 1)
+			for y := range sh {
+				src := pix[y*stride+c : y*stride+4*sw]
+				drow := dst[(oy+y)*n.w+ox : (oy+y)*n.w+ox+sw]
+				for x := range drow {
+					drow[x] = lut[src[4*x]]
+				}
+			}
+			continue
 		}
-		// Vertical pass, column by column.
-		for x := range n.cw {
-			wy.apply(content[x:], tmp[x:], n.cw)
+		norm := func(y int, v []float64) {
+			drow := dst[(oy+y)*n.w+ox : (oy+y)*n.w+ox+n.cw]
+			for x, u := range v {
+				drow[x] = float32((float64(u*n.scale) - mean) / std)
+			}
 		}
-		// Steps 5-6.
-		dst := out[c*plane : (c+1)*plane]
-		mean, std := n.mean[c], n.std[c]
-		bg := float32((0 - mean) / std)
-		for i := range dst {
-			dst[i] = bg
+		// Steps 2-3 per source row, then the horizontal pass of step 4.
+		hpass := func(y int, out []float64) {
+			if wx.identity {
+				values(out, pix[y*stride:y*stride+4*sw], n.c, c, n.invert)
+				return
+			}
+			values(row, pix[y*stride:y*stride+4*sw], n.c, c, n.invert)
+			wx.apply(out, row)
 		}
+		if wy.identity {
+			h := hrow
+			if wx.identity {
+				h = row
+			}
+			for y := range sh {
+				hpass(y, h)
+				norm(y, h)
+			}
+			continue
+		}
+		for y := range sh {
+			hpass(y, tmp[y*n.cw:(y+1)*n.cw])
+		}
+		// The vertical pass, a row of outputs at a time.
 		for y := range n.ch {
-			drow := dst[(oy+y)*n.w+ox:]
-			for x := range n.cw {
-				v := content[y*n.cw+x]
-				drow[x] = float32((float64(v*n.scale) - mean) / std)
+			clear(acc)
+			for k, w := range wy.w[wy.off[y]:wy.off[y+1]] {
+				in := tmp[(wy.start[y]+k)*n.cw : (wy.start[y]+k+1)*n.cw]
+				in = in[:len(acc)]
+				for x := range acc {
+					acc[x] += float64(w * in[x])
+				}
 			}
+			norm(y, acc)
 		}
 	}
 	return out, []int{1, n.c, n.h, n.w}, nil
 }
 
-// resampler holds, for each output position, the first input index and the
-// weights of consecutive inputs from there.
+// overWhite returns img composited over opaque white as 8-bit RGBA pixels
+// and their row stride in bytes: the pixels of an opaque *image.RGBA or
+// *image.NRGBA themselves (read only), else a copy drawn with image/draw.
+func overWhite(img image.Image) ([]uint8, int) {
+	b := img.Bounds()
+	var pix []uint8
+	var stride int
+	switch m := img.(type) {
+	case *image.RGBA:
+		pix, stride = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride
+	case *image.NRGBA:
+		pix, stride = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride
+	}
+	if pix != nil && opaque(pix, stride, b.Dx(), b.Dy()) {
+		return pix, stride
+	}
+	rgb := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(rgb, rgb.Bounds(), image.White, image.Point{}, draw.Src)
+	draw.Draw(rgb, rgb.Bounds(), img, b.Min, draw.Over)
+	return rgb.Pix, rgb.Stride
+}
+
+// opaque reports whether every alpha byte of the w x h RGBA pixels is 255.
+func opaque(pix []uint8, stride, w, h int) bool {
+	for y := range h {
+		r := pix[y*stride : y*stride+4*w]
+		for x := 3; x < len(r); x += 4 {
+			if r[x] != 255 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// values sets v to the values of steps 2-3 for channel c of one row of
+// RGBA pixels: the luma for one channel, else the channel's byte, then
+// 255 - v when inverting.
+func values(v []float64, pix []uint8, channels, c int, invert bool) {
+	if channels == 1 {
+		for x := range v {
+			p := pix[4*x : 4*x+3]
+			r, g, bl := float64(p[0]), float64(p[1]), float64(p[2])
+			v[x] = float64(0.299*r) + float64(0.587*g) + float64(0.114*bl)
+		}
+	} else {
+		for x := range v {
+			v[x] = float64(pix[4*x+c])
+		}
+	}
+	if invert {
+		for x, u := range v {
+			v[x] = 255 - u
+		}
+	}
+}
+
+// fillBorder sets the w x h canvas to bg outside the cw x ch content at
+// (ox, oy).
+func fillBorder(dst []float32, w, h, ox, oy, cw, ch int, bg float32) {
+	for y := range h {
+		r := dst[y*w : (y+1)*w]
+		if y < oy || y >= oy+ch {
+			for i := range r {
+				r[i] = bg
+			}
+			continue
+		}
+		for i := range r[:ox] {
+			r[i] = bg
+		}
+		for i := ox + cw; i < w; i++ {
+			r[i] = bg
+		}
+	}
+}
+
+// resampler holds, for each output position i, the first input index
+// start[i] and the weights w[off[i]:off[i+1]] of consecutive inputs from
+// there; identity marks a resampling to the same size (one weight 1 per
+// output, which leaves the values unchanged).
 type resampler struct {
-	start []int
-	w     [][]float64
+	start, off []int
+	w          []float64
+	identity   bool
 }
 
 // weights builds the 1-D resampling weights from src to dst samples: area
 // averaging when shrinking, linear interpolation between pixel centres
 // (edges clamped) when growing, identity when equal.
 func weights(src, dst int) resampler {
-	rs := resampler{start: make([]int, dst), w: make([][]float64, dst)}
+	rs := resampler{start: make([]int, dst), off: make([]int, dst+1), identity: src == dst}
 	ratio := float64(src) / float64(dst)
 	for i := range dst {
 		switch {
 		case src == dst:
-			rs.start[i], rs.w[i] = i, []float64{1}
+			rs.start[i] = i
+			rs.w = append(rs.w, 1)
 		case src > dst:
 			// Output pixel i covers input [lo, hi).
 			lo, hi := float64(i)*ratio, float64(i+1)*ratio
 			first, last := int(math.Floor(lo)), min(int(math.Ceil(hi)), src)-1
-			ws := make([]float64, last-first+1)
-			for k := range ws {
+			for k := range last - first + 1 {
 				j := float64(first + k)
-				ws[k] = (math.Min(hi, j+1) - math.Max(lo, j)) / ratio
+				rs.w = append(rs.w, (math.Min(hi, j+1)-math.Max(lo, j))/ratio)
 			}
-			rs.start[i], rs.w[i] = first, ws
+			rs.start[i] = first
 		default:
 			// Centre of output pixel i in input pixel coordinates.
 			c := float64((float64(i)+0.5)*ratio) - 0.5
@@ -289,25 +420,30 @@ func weights(src, dst int) resampler {
 			f := c - float64(j)
 			switch {
 			case j < 0:
-				rs.start[i], rs.w[i] = 0, []float64{1}
+				rs.start[i] = 0
+				rs.w = append(rs.w, 1)
 			case j >= src-1:
-				rs.start[i], rs.w[i] = src-1, []float64{1}
+				rs.start[i] = src - 1
+				rs.w = append(rs.w, 1)
 			default:
-				rs.start[i], rs.w[i] = j, []float64{1 - f, f}
+				rs.start[i] = j
+				rs.w = append(rs.w, 1-f, f)
 			}
 		}
+		rs.off[i+1] = len(rs.w)
 	}
 	return rs
 }
 
-// apply resamples in (stride apart) into out (stride apart).
-func (rs resampler) apply(out, in []float64, stride int) {
-	for i, ws := range rs.w {
-		base := rs.start[i] * stride
+// apply resamples in into out (both contiguous): out[i] is the sum from 0
+// of the weighted inputs in order.
+func (rs resampler) apply(out, in []float64) {
+	for i := range out {
+		base := rs.start[i]
 		acc := 0.0
-		for k, w := range ws {
-			acc += float64(w * in[base+k*stride])
+		for k, w := range rs.w[rs.off[i]:rs.off[i+1]] {
+			acc += float64(w * in[base+k])
 		}
-		out[i*stride] = acc
+		out[i] = acc
 	}
 }
