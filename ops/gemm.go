@@ -235,9 +235,18 @@ func packB(dst []float32, src *bSource, k0, kcb, j0, ncb int) {
 		src.im.pack(dst, src.b, k0, kcb, j0, ncb)
 		return
 	case src.cs == 1:
-		for kk := 0; kk < kcb; kk++ {
-			off := (k0+kk)*src.rs + j0
-			putRun(dst, src.b[off:off+ncb], 0, 1, 0, ncb, kk, step)
+		full := ncb / gemmNR
+		off := k0*src.rs + j0
+		ja := 0
+		if k := installed.PackB; k != nil && full > 0 {
+			k(dst[:(full-1)*step+kcb*gemmNR], src.b[off:off+(kcb-1)*src.rs+full*gemmNR], kcb, full, src.rs, step)
+			ja = full * gemmNR
+		}
+		if ja < ncb {
+			for kk := 0; kk < kcb; kk++ {
+				o := off + kk*src.rs
+				putRun(dst, src.b[o:o+ncb], ja, 1, ja, ncb, kk, step)
+			}
 		}
 	default:
 		for j := 0; j < ncb; j++ {
@@ -307,6 +316,13 @@ func putRun(dst, xs []float32, s, sw, ja, jb, kk, step int) {
 	for ; j < jb; j++ {
 		dst[p+j%gemmNR] = xs[s]
 		s += sw
+	}
+}
+
+// packBGo is the pure-Go PackBKernel: putRun on each row.
+func packBGo(dst, src []float32, rows, groups, srcRow, step int) {
+	for r := 0; r < rows; r++ {
+		putRun(dst, src[r*srcRow:r*srcRow+groups*gemmNR], 0, 1, 0, groups*gemmNR, r, step)
 	}
 }
 

@@ -45,6 +45,9 @@ type Kernels struct {
 	Sigmoid SigmoidKernel
 	// Softmax normalises contiguous rows: Softmax along the innermost axis.
 	Softmax SoftmaxKernel
+	// PackB copies the whole column panels of a row-major B operand into
+	// the GEMM's packed layout (the pointwise convolutions' inputs).
+	PackB PackBKernel
 }
 
 // GemmKernel computes one packed block of a GEMM. For each of the m×n
@@ -152,6 +155,13 @@ type SigmoidKernel func(c []float32, rows, cols, ldc int)
 // meets two NaNs, the NaN stored may have either's payload.
 type SoftmaxKernel func(dst, x []float32, rows, n int)
 
+// PackBKernel copies rows rows of groups groups of gemmNR (4) floats into
+// packed B panels: for r < rows, q < groups and l < 4 it must set
+// dst[q*step+r*4+l] to src[r*srcRow+q*4+l], and change nothing else of dst.
+// dst holds exactly (groups-1)*step+rows*4 values and src
+// (rows-1)*srcRow+groups*4; step >= rows*4 and srcRow >= groups*4.
+type PackBKernel func(dst, src []float32, rows, groups, srcRow, step int)
+
 // installed is the kernel table in use (zero: pure Go).
 var installed Kernels
 
@@ -190,5 +200,6 @@ func GoKernels() Kernels {
 		GlobalAvg:    globalAvgGo,
 		Sigmoid:      sigmoidGo,
 		Softmax:      softmaxRowsGo,
+		PackB:        packBGo,
 	}
 }

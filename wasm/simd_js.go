@@ -98,6 +98,13 @@ func simdSigmoid(c, rows, cols, ldc uint32)
 //go:wasmimport wasmnn_simd softmax
 func simdSoftmax(dst, x, rows, n uint32)
 
+// simdPackB is the kernel module's packb (see simd.PackBRef and
+// ops.PackBKernel): the destination and source addresses, rows, groups of
+// four floats per row, and the source row and panel strides in floats.
+//
+//go:wasmimport wasmnn_simd packb
+func simdPackB(dst, src, rows, groups, srcRow, step uint32)
+
 // simdThreads is the number of threads the host runs kernels on (1: only
 // the calling one). It is fixed when the module starts.
 //
@@ -174,6 +181,7 @@ func init() {
 			Binary:       binarySIMD,
 			Sigmoid:      sigmoidSIMD,
 			Softmax:      softmaxSIMD,
+			PackB:        packBSIMD,
 		})
 		simdOn = true
 	}
@@ -485,6 +493,22 @@ func softmaxSIMD(dst, x []float32, rows, n int) {
 	}
 	runtime.KeepAlive(dst)
 	runtime.KeepAlive(x)
+}
+
+// packBSIMD is ops.PackBKernel on the generated kernel. It checks that the
+// copies lie inside dst and src, since the kernel accesses memory
+// unchecked.
+func packBSIMD(dst, src []float32, rows, groups, srcRow, step int) {
+	if rows <= 0 || groups <= 0 {
+		return
+	}
+	if srcRow < groups*4 || step < rows*4 || len(dst) < (groups-1)*step+rows*4 || len(src) < (rows-1)*srcRow+groups*4 {
+		panic(fmt.Sprintf("wasmnn: SIMD packb: bad arguments rows %d groups %d srcRow %d step %d, len(dst) %d len(src) %d",
+			rows, groups, srcRow, step, len(dst), len(src)))
+	}
+	simdPackB(addr(dst), addr(src), uint32(rows), uint32(groups), uint32(srcRow), uint32(step))
+	runtime.KeepAlive(dst)
+	runtime.KeepAlive(src)
 }
 
 // wasmnnSIMD returns 1 if the SIMD kernels are in use, 0 if the module runs

@@ -13,7 +13,7 @@ import (
 
 // calls counts the calls of each kernel of a table.
 type calls struct {
-	gemm, in4, out4, pool, depthwise, clip, hard, binary, gavg, sigmoid, softmax atomic.Int64
+	gemm, in4, out4, pool, depthwise, clip, hard, binary, gavg, sigmoid, softmax, packb atomic.Int64
 }
 
 // checked wraps the kernels set in k so that every call counts in n and
@@ -146,6 +146,16 @@ func checked(t *testing.T, k ops.Kernels, n *calls) ops.Kernels {
 			f(dst, x, rows, nc)
 		}
 	}
+	if f := k.PackB; f != nil {
+		w.PackB = func(dst, src []float32, rows, groups, srcRow, step int) {
+			n.packb.Add(1)
+			if rows < 1 || groups < 1 || srcRow < groups*4 || step < rows*4 || len(dst) != (groups-1)*step+rows*4 || len(src) != (rows-1)*srcRow+groups*4 {
+				bad("PackB called with rows %d groups %d srcRow %d step %d: len %d %d", rows, groups, srcRow, step, len(dst), len(src))
+				return
+			}
+			f(dst, src, rows, groups, srcRow, step)
+		}
+	}
 	return w
 }
 
@@ -176,6 +186,7 @@ func wantCalls(t *testing.T, k ops.Kernels, n *calls, want string) {
 		{"globalavg", k.GlobalAvg != nil, n.gavg.Load()},
 		{"sigmoid", k.Sigmoid != nil, n.sigmoid.Load()},
 		{"softmax", k.Softmax != nil, n.softmax.Load()},
+		{"packb", k.PackB != nil, n.packb.Load()},
 	} {
 		for _, w := range strings.Fields(want) {
 			if w == c.name && c.set && c.n == 0 {
@@ -408,7 +419,8 @@ func testConvCallers(t *testing.T, k ops.Kernels) {
 		want  string
 	}{
 		{in: []int{1, 5, 11, 9}, w: []int{7, 5, 3, 3}, pad: 1, algo: ops.AlgoIm2col, act: relu, want: "gemm clip"},
-		{in: []int{2, 16, 12, 12}, w: []int{13, 16, 1, 1}, algo: ops.AlgoIm2col, want: "gemm"},
+		{in: []int{2, 16, 12, 12}, w: []int{13, 16, 1, 1}, algo: ops.AlgoIm2col, want: "gemm packb"},
+		{in: []int{1, 300, 7, 9}, w: []int{20, 300, 1, 1}, algo: ops.AlgoIm2col, act: relu, want: "gemm packb clip"},
 		{in: []int{1, 30, 10, 10}, w: []int{140, 30, 3, 3}, pad: 1, algo: ops.AlgoIm2col, act: ops.ReLU6, want: "gemm clip"},
 		{in: []int{1, 9, 13, 11}, w: []int{10, 9, 3, 3}, pad: 1, algo: ops.AlgoWinograd2, want: "gemm"},
 		{in: []int{2, 9, 13, 11}, w: []int{11, 9, 3, 3}, pad: 1, algo: ops.AlgoWinograd4, act: relu, want: "gemm winograd"},

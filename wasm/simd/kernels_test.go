@@ -34,6 +34,7 @@ func twins() ops.Kernels {
 		},
 		Sigmoid: SigmoidRef,
 		Softmax: SoftmaxRef,
+		PackB:   PackBRef,
 	}
 }
 
@@ -133,6 +134,11 @@ func (k *kernels) table(t *testing.T) ops.Kernels {
 		Softmax: func(dst, x []float32, rows, n int) {
 			run("softmax", [][]float32{dst, x}, func(p []uint32) []uint32 {
 				return []uint32{p[0], p[1], u(rows), u(n)}
+			})
+		},
+		PackB: func(dst, src []float32, rows, groups, srcRow, step int) {
+			run("packb", [][]float32{dst, src}, func(p []uint32) []uint32 {
+				return []uint32{p[0], p[1], u(rows), u(groups), u(srcRow), u(step)}
 			})
 		},
 	}

@@ -29,6 +29,7 @@
 //	binary(kind, dst, a, b, rows, n, ars, acs, brs, bcs)
 //	sigmoid(c, rows, cols, ldc)
 //	softmax(dst, x, rows, n)
+//	packb(dst, src, rows, groups, srcRow, step)
 //
 // gemm sweeps the 4x8 register tiles of one packed block of ops' GEMM
 // (ops.GemmKernel); wino4_in and wino4_out are the 2D Winograd F(4x4, 3x3)
@@ -42,10 +43,12 @@
 // elementwise Add, Sub, Mul or Div with either operand contiguous or
 // broadcast along the row (ops.BinaryKernel); sigmoid applies Sigmoid to a
 // strided block (ops.SigmoidKernel) and softmax normalises contiguous rows
-// (ops.SoftmaxKernel), both computing ops.Exp64 in f64x2 lanes (fexp.go).
+// (ops.SoftmaxKernel), both computing ops.Exp64 in f64x2 lanes (fexp.go);
+// packb copies groups of four floats of B's rows into the GEMM's packed
+// panels (ops.PackBKernel).
 // The Go module installs them together as an ops.Kernels table. GemmRef,
 // Wino4InRef, Wino4OutRef, MaxPoolRef, DepthwiseRef, ClipRef, HardActRef,
-// BinaryRef, SigmoidRef and SoftmaxRef are their
+// BinaryRef, SigmoidRef, SoftmaxRef and PackBRef are their
 // pure-Go twins and document the arguments (pointers are byte addresses,
 // sizes and strides in floats); the tests run ops/kerneltest's conformance
 // suites against the twins and against the module under wazero. Results
@@ -90,6 +93,7 @@ var Kernels = []struct {
 	{"binary", 10},
 	{"sigmoid", 4},
 	{"softmax", 4},
+	{"packb", 6},
 }
 
 //go:embed wasmnn-simd.wasm
@@ -116,6 +120,7 @@ func buildWith(p, q, unroll int) []byte {
 	addBinary(m)
 	addSigmoid(m)
 	addSoftmax(m)
+	addPackB(m)
 	return m.encode()
 }
 
