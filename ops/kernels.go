@@ -48,6 +48,8 @@ type Kernels struct {
 	// PackB copies the whole column panels of a row-major B operand into
 	// the GEMM's packed layout (the pointwise convolutions' inputs).
 	PackB PackBKernel
+	// Gather copies the rows of nearest-neighbour Resize.
+	Gather GatherKernel
 }
 
 // GemmKernel computes one packed block of a GEMM. For each of the m×n
@@ -162,6 +164,12 @@ type SoftmaxKernel func(dst, x []float32, rows, n int)
 // (rows-1)*srcRow+groups*4; step >= rows*4 and srcRow >= groups*4.
 type PackBKernel func(dst, src []float32, rows, groups, srcRow, step int)
 
+// GatherKernel sets dst[j] = src[offs[j]] for j < len(dst) (a copy of the
+// value's bits). len(offs) >= len(dst) and every offs[j] is in
+// [0, len(src)); an implementation that does not check may clamp offsets to
+// that range instead, but must never read outside src.
+type GatherKernel func(dst, src []float32, offs []int32)
+
 // installed is the kernel table in use (zero: pure Go).
 var installed Kernels
 
@@ -201,5 +209,6 @@ func GoKernels() Kernels {
 		Sigmoid:      sigmoidGo,
 		Softmax:      softmaxRowsGo,
 		PackB:        packBGo,
+		Gather:       gatherGo,
 	}
 }

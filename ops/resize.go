@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Resize, as ONNX Resize (opsets 10 to 19) and Upsample define it, with the
@@ -262,8 +263,11 @@ type ResizeGeom struct {
 	outSize int
 	copy    bool
 	// nearest: per axis, the input offset of every output index (-1: the
-	// extrapolation value).
-	offs [][]int
+	// extrapolation value); last32: the last axis's offsets as int32 when
+	// none is -1 (nil otherwise), and lastMax the largest of them.
+	offs    [][]int
+	last32  []int32
+	lastMax int
 	// linear and cubic: the passes, in order.
 	passes   []resizePass
 	bufA, ws int
@@ -333,6 +337,13 @@ func NewResizeGeom(in, out []int, scales []float32, p ResizeParams) (*ResizeGeom
 			}
 			g.offs[a] = o
 			stride *= in[a]
+		}
+		if last := g.offs[rank-1]; !slices.Contains(last, -1) {
+			g.last32 = make([]int32, len(last))
+			for j, off := range last {
+				g.last32[j] = int32(off) // < in[rank-1], an int
+				g.lastMax = max(g.lastMax, off)
+			}
 		}
 		return g, nil
 	}
@@ -518,13 +529,16 @@ func Resize(g *ResizeGeom, out, in, ws []float32) {
 }
 
 // gather is nearest mode: every output element copies the input element at
-// the sum of its per-axis offsets.
+// the sum of its per-axis offsets. An output row whose outer offsets are
+// those of the row before (upsampling along an outer axis repeats rows) is
+// a copy of that row.
 func (g *ResizeGeom) gather(out, in []float32) {
 	rank := len(g.Out)
 	var ctr [maxBroadcastRank]int
 	lastOffs := g.offs[rank-1]
 	row := g.Out[rank-1]
 	e := g.Params.Extrapolation
+	prevBase, prev := -1, 0 // the previous row's base (-1: none, or outside) and offset in out
 	for o := 0; o < g.outSize; o += row {
 		base, outside := 0, false
 		for a := 0; a < rank-1; a++ {
@@ -535,11 +549,22 @@ func (g *ResizeGeom) gather(out, in []float32) {
 			base += off
 		}
 		dst := out[o : o+row]
-		if outside {
+		switch {
+		case outside:
 			for j := range dst {
 				dst[j] = e
 			}
-		} else {
+			base = -1
+		case base == prevBase:
+			copy(dst, out[prev:prev+row])
+		case g.last32 != nil:
+			src := in[base : base+g.lastMax+1]
+			if k := installed.Gather; k != nil {
+				k(dst, src, g.last32)
+			} else {
+				gatherGo(dst, src, g.last32)
+			}
+		default:
 			for j, off := range lastOffs {
 				if off < 0 {
 					dst[j] = e
@@ -548,12 +573,21 @@ func (g *ResizeGeom) gather(out, in []float32) {
 				}
 			}
 		}
+		prevBase, prev = base, o
 		for a := rank - 2; a >= 0; a-- {
 			if ctr[a]++; ctr[a] < g.Out[a] {
 				break
 			}
 			ctr[a] = 0
 		}
+	}
+}
+
+// gatherGo is the pure-Go GatherKernel.
+func gatherGo(dst, src []float32, offs []int32) {
+	offs = offs[:len(dst)]
+	for j, off := range offs {
+		dst[j] = src[off]
 	}
 }
 

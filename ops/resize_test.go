@@ -213,3 +213,28 @@ func TestResizeNoAllocs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkResizeNearest times the PP-OCRv4 detector's largest upsampling:
+// nearest, scale 2 on 96x60x80 (and 8 on 24x15x20).
+func BenchmarkResizeNearest(b *testing.B) {
+	for _, c := range []struct {
+		in    []int
+		scale float32
+	}{{[]int{1, 96, 60, 80}, 2}, {[]int{1, 24, 15, 20}, 8}} {
+		scales := []float32{1, 1, c.scale, c.scale}
+		out, sc, err := ResolveResize(c.in, ResizeTarget{Scales: scales})
+		if err != nil {
+			b.Fatal(err)
+		}
+		g, err := NewResizeGeom(c.in, out, sc, ResizeParams{Mode: ResizeNearest, Coord: CoordAsymmetric, Nearest: NearestFloor})
+		if err != nil {
+			b.Fatal(err)
+		}
+		x, y := make([]float32, ShapeSize(c.in)), make([]float32, ShapeSize(out))
+		b.Run(fmt.Sprintf("%v_x%g", c.in, c.scale), func(b *testing.B) {
+			for b.Loop() {
+				Resize(g, y, x, nil)
+			}
+		})
+	}
+}

@@ -105,6 +105,13 @@ func simdSoftmax(dst, x, rows, n uint32)
 //go:wasmimport wasmnn_simd packb
 func simdPackB(dst, src, rows, groups, srcRow, step uint32)
 
+// simdGather is the kernel module's gather (see simd.GatherRef and
+// ops.GatherKernel): the destination, source and offsets addresses, the
+// number of values and the source's length in floats.
+//
+//go:wasmimport wasmnn_simd gather
+func simdGather(dst, src, offs, n, srcLen uint32)
+
 // simdThreads is the number of threads the host runs kernels on (1: only
 // the calling one). It is fixed when the module starts.
 //
@@ -182,6 +189,7 @@ func init() {
 			Sigmoid:      sigmoidSIMD,
 			Softmax:      softmaxSIMD,
 			PackB:        packBSIMD,
+			Gather:       gatherSIMD,
 		})
 		simdOn = true
 	}
@@ -509,6 +517,21 @@ func packBSIMD(dst, src []float32, rows, groups, srcRow, step int) {
 	simdPackB(addr(dst), addr(src), uint32(rows), uint32(groups), uint32(srcRow), uint32(step))
 	runtime.KeepAlive(dst)
 	runtime.KeepAlive(src)
+}
+
+// gatherSIMD is ops.GatherKernel on the generated kernel, which clamps
+// every offset to src, so that it reads nothing else; it checks the lengths.
+func gatherSIMD(dst, src []float32, offs []int32) {
+	if len(dst) == 0 {
+		return
+	}
+	if len(offs) < len(dst) || len(src) == 0 {
+		panic(fmt.Sprintf("wasmnn: SIMD gather: bad arguments len(dst) %d len(src) %d len(offs) %d", len(dst), len(src), len(offs)))
+	}
+	simdGather(addr(dst), addr(src), uint32(uintptr(unsafe.Pointer(unsafe.SliceData(offs)))), uint32(len(dst)), uint32(len(src)))
+	runtime.KeepAlive(dst)
+	runtime.KeepAlive(src)
+	runtime.KeepAlive(offs)
 }
 
 // wasmnnSIMD returns 1 if the SIMD kernels are in use, 0 if the module runs

@@ -13,7 +13,7 @@ import (
 
 // calls counts the calls of each kernel of a table.
 type calls struct {
-	gemm, in4, out4, pool, depthwise, clip, hard, binary, gavg, sigmoid, softmax, packb atomic.Int64
+	gemm, in4, out4, pool, depthwise, clip, hard, binary, gavg, sigmoid, softmax, packb, gather atomic.Int64
 }
 
 // checked wraps the kernels set in k so that every call counts in n and
@@ -156,6 +156,20 @@ func checked(t *testing.T, k ops.Kernels, n *calls) ops.Kernels {
 			f(dst, src, rows, groups, srcRow, step)
 		}
 	}
+	if f := k.Gather; f != nil {
+		w.Gather = func(dst, src []float32, offs []int32) {
+			n.gather.Add(1)
+			ok := len(dst) >= 1 && len(offs) >= len(dst)
+			for _, o := range offs[:min(len(dst), len(offs))] {
+				ok = ok && o >= 0 && int(o) < len(src)
+			}
+			if !ok {
+				bad("Gather called with len(dst) %d len(src) %d len(offs) %d (or an offset out of range)", len(dst), len(src), len(offs))
+				return
+			}
+			f(dst, src, offs)
+		}
+	}
 	return w
 }
 
@@ -187,6 +201,7 @@ func wantCalls(t *testing.T, k ops.Kernels, n *calls, want string) {
 		{"sigmoid", k.Sigmoid != nil, n.sigmoid.Load()},
 		{"softmax", k.Softmax != nil, n.softmax.Load()},
 		{"packb", k.PackB != nil, n.packb.Load()},
+		{"gather", k.Gather != nil, n.gather.Load()},
 	} {
 		for _, w := range strings.Fields(want) {
 			if w == c.name && c.set && c.n == 0 {
@@ -300,6 +315,29 @@ func testElementwiseCallers(t *testing.T, k ops.Kernels) {
 	with(checked(t, k, &n), func() { ops.GlobalPool(ops.PoolAvg, got, x, 3, 40, 7) })
 	sameOut(t, got, want)
 	wantCalls(t, k, &n, "globalavg")
+	// Nearest Resize: upsampling by 2 and 3 (rows gathered once, then
+	// copied) and a shrink.
+	for _, c := range []struct {
+		in     []int
+		scales []float32
+	}{{[]int{1, 3, 5, 7}, []float32{1, 1, 2, 2}}, {[]int{2, 4, 6}, []float32{1, 3, 3}}, {[]int{1, 2, 9, 8}, []float32{1, 1, 0.5, 0.75}}} {
+		out, sc, err := ops.ResolveResize(c.in, ops.ResizeTarget{Scales: c.scales})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := ops.NewResizeGeom(c.in, out, sc, ops.ResizeParams{Mode: ops.ResizeNearest, Coord: ops.CoordAsymmetric, Nearest: ops.NearestFloor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := randSlice(rng, prod(c.in))
+		want := make([]float32, prod(out))
+		ops.Resize(g, want, src, make([]float32, g.Workspace()))
+		var n calls
+		got := make([]float32, len(want))
+		with(checked(t, k, &n), func() { ops.Resize(g, got, src, make([]float32, g.Workspace())) })
+		sameOut(t, got, want)
+		wantCalls(t, k, &n, "gather")
+	}
 	// Softmax along the innermost axis (the kernel), in place and not, and
 	// along a middle axis (pure Go either way).
 	for _, sh := range [][3]int{{3, 40, 1}, {1, 7, 1}, {8, 70, 1}, {2, 5, 3}} {

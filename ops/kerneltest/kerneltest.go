@@ -7,8 +7,8 @@
 //
 // A kernel suite (TestGemm, TestWinograd4In, TestWinograd4Out,
 // TestPoolMax, TestDepthwise, TestClip, TestHardAct, TestBinary,
-// TestGlobalAvg, TestSigmoid, TestSoftmax, TestPackB, or TestKernels for a
-// whole table)
+// TestGlobalAvg, TestSigmoid, TestSoftmax, TestPackB, TestGather, or
+// TestKernels for a whole table)
 // runs the implementation on edge and random sizes, with every buffer
 // between guard values, and requires the result bit-identical to a loop
 // written from the contract and to the pure-Go kernel, nothing written
@@ -55,6 +55,7 @@ func TestKernels(t *testing.T, k ops.Kernels) {
 	run("Sigmoid", k.Sigmoid != nil, func(t *testing.T) { TestSigmoid(t, k.Sigmoid) })
 	run("Softmax", k.Softmax != nil, func(t *testing.T) { TestSoftmax(t, k.Softmax) })
 	run("PackB", k.PackB != nil, func(t *testing.T) { TestPackB(t, k.PackB) })
+	run("Gather", k.Gather != nil, func(t *testing.T) { TestGather(t, k.Gather) })
 }
 
 // buf is a buffer of n values between guard values: back holds them all,

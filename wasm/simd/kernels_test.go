@@ -35,6 +35,7 @@ func twins() ops.Kernels {
 		Sigmoid: SigmoidRef,
 		Softmax: SoftmaxRef,
 		PackB:   PackBRef,
+		Gather:  GatherRef,
 	}
 }
 
@@ -139,6 +140,15 @@ func (k *kernels) table(t *testing.T) ops.Kernels {
 		PackB: func(dst, src []float32, rows, groups, srcRow, step int) {
 			run("packb", [][]float32{dst, src}, func(p []uint32) []uint32 {
 				return []uint32{p[0], p[1], u(rows), u(groups), u(srcRow), u(step)}
+			})
+		},
+		Gather: func(dst, src []float32, offs []int32) {
+			o := make([]float32, len(offs))
+			for j, v := range offs {
+				o[j] = math.Float32frombits(uint32(v))
+			}
+			run("gather", [][]float32{dst, src, o}, func(p []uint32) []uint32 {
+				return []uint32{p[0], p[1], p[2], u(len(dst)), u(len(src))}
 			})
 		},
 	}

@@ -43,3 +43,46 @@ func PackBRef(dst, src []float32, rows, groups, srcRow, step int) {
 		}
 	}
 }
+
+// More opcodes.
+func (f *fn) i32Load(off uint32) *fn  { return f.op(0x28).memarg(2, off) }
+func (f *fn) i32Store(off uint32) *fn { return f.op(0x36).memarg(2, off) }
+
+// addGather adds
+//
+//	gather(dst, src, offs, n, srcLen)
+//
+// (dst, src and offs byte addresses, offs of n int32 offsets in floats; see
+// GatherRef): dst[j] = src[offs[j]] as 32-bit integers (the values' bits),
+// the offset clamped to srcLen-1 (unsigned, so a negative one too) so that
+// a wrong offset cannot read outside src.
+func addGather(m *module) {
+	f := m.newFunc("gather", []valType{tI32, tI32, tI32, tI32, tI32}, nil)
+	dst, src, offs, n, srcLen := f.param(0), f.param(1), f.param(2), f.param(3), f.param(4)
+	o, last := f.local(tI32), f.local(tI32)
+	f.block()
+	f.get(n).i32(0).i32LeS().brIf(0)
+	f.get(srcLen).i32(0).i32LeS().brIf(0)
+	f.get(srcLen).i32(1).i32Sub().set(last)
+	f.loop()
+	f.get(offs).i32Load(0).set(o)
+	f.get(dst)
+	f.get(src)
+	f.get(o).get(last).get(o).get(last).i32LtU().selectOp()
+	f.i32(2).i32Shl().i32Add().i32Load(0)
+	f.i32Store(0)
+	f.addTo(dst, 4)
+	f.addTo(offs, 4)
+	f.get(n).i32(1).i32Sub().tee(n).brIf(0)
+	f.end()
+	f.end()
+	m.export("gather", f)
+}
+
+// GatherRef is the pure-Go twin of the gather kernel (ops.GatherKernel):
+// dst[j] = src[offs[j]] for j < len(dst).
+func GatherRef(dst, src []float32, offs []int32) {
+	for j := range dst {
+		dst[j] = src[offs[j]]
+	}
+}

@@ -30,6 +30,7 @@
 //	sigmoid(c, rows, cols, ldc)
 //	softmax(dst, x, rows, n)
 //	packb(dst, src, rows, groups, srcRow, step)
+//	gather(dst, src, offs, n, srcLen)
 //
 // gemm sweeps the 4x8 register tiles of one packed block of ops' GEMM
 // (ops.GemmKernel); wino4_in and wino4_out are the 2D Winograd F(4x4, 3x3)
@@ -45,10 +46,11 @@
 // strided block (ops.SigmoidKernel) and softmax normalises contiguous rows
 // (ops.SoftmaxKernel), both computing ops.Exp64 in f64x2 lanes (fexp.go);
 // packb copies groups of four floats of B's rows into the GEMM's packed
-// panels (ops.PackBKernel).
+// panels (ops.PackBKernel); gather copies the values at a list of offsets
+// (nearest Resize, ops.GatherKernel).
 // The Go module installs them together as an ops.Kernels table. GemmRef,
 // Wino4InRef, Wino4OutRef, MaxPoolRef, DepthwiseRef, ClipRef, HardActRef,
-// BinaryRef, SigmoidRef, SoftmaxRef and PackBRef are their
+// BinaryRef, SigmoidRef, SoftmaxRef, PackBRef and GatherRef are their
 // pure-Go twins and document the arguments (pointers are byte addresses,
 // sizes and strides in floats); the tests run ops/kerneltest's conformance
 // suites against the twins and against the module under wazero. Results
@@ -94,6 +96,7 @@ var Kernels = []struct {
 	{"sigmoid", 4},
 	{"softmax", 4},
 	{"packb", 6},
+	{"gather", 5},
 }
 
 //go:embed wasmnn-simd.wasm
@@ -121,6 +124,7 @@ func buildWith(p, q, unroll int) []byte {
 	addSigmoid(m)
 	addSoftmax(m)
 	addPackB(m)
+	addGather(m)
 	return m.encode()
 }
 
