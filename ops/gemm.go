@@ -239,7 +239,7 @@ func packB(dst []float32, src *bSource, k0, kcb, j0, ncb int) {
 		off := k0*src.rs + j0
 		ja := 0
 		if k := installed.PackB; k != nil && full > 0 {
-			k(dst[:(full-1)*step+kcb*gemmNR], src.b[off:off+(kcb-1)*src.rs+full*gemmNR], kcb, full, src.rs, step)
+			k(dst[:(full-1)*step+kcb*gemmNR], src.b[off:off+(kcb-1)*src.rs+full*gemmNR], kcb, full, src.rs, 1, step)
 			ja = full * gemmNR
 		}
 		if ja < ncb {
@@ -277,10 +277,28 @@ func padPanel(dst []float32, ncb, kcb int) {
 
 // putRun stores xs[s], xs[s+sw], xs[s+2*sw], ... as the elements of row kk
 // and columns [ja, jb) of a packed B block whose panels are step values
-// apart. The columns in whole panels move four at a time, with explicit
-// element copies (a [4]float32 assignment becomes a memmove call in the wasm
-// build).
+// apart. The columns in at least packBMinGroups whole panels go through the
+// installed PackB kernel, if any; putRunGo does the rest.
 func putRun(dst, xs []float32, s, sw, ja, jb, kk, step int) {
+	k := installed.PackB
+	j0 := min(roundUp(ja, gemmNR), jb)
+	groups := (jb - j0) / gemmNR
+	if k == nil || groups < packBMinGroups {
+		putRunGo(dst, xs, s, sw, ja, jb, kk, step)
+		return
+	}
+	putRunGo(dst, xs, s, sw, ja, j0, kk, step)
+	s0 := s + (j0-ja)*sw
+	p := j0/gemmNR*step + kk*gemmNR
+	k(dst[p:p+(groups-1)*step+gemmNR], xs[s0:s0+(groups*gemmNR-1)*sw+1], 1, groups, 0, sw, step)
+	j1 := j0 + groups*gemmNR
+	putRunGo(dst, xs, s0+groups*gemmNR*sw, sw, j1, jb, kk, step)
+}
+
+// putRunGo is putRun in pure Go. The columns in whole panels move four at
+// a time, with explicit element copies (a [4]float32 assignment becomes a
+// memmove call in the wasm build).
+func putRunGo(dst, xs []float32, s, sw, ja, jb, kk, step int) {
 	j := ja
 	for ; j < jb && j%gemmNR != 0; j++ {
 		dst[j/gemmNR*step+kk*gemmNR+j%gemmNR] = xs[s]
@@ -319,10 +337,14 @@ func putRun(dst, xs []float32, s, sw, ja, jb, kk, step int) {
 	}
 }
 
-// packBGo is the pure-Go PackBKernel: putRun on each row.
-func packBGo(dst, src []float32, rows, groups, srcRow, step int) {
+// packBMinGroups is the shortest run of whole panels putRun hands to the
+// PackB kernel (a kernel call costs about as much as copying a few panels).
+const packBMinGroups = 4
+
+// packBGo is the pure-Go PackBKernel: putRun's loops on each row.
+func packBGo(dst, src []float32, rows, groups, srcRow, sw, step int) {
 	for r := 0; r < rows; r++ {
-		putRun(dst, src[r*srcRow:r*srcRow+groups*gemmNR], 0, 1, 0, groups*gemmNR, r, step)
+		putRunGo(dst, src[r*srcRow:r*srcRow+(groups*gemmNR-1)*sw+1], 0, sw, 0, groups*gemmNR, r, step)
 	}
 }
 

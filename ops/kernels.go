@@ -45,8 +45,9 @@ type Kernels struct {
 	Sigmoid SigmoidKernel
 	// Softmax normalises contiguous rows: Softmax along the innermost axis.
 	Softmax SoftmaxKernel
-	// PackB copies the whole column panels of a row-major B operand into
-	// the GEMM's packed layout (the pointwise convolutions' inputs).
+	// PackB copies whole column panels into the GEMM's packed B layout: the
+	// rows of a row-major B (pointwise convolutions, MatMul) and the runs
+	// of input rows that make up the im2col matrix.
 	PackB PackBKernel
 	// Gather copies the rows of nearest-neighbour Resize.
 	Gather GatherKernel
@@ -157,12 +158,13 @@ type SigmoidKernel func(c []float32, rows, cols, ldc int)
 // meets two NaNs, the NaN stored may have either's payload.
 type SoftmaxKernel func(dst, x []float32, rows, n int)
 
-// PackBKernel copies rows rows of groups groups of gemmNR (4) floats into
-// packed B panels: for r < rows, q < groups and l < 4 it must set
-// dst[q*step+r*4+l] to src[r*srcRow+q*4+l], and change nothing else of dst.
-// dst holds exactly (groups-1)*step+rows*4 values and src
-// (rows-1)*srcRow+groups*4; step >= rows*4 and srcRow >= groups*4.
-type PackBKernel func(dst, src []float32, rows, groups, srcRow, step int)
+// PackBKernel copies rows rows of groups groups of gemmNR (4) values, read
+// sw values apart, into packed B panels: for r < rows, q < groups and
+// l < 4 it must set dst[q*step+r*4+l] to src[r*srcRow+(q*4+l)*sw], and
+// change nothing else of dst. dst holds exactly (groups-1)*step+rows*4
+// values and src (rows-1)*srcRow+(groups*4-1)*sw+1; sw >= 1,
+// step >= rows*4 and srcRow >= 0.
+type PackBKernel func(dst, src []float32, rows, groups, srcRow, sw, step int)
 
 // GatherKernel sets dst[j] = src[offs[j]] for j < len(dst) (a copy of the
 // value's bits). len(offs) >= len(dst) and every offs[j] is in

@@ -100,10 +100,11 @@ func simdSoftmax(dst, x, rows, n uint32)
 
 // simdPackB is the kernel module's packb (see simd.PackBRef and
 // ops.PackBKernel): the destination and source addresses, rows, groups of
-// four floats per row, and the source row and panel strides in floats.
+// four values per row, and the source row stride, value stride and panel
+// stride in floats.
 //
 //go:wasmimport wasmnn_simd packb
-func simdPackB(dst, src, rows, groups, srcRow, step uint32)
+func simdPackB(dst, src, rows, groups, srcRow, sw, step uint32)
 
 // simdGather is the kernel module's gather (see simd.GatherRef and
 // ops.GatherKernel): the destination, source and offsets addresses, the
@@ -506,15 +507,15 @@ func softmaxSIMD(dst, x []float32, rows, n int) {
 // packBSIMD is ops.PackBKernel on the generated kernel. It checks that the
 // copies lie inside dst and src, since the kernel accesses memory
 // unchecked.
-func packBSIMD(dst, src []float32, rows, groups, srcRow, step int) {
+func packBSIMD(dst, src []float32, rows, groups, srcRow, sw, step int) {
 	if rows <= 0 || groups <= 0 {
 		return
 	}
-	if srcRow < groups*4 || step < rows*4 || len(dst) < (groups-1)*step+rows*4 || len(src) < (rows-1)*srcRow+groups*4 {
-		panic(fmt.Sprintf("wasmnn: SIMD packb: bad arguments rows %d groups %d srcRow %d step %d, len(dst) %d len(src) %d",
-			rows, groups, srcRow, step, len(dst), len(src)))
+	if srcRow < 0 || sw < 1 || step < rows*4 || len(dst) < (groups-1)*step+rows*4 || len(src) < (rows-1)*srcRow+(groups*4-1)*sw+1 {
+		panic(fmt.Sprintf("wasmnn: SIMD packb: bad arguments rows %d groups %d srcRow %d sw %d step %d, len(dst) %d len(src) %d",
+			rows, groups, srcRow, sw, step, len(dst), len(src)))
 	}
-	simdPackB(addr(dst), addr(src), uint32(rows), uint32(groups), uint32(srcRow), uint32(step))
+	simdPackB(addr(dst), addr(src), uint32(rows), uint32(groups), uint32(srcRow), uint32(sw), uint32(step))
 	runtime.KeepAlive(dst)
 	runtime.KeepAlive(src)
 }

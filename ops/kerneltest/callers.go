@@ -147,13 +147,14 @@ func checked(t *testing.T, k ops.Kernels, n *calls) ops.Kernels {
 		}
 	}
 	if f := k.PackB; f != nil {
-		w.PackB = func(dst, src []float32, rows, groups, srcRow, step int) {
+		w.PackB = func(dst, src []float32, rows, groups, srcRow, sw, step int) {
 			n.packb.Add(1)
-			if rows < 1 || groups < 1 || srcRow < groups*4 || step < rows*4 || len(dst) != (groups-1)*step+rows*4 || len(src) != (rows-1)*srcRow+groups*4 {
-				bad("PackB called with rows %d groups %d srcRow %d step %d: len %d %d", rows, groups, srcRow, step, len(dst), len(src))
+			if rows < 1 || groups < 1 || srcRow < 0 || sw < 1 || step < rows*4 || len(dst) != (groups-1)*step+rows*4 ||
+				len(src) != (rows-1)*srcRow+(groups*4-1)*sw+1 {
+				bad("PackB called with rows %d groups %d srcRow %d sw %d step %d: len %d %d", rows, groups, srcRow, sw, step, len(dst), len(src))
 				return
 			}
-			f(dst, src, rows, groups, srcRow, step)
+			f(dst, src, rows, groups, srcRow, sw, step)
 		}
 	}
 	if f := k.Gather; f != nil {
@@ -450,13 +451,17 @@ func testConvCallers(t *testing.T, k ops.Kernels) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	relu := ops.Activation{Kind: ops.ActReLU}
 	for _, tc := range []struct {
-		in, w []int
-		pad   int
-		algo  ops.ConvAlgo
-		act   ops.Activation
-		want  string
+		in, w  []int
+		pad    int
+		stride int // 0: 1
+		algo   ops.ConvAlgo
+		act    ops.Activation
+		want   string
 	}{
 		{in: []int{1, 5, 11, 9}, w: []int{7, 5, 3, 3}, pad: 1, algo: ops.AlgoIm2col, act: relu, want: "gemm clip"},
+		{in: []int{1, 3, 40, 44}, w: []int{8, 3, 3, 3}, pad: 1, algo: ops.AlgoIm2col, want: "gemm packb"},
+		{in: []int{1, 3, 48, 70}, w: []int{16, 3, 3, 3}, pad: 1, stride: 2, algo: ops.AlgoIm2col, act: relu, want: "gemm packb clip"},
+		{in: []int{1, 4, 30, 61}, w: []int{8, 4, 3, 3}, pad: 1, stride: 3, algo: ops.AlgoIm2col, want: "gemm packb"},
 		{in: []int{2, 16, 12, 12}, w: []int{13, 16, 1, 1}, algo: ops.AlgoIm2col, want: "gemm packb"},
 		{in: []int{1, 300, 7, 9}, w: []int{20, 300, 1, 1}, algo: ops.AlgoIm2col, act: relu, want: "gemm packb clip"},
 		{in: []int{1, 30, 10, 10}, w: []int{140, 30, 3, 3}, pad: 1, algo: ops.AlgoIm2col, act: ops.ReLU6, want: "gemm clip"},
@@ -469,8 +474,8 @@ func testConvCallers(t *testing.T, k ops.Kernels) {
 		{in: []int{2, 8, 16, 16}, w: []int{6, 8, 3, 3}, pad: 1, algo: ops.AlgoWinograd4, act: ops.Activation{Kind: ops.ActClip, Alpha: -0.2, Beta: 0.3}, want: "gemm winograd"},
 		{in: []int{1, 4, 20, 20}, w: []int{6, 4, 5, 5}, pad: 2, algo: ops.AlgoFFT, want: "gemm"},
 	} {
-		t.Run(fmt.Sprintf("%v_%v_p%d_%s_%v", tc.in, tc.w, tc.pad, tc.algo, tc.act.Kind), func(t *testing.T) {
-			p := ops.ConvParams{Window: ops.Window{PadsBegin: rep(2, tc.pad), PadsEnd: rep(2, tc.pad)}, Groups: 1}
+		t.Run(fmt.Sprintf("%v_%v_p%d_s%d_%s_%v", tc.in, tc.w, tc.pad, tc.stride, tc.algo, tc.act.Kind), func(t *testing.T) {
+			p := ops.ConvParams{Window: ops.Window{Strides: rep(2, max(tc.stride, 1)), PadsBegin: rep(2, tc.pad), PadsEnd: rep(2, tc.pad)}, Groups: 1}
 			g, err := ops.NewConvGeom(tc.in, tc.w, p)
 			if err != nil {
 				t.Fatal(err)

@@ -7,26 +7,30 @@ import (
 	"github.com/wasmnn/wasmnn/ops"
 )
 
-// TestPackB checks a PackBKernel on 1 to 300 rows of 1 to 40 groups, with
-// source rows and panels longer than they need to be (and exactly as
-// long), NaNs and infinities among the values: dst bit-identical to the
-// contract loop and to ops' pure-Go kernel (untouched outside the copied
-// values) and src unchanged.
+// TestPackB checks a PackBKernel on 1 to 300 rows of 1 to 40 groups, read
+// 1 to 4 values apart (and, with one row, from row stride 0), with source
+// rows and panels longer than they need to be (and exactly as long), NaNs
+// and infinities among the values: dst bit-identical to the contract loop
+// and to ops' pure-Go kernel (untouched outside the copied values) and src
+// unchanged.
 func TestPackB(t *testing.T, impl ops.PackBKernel) {
 	rng := rand.New(rand.NewPCG(35, 36))
 	pure := ops.GoKernels().PackB
-	for i := range 40 {
-		rows, groups := 1+rng.IntN(12), 1+rng.IntN(40)
+	for i := range 48 {
+		rows, groups, sw := 1+rng.IntN(12), 1+rng.IntN(40), 1+i%4
 		if i%7 == 3 {
 			rows = 256 + rng.IntN(50)
 		}
-		srcRow, step := groups*4, rows*4
+		srcRow, step := (groups*4-1)*sw+1, rows*4
 		if i%2 == 1 {
 			srcRow += rng.IntN(9)
 			step += 4 * rng.IntN(3)
 		}
-		t.Run(caseName("rows", rows, "groups", groups, "srcRow", srcRow, "step", step), func(t *testing.T) {
-			src := newBuf(rng, (rows-1)*srcRow+groups*4)
+		if i%5 == 4 {
+			rows, srcRow = 1, 0
+		}
+		t.Run(caseName("rows", rows, "groups", groups, "srcRow", srcRow, "sw", sw, "step", step), func(t *testing.T) {
+			src := newBuf(rng, (rows-1)*srcRow+(groups*4-1)*sw+1)
 			specialFloats(rng, src.s)
 			src0 := src.clone()
 			d := newBuf(rng, (groups-1)*step+rows*4)
@@ -34,13 +38,13 @@ func TestPackB(t *testing.T, impl ops.PackBKernel) {
 			for r := 0; r < rows; r++ {
 				for q := 0; q < groups; q++ {
 					for l := 0; l < 4; l++ {
-						want.s[q*step+r*4+l] = src.s[r*srcRow+q*4+l]
+						want.s[q*step+r*4+l] = src.s[r*srcRow+(q*4+l)*sw]
 					}
 				}
 			}
-			pure(fromGo.s, src.s, rows, groups, srcRow, step)
+			pure(fromGo.s, src.s, rows, groups, srcRow, sw, step)
 			sameBits(t, "pure-Go dst", fromGo, want)
-			impl(got.s, src.s, rows, groups, srcRow, step)
+			impl(got.s, src.s, rows, groups, srcRow, sw, step)
 			sameBits(t, "dst", got, want)
 			unchanged(t, "src", src, src0)
 		})

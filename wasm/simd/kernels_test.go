@@ -137,9 +137,9 @@ func (k *kernels) table(t *testing.T) ops.Kernels {
 				return []uint32{p[0], p[1], u(rows), u(n)}
 			})
 		},
-		PackB: func(dst, src []float32, rows, groups, srcRow, step int) {
+		PackB: func(dst, src []float32, rows, groups, srcRow, sw, step int) {
 			run("packb", [][]float32{dst, src}, func(p []uint32) []uint32 {
-				return []uint32{p[0], p[1], u(rows), u(groups), u(srcRow), u(step)}
+				return []uint32{p[0], p[1], u(rows), u(groups), u(srcRow), u(sw), u(step)}
 			})
 		},
 		Gather: func(dst, src []float32, offs []int32) {

@@ -2,32 +2,53 @@ package simd
 
 // addPackB adds
 //
-//	packb(dst, src, rows, groups, srcRow, step)
+//	packb(dst, src, rows, groups, srcRow, sw, step)
 //
-// (dst and src byte addresses, srcRow and step in floats; see PackBRef):
-// one v128 load and store per group of four floats, row by row.
+// (dst and src byte addresses, srcRow, sw and step in floats; see
+// PackBRef): one v128 store per group of four values, read with one v128
+// load when they are contiguous, two loads and a shuffle every other value
+// (the seven floats from the first, as dw.go's gather4), else four lane
+// loads.
 func addPackB(m *module) {
-	f := m.newFunc("packb", []valType{tI32, tI32, tI32, tI32, tI32, tI32}, nil)
-	dst, src, rows, groups, srcRow, step := f.param(0), f.param(1), f.param(2), f.param(3), f.param(4), f.param(5)
+	f := m.newFunc("packb", []valType{tI32, tI32, tI32, tI32, tI32, tI32, tI32}, nil)
+	dst, src, rows, groups, srcRow, sw, step := f.param(0), f.param(1), f.param(2), f.param(3), f.param(4), f.param(5), f.param(6)
 	d, s, q := f.local(tI32), f.local(tI32), f.local(tI32)
+	s2, s3, gstep := f.local(tI32), f.local(tI32), f.local(tI32)
+	v := f.local(tV128)
 	f.get(srcRow).i32(2).i32Shl().set(srcRow)
 	f.get(step).i32(2).i32Shl().set(step)
-	f.block()
-	f.get(rows).i32(0).i32LeS().brIf(0)
-	f.get(groups).i32(0).i32LeS().brIf(0)
-	f.loop() // rows
-	f.get(dst).set(d)
-	f.get(src).set(s)
-	f.get(groups).set(q)
-	f.loop() // groups
-	f.get(d).get(s).v128Load(0).v128Store(0)
-	f.addTo2(d, step)
-	f.addTo(s, 16)
-	f.get(q).i32(1).i32Sub().tee(q).brIf(0)
-	f.end()
-	f.addTo(dst, 16)
-	f.addTo2(src, srcRow)
-	f.get(rows).i32(1).i32Sub().tee(rows).brIf(0)
+	f.get(sw).i32(2).i32Shl().set(sw)
+	f.get(sw).i32(1).i32Shl().set(s2)
+	f.get(s2).get(sw).i32Add().set(s3)
+	f.get(sw).i32(2).i32Shl().set(gstep) // four values
+	nest := func(mode int) {
+		f.block()
+		f.get(rows).i32(0).i32LeS().brIf(0)
+		f.get(groups).i32(0).i32LeS().brIf(0)
+		f.loop() // rows
+		f.get(dst).set(d)
+		f.get(src).set(s)
+		f.get(groups).set(q)
+		f.loop() // groups
+		f.gather4(mode, s, sw, s2, s3, v)
+		f.get(d).get(v).v128Store(0)
+		f.addTo2(d, step)
+		f.addTo2(s, gstep)
+		f.get(q).i32(1).i32Sub().tee(q).brIf(0)
+		f.end()
+		f.addTo(dst, 16)
+		f.addTo2(src, srcRow)
+		f.get(rows).i32(1).i32Sub().tee(rows).brIf(0)
+		f.end()
+		f.end()
+	}
+	f.get(sw).i32(4).i32Eq().if_()
+	nest(0)
+	f.else_()
+	f.get(sw).i32(8).i32Eq().if_()
+	nest(1)
+	f.else_()
+	nest(2)
 	f.end()
 	f.end()
 	m.export("packb", f)
@@ -35,11 +56,13 @@ func addPackB(m *module) {
 
 // PackBRef is the pure-Go twin of the packb kernel (ops.PackBKernel): for
 // r < rows, q < groups and l < 4 it sets dst[q*step+r*4+l] to
-// src[r*srcRow+q*4+l].
-func PackBRef(dst, src []float32, rows, groups, srcRow, step int) {
+// src[r*srcRow+(q*4+l)*sw].
+func PackBRef(dst, src []float32, rows, groups, srcRow, sw, step int) {
 	for r := 0; r < rows; r++ {
 		for q := 0; q < groups; q++ {
-			copy(dst[q*step+r*4:q*step+r*4+4], src[r*srcRow+q*4:r*srcRow+q*4+4])
+			for l := 0; l < 4; l++ {
+				dst[q*step+r*4+l] = src[r*srcRow+(q*4+l)*sw]
+			}
 		}
 	}
 }

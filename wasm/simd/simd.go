@@ -29,7 +29,7 @@
 //	binary(kind, dst, a, b, rows, n, ars, acs, brs, bcs)
 //	sigmoid(c, rows, cols, ldc)
 //	softmax(dst, x, rows, n)
-//	packb(dst, src, rows, groups, srcRow, step)
+//	packb(dst, src, rows, groups, srcRow, sw, step)
 //	gather(dst, src, offs, n, srcLen)
 //
 // gemm sweeps the 4x8 register tiles of one packed block of ops' GEMM
@@ -45,8 +45,8 @@
 // broadcast along the row (ops.BinaryKernel); sigmoid applies Sigmoid to a
 // strided block (ops.SigmoidKernel) and softmax normalises contiguous rows
 // (ops.SoftmaxKernel), both computing ops.Exp64 in f64x2 lanes (fexp.go);
-// packb copies groups of four floats of B's rows into the GEMM's packed
-// panels (ops.PackBKernel); gather copies the values at a list of offsets
+// packb copies groups of four values (contiguous or strided) of B's rows
+// into the GEMM's packed panels (ops.PackBKernel); gather copies the values at a list of offsets
 // (nearest Resize, ops.GatherKernel).
 // The Go module installs them together as an ops.Kernels table. GemmRef,
 // Wino4InRef, Wino4OutRef, MaxPoolRef, DepthwiseRef, ClipRef, HardActRef,
@@ -95,7 +95,7 @@ var Kernels = []struct {
 	{"binary", 10},
 	{"sigmoid", 4},
 	{"softmax", 4},
-	{"packb", 6},
+	{"packb", 7},
 	{"gather", 5},
 }
 
