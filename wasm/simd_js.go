@@ -113,6 +113,13 @@ func simdPackB(dst, src, rows, groups, srcRow, sw, step uint32)
 //go:wasmimport wasmnn_simd gather
 func simdGather(dst, src, offs, n, srcLen uint32)
 
+// simdGlobalAvg is the kernel module's globalavg (see simd.GlobalAvgRef and
+// ops.GlobalAvgKernel): the output and input addresses, the number of
+// planes and their size in floats.
+//
+//go:wasmimport wasmnn_simd globalavg
+func simdGlobalAvg(dst, x, planes, spatial uint32)
+
 // simdThreads is the number of threads the host runs kernels on (1: only
 // the calling one). It is fixed when the module starts.
 //
@@ -146,6 +153,7 @@ var (
 	kernelBinary   = kernelIndex("binary")
 	kernelSigmoid  = kernelIndex("sigmoid")
 	kernelSoftmax  = kernelIndex("softmax")
+	kernelGlobAvg  = kernelIndex("globalavg")
 )
 
 func kernelIndex(name string) uint32 {
@@ -191,6 +199,7 @@ func init() {
 			Softmax:      softmaxSIMD,
 			PackB:        packBSIMD,
 			Gather:       gatherSIMD,
+			GlobalAvg:    globalAvgSIMD,
 		})
 		simdOn = true
 	}
@@ -533,6 +542,24 @@ func gatherSIMD(dst, src []float32, offs []int32) {
 	runtime.KeepAlive(dst)
 	runtime.KeepAlive(src)
 	runtime.KeepAlive(offs)
+}
+
+// globalAvgSIMD is ops.GlobalAvgKernel on the generated kernel. It checks
+// dst and x hold the planes, since the kernel accesses memory unchecked.
+func globalAvgSIMD(dst, x []float32, planes, spatial int) {
+	if planes <= 0 || spatial <= 0 {
+		return
+	}
+	if len(dst) < planes || len(x) < planes*spatial {
+		panic(fmt.Sprintf("wasmnn: SIMD globalavg: bad arguments planes %d spatial %d, len(dst) %d len(x) %d", planes, spatial, len(dst), len(x)))
+	}
+	args := [...]uint32{addr(dst), addr(x), uint32(planes), uint32(spatial)}
+	adv := [...]advance{{0, 4}, {1, spatial * 4}}
+	if !parallelRows(kernelGlobAvg, "globalavg", args[:], 2, adv[:], planes*spatial) {
+		simdGlobalAvg(args[0], args[1], args[2], args[3])
+	}
+	runtime.KeepAlive(dst)
+	runtime.KeepAlive(x)
 }
 
 // wasmnnSIMD returns 1 if the SIMD kernels are in use, 0 if the module runs

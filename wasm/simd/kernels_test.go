@@ -32,10 +32,11 @@ func twins() ops.Kernels {
 		Binary: func(kind ops.BinaryKind, dst, a, b []float32, rows, n, ars, acs, brs, bcs int) {
 			BinaryRef(int(kind), dst, a, b, rows, n, ars, acs, brs, bcs)
 		},
-		Sigmoid: SigmoidRef,
-		Softmax: SoftmaxRef,
-		PackB:   PackBRef,
-		Gather:  GatherRef,
+		Sigmoid:   SigmoidRef,
+		Softmax:   SoftmaxRef,
+		PackB:     PackBRef,
+		Gather:    GatherRef,
+		GlobalAvg: GlobalAvgRef,
 	}
 }
 
@@ -149,6 +150,11 @@ func (k *kernels) table(t *testing.T) ops.Kernels {
 			}
 			run("gather", [][]float32{dst, src, o}, func(p []uint32) []uint32 {
 				return []uint32{p[0], p[1], p[2], u(len(dst)), u(len(src))}
+			})
+		},
+		GlobalAvg: func(dst, x []float32, planes, spatial int) {
+			run("globalavg", [][]float32{dst, x}, func(p []uint32) []uint32 {
+				return []uint32{p[0], p[1], u(planes), u(spatial)}
 			})
 		},
 	}

@@ -141,3 +141,101 @@ func MaxPoolRef(dst, x []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw, dw 
 		}
 	}
 }
+
+// More opcodes.
+func (f *fn) f64ConvertI32S() *fn         { return f.op(0xb7) }
+func (f *fn) f32x4ExtractLane(l byte) *fn { return f.simd(0x1f).op(l) }
+
+// addGlobalAvg adds
+//
+//	globalavg(dst, x, planes, spatial)
+//
+// (dst and x byte addresses; see GlobalAvgRef): two planes at a time, one
+// per f64x2 lane, each summed in float64 in order: four values of each
+// plane loaded at once, interleaved (a0 b0 a1 b1, a2 b2 a3 b3), promoted a
+// pair at a time and added, then the last spatial%4 one at a time; the
+// sums divided by spatial and rounded to float32. A last, odd plane is
+// paired with itself.
+func addGlobalAvg(m *module) {
+	f := m.newFunc("globalavg", []valType{tI32, tI32, tI32, tI32}, nil)
+	dst, x, planes, spatial := f.param(0), f.param(1), f.param(2), f.param(3)
+	p0, p1, n, row := f.local(tI32), f.local(tI32), f.local(tI32), f.local(tI32)
+	acc, div, a, b, t := f.local(tV128), f.local(tV128), f.local(tV128), f.local(tV128), f.local(tV128)
+	f.get(spatial).f64ConvertI32S().f64x2Splat().set(div)
+	f.get(spatial).i32(2).i32Shl().set(row)
+	lo := [16]byte{0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23}
+	hi := [16]byte{8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31}
+	up := [16]byte{8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15}
+	addPair := func() { // acc += promote(t's low pair), then of its high pair
+		f.get(acc).get(t).f64x2PromoteLow().f64x2Add().set(acc)
+		f.get(acc).get(t).get(t).i8x16Shuffle(up).f64x2PromoteLow().f64x2Add().set(acc)
+	}
+	// sums sets acc to the sums of the planes at p0 and p1.
+	sums := func() {
+		f.v128Zero().set(acc)
+		f.get(spatial).set(n)
+		f.block()
+		f.loop()
+		f.get(n).i32(4).i32LtS().brIf(1)
+		f.get(p0).v128Load(0).set(a)
+		f.get(p1).v128Load(0).set(b)
+		f.get(a).get(b).i8x16Shuffle(lo).set(t)
+		addPair()
+		f.get(a).get(b).i8x16Shuffle(hi).set(t)
+		addPair()
+		f.addTo(p0, 16)
+		f.addTo(p1, 16)
+		f.addTo(n, -4)
+		f.br(0)
+		f.end()
+		f.end()
+		f.block()
+		f.loop()
+		f.get(n).i32Eqz().brIf(1)
+		f.get(p0).f32Load(0).f32x4Splat().get(p1).f32Load(0).f32x4ReplaceLane(1).set(t)
+		f.get(acc).get(t).f64x2PromoteLow().f64x2Add().set(acc)
+		f.addTo(p0, 4)
+		f.addTo(p1, 4)
+		f.addTo(n, -1)
+		f.br(0)
+		f.end()
+		f.end()
+		f.get(acc).get(div).f64x2Div().f32x4DemoteF64x2().set(t)
+	}
+	f.block()
+	f.get(spatial).i32(0).i32LeS().brIf(0)
+	f.block()
+	f.loop() // pairs of planes
+	f.get(planes).i32(2).i32LtS().brIf(1)
+	f.get(x).set(p0)
+	f.get(x).get(row).i32Add().set(p1)
+	sums()
+	f.get(dst).get(t).v128Store64Lane(0, 0)
+	f.addTo(dst, 8)
+	f.get(x).get(row).i32(1).i32Shl().i32Add().set(x)
+	f.addTo(planes, -2)
+	f.br(0)
+	f.end()
+	f.end()
+	f.get(planes).if_() // the last, odd plane
+	f.get(x).set(p0)
+	f.get(x).set(p1)
+	sums()
+	f.get(dst).get(t).f32x4ExtractLane(0).f32Store(0)
+	f.end()
+	f.end()
+	m.export("globalavg", f)
+}
+
+// GlobalAvgRef is the pure-Go twin of the globalavg kernel
+// (ops.GlobalAvgKernel): dst[p] = float32(s/spatial), s the float64 sum in
+// order of the float32 values of plane p.
+func GlobalAvgRef(dst, x []float32, planes, spatial int) {
+	for p := 0; p < planes; p++ {
+		s := 0.0
+		for _, v := range x[p*spatial : (p+1)*spatial] {
+			s += float64(v)
+		}
+		dst[p] = float32(s / float64(spatial))
+	}
+}

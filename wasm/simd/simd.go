@@ -31,6 +31,7 @@
 //	softmax(dst, x, rows, n)
 //	packb(dst, src, rows, groups, srcRow, sw, step)
 //	gather(dst, src, offs, n, srcLen)
+//	globalavg(dst, x, planes, spatial)
 //
 // gemm sweeps the 4x8 register tiles of one packed block of ops' GEMM
 // (ops.GemmKernel); wino4_in and wino4_out are the 2D Winograd F(4x4, 3x3)
@@ -47,10 +48,12 @@
 // (ops.SoftmaxKernel), both computing ops.Exp64 in f64x2 lanes (fexp.go);
 // packb copies groups of four values (contiguous or strided) of B's rows
 // into the GEMM's packed panels (ops.PackBKernel); gather copies the values at a list of offsets
-// (nearest Resize, ops.GatherKernel).
+// (nearest Resize, ops.GatherKernel); globalavg averages whole planes,
+// two per f64x2 (ops.GlobalAvgKernel).
 // The Go module installs them together as an ops.Kernels table. GemmRef,
 // Wino4InRef, Wino4OutRef, MaxPoolRef, DepthwiseRef, ClipRef, HardActRef,
-// BinaryRef, SigmoidRef, SoftmaxRef, PackBRef and GatherRef are their
+// BinaryRef, SigmoidRef, SoftmaxRef, PackBRef, GatherRef and GlobalAvgRef
+// are their
 // pure-Go twins and document the arguments (pointers are byte addresses,
 // sizes and strides in floats); the tests run ops/kerneltest's conformance
 // suites against the twins and against the module under wazero. Results
@@ -97,6 +100,7 @@ var Kernels = []struct {
 	{"softmax", 4},
 	{"packb", 7},
 	{"gather", 5},
+	{"globalavg", 4},
 }
 
 //go:embed wasmnn-simd.wasm
@@ -125,6 +129,7 @@ func buildWith(p, q, unroll int) []byte {
 	addSoftmax(m)
 	addPackB(m)
 	addGather(m)
+	addGlobalAvg(m)
 	return m.encode()
 }
 
