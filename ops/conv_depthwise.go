@@ -126,8 +126,9 @@ func (c *Conv) depthwisePadded(dst, x, slot []float32, lo, hi int) {
 				copy(o[r*out.W:(r+1)*out.W], od[r*4:r*4+out.W])
 			}
 		}
-		applyAct(o, 1, outPlane, outPlane, c.act)
 	}
+	// The activation of all the planes at once (one kernel call).
+	applyAct(dst[lo*outPlane:hi*outPlane], 1, (hi-lo)*outPlane, (hi-lo)*outPlane, c.act)
 }
 
 // depthwisePlanes computes output planes [lo, hi), plane p being (n, m): a

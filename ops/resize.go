@@ -559,7 +559,7 @@ func (g *ResizeGeom) gather(out, in []float32) {
 			copy(dst, out[prev:prev+row])
 		case g.last32 != nil:
 			src := in[base : base+g.lastMax+1]
-			if k := installed.Gather; k != nil {
+			if k := installed.Gather; k != nil && row >= minKernelRun {
 				k(dst, src, g.last32)
 			} else {
 				gatherGo(dst, src, g.last32)

@@ -321,7 +321,7 @@ func testElementwiseCallers(t *testing.T, k ops.Kernels) {
 	for _, c := range []struct {
 		in     []int
 		scales []float32
-	}{{[]int{1, 3, 5, 7}, []float32{1, 1, 2, 2}}, {[]int{2, 4, 6}, []float32{1, 3, 3}}, {[]int{1, 2, 9, 8}, []float32{1, 1, 0.5, 0.75}}} {
+	}{{[]int{1, 3, 5, 20}, []float32{1, 1, 2, 2}}, {[]int{2, 4, 12}, []float32{1, 3, 3}}, {[]int{1, 2, 9, 64}, []float32{1, 1, 0.5, 0.75}}} {
 		out, sc, err := ops.ResolveResize(c.in, ops.ResizeTarget{Scales: c.scales})
 		if err != nil {
 			t.Fatal(err)
@@ -459,9 +459,9 @@ func testConvCallers(t *testing.T, k ops.Kernels) {
 		want   string
 	}{
 		{in: []int{1, 5, 11, 9}, w: []int{7, 5, 3, 3}, pad: 1, algo: ops.AlgoIm2col, act: relu, want: "gemm clip"},
-		{in: []int{1, 3, 40, 44}, w: []int{8, 3, 3, 3}, pad: 1, algo: ops.AlgoIm2col, want: "gemm packb"},
-		{in: []int{1, 3, 48, 70}, w: []int{16, 3, 3, 3}, pad: 1, stride: 2, algo: ops.AlgoIm2col, act: relu, want: "gemm packb clip"},
-		{in: []int{1, 4, 30, 61}, w: []int{8, 4, 3, 3}, pad: 1, stride: 3, algo: ops.AlgoIm2col, want: "gemm packb"},
+		{in: []int{1, 3, 20, 150}, w: []int{8, 3, 3, 3}, pad: 1, algo: ops.AlgoIm2col, want: "gemm packb"},
+		{in: []int{1, 3, 16, 300}, w: []int{16, 3, 3, 3}, pad: 1, stride: 2, algo: ops.AlgoIm2col, act: relu, want: "gemm packb clip"},
+		{in: []int{1, 4, 9, 400}, w: []int{8, 4, 3, 3}, pad: 1, stride: 3, algo: ops.AlgoIm2col, want: "gemm packb"},
 		{in: []int{2, 16, 12, 12}, w: []int{13, 16, 1, 1}, algo: ops.AlgoIm2col, want: "gemm packb"},
 		{in: []int{1, 300, 7, 9}, w: []int{20, 300, 1, 1}, algo: ops.AlgoIm2col, act: relu, want: "gemm packb clip"},
 		{in: []int{1, 30, 10, 10}, w: []int{140, 30, 3, 3}, pad: 1, algo: ops.AlgoIm2col, act: ops.ReLU6, want: "gemm clip"},

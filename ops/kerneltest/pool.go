@@ -38,6 +38,9 @@ func sweepCases(rng *rand.Rand, count, maxK int) []sweepCase {
 		{n: 8, rows: 3, dstRow: 10, xRow: 10, kh: 3, kw: 3, tapRow: 10, sw: 1, dw: 1},
 		{n: 12, rows: 2, dstRow: 12, xRow: 2 * 25, kh: 3, kw: 3, tapRow: 25, sw: 2, dw: 1},
 		{n: 16, rows: 4, dstRow: 17, xRow: 40, kh: 2, kw: 2, tapRow: 40, sw: 2, dw: 1},
+		{n: 36, rows: 3, dstRow: 38, xRow: 41, kh: 5, kw: 5, tapRow: 41, sw: 1, dw: 1},
+		{n: 20, rows: 2, dstRow: 20, xRow: 2 * 23, kh: 3, kw: 3, tapRow: 23, sw: 1, dw: 1},
+		{n: 24, rows: 1, dstRow: 24, xRow: 30, kh: 1, kw: 5, tapRow: 30, sw: 1, dw: 1},
 	}
 	for range count {
 		c := sweepCase{n: 4 * (1 + rng.IntN(6)), rows: 1 + rng.IntN(4), kh: 1 + rng.IntN(3), kw: 1 + rng.IntN(maxK)}
