@@ -17,6 +17,7 @@
 #   MAX_SECONDS=20  JS runners stop a case after 3 runs once it has taken this long
 #   FILTER=a,b      only the cases whose name contains one of these
 #   CHROMIUM_BENCH=0  skip the Chromium runs
+#   THREADS_BENCH=0   skip the 2-thread runs of the models (issue 17)
 #   OCR_BENCH=0     skip the OCR pipeline bench (bench/ocr-node.mjs, bench/ocr-chromium.mjs: wasmnn.ocr
 #                   against @gutenye/ocr-common on ONNX Runtime Web, whole page, per stage)
 #   TRAIN_BENCH=0   skip the training-speed bench (bench/train-speed.mjs: LeNet-5, batch 32, images/s natively on one
@@ -33,6 +34,7 @@ MODEL_WARMUP=${MODEL_WARMUP:-3}
 MAX_SECONDS=${MAX_SECONDS:-20}
 FILTER=${FILTER:-}
 CHROMIUM_BENCH=${CHROMIUM_BENCH:-1}
+THREADS_BENCH=${THREADS_BENCH:-1}
 OCR_BENCH=${OCR_BENCH:-1}
 TRAIN_BENCH=${TRAIN_BENCH:-1}
 ALGOS=${ALGOS-im2col,winograd2,winograd4}
@@ -102,6 +104,18 @@ fi
 if [ "$CHROMIUM_BENCH" != 0 ]; then
 	log "Chromium: wasmnn (SIMD), tfjs-wasm, ort-web"
 	node bench/run-chromium.mjs "${jsopts[@]}" --out "$OUT/results-chromium.json"
+fi
+
+# Threads (issue 17): the whole models on 2 threads beside 1, wasmnn and ort-web, Node and Chromium.
+if [ "$THREADS_BENCH" != 0 ] && [ -n "$MODELS" ]; then
+	log "threads: models on 1 and 2 threads, wasmnn and ort-web, Node"
+	node bench/run-node.mjs "${jsopts[@]}" --runtimes node-simd,node-simd-2t,ort-web,ort-web-2t --filter "$MODELS" \
+		--out "$OUT/results-threads-node.json"
+	if [ "$CHROMIUM_BENCH" != 0 ]; then
+		log "threads: Chromium"
+		node bench/run-chromium.mjs "${jsopts[@]}" --runtimes chromium-simd,chromium-simd-2t,chromium-ort-web,chromium-ort-web-2t \
+			--filter "$MODELS" --out "$OUT/results-threads-chromium.json"
+	fi
 fi
 
 s1=$(node -e 'console.log(process.argv[1].split(",").filter((n) => n.startsWith("resnet18/3x3_")).join(","))' "$ALL")
