@@ -16,19 +16,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browser, serve } from '../test/browser/lib.mjs';
 import { DEFAULT_IMAGES } from './ocr-pipelines.mjs';
+import { parseOptions } from './args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseArgs(argv) {
-  const o = { reps: 7, warmup: 2, out: '', images: DEFAULT_IMAGES.join(',') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    let [k, v] = a.slice(2).split(/=(.*)/s);
-    if (v === undefined) v = argv[++i];
-    if (!(k in o)) throw new Error(`unknown option --${k}`);
-    o[k] = typeof o[k] === 'number' ? Number(v) : v;
-  }
+  const o = parseOptions(argv, { reps: 7, warmup: 2, out: '', images: DEFAULT_IMAGES.join(',') });
   return o;
 }
 

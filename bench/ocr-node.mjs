@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_IMAGES, markdownTable, measurePipelines, ortPipeline, wasmnnPipeline } from './ocr-pipelines.mjs';
+import { parseOptions } from './args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const nm = path.join(root, 'node_modules');
@@ -23,15 +24,7 @@ const assets = path.join(nm, '@gutenye', 'ocr-models', 'assets');
 
 
 function parseArgs(argv) {
-  const o = { reps: 7, warmup: 2, out: '', images: DEFAULT_IMAGES.join(','), wasm: '' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    let [k, v] = a.slice(2).split(/=(.*)/s);
-    if (v === undefined) v = argv[++i];
-    if (!(k in o)) throw new Error(`unknown option --${k}`);
-    o[k] = typeof o[k] === 'number' ? Number(v) : v;
-  }
+  const o = parseOptions(argv, { reps: 7, warmup: 2, out: '', images: DEFAULT_IMAGES.join(','), wasm: '' });
   return o;
 }
 

@@ -28,6 +28,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { crossCheck, formatResult } from './runtimes.mjs';
+import { parseOptions } from './args.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -36,20 +37,10 @@ const BIN = process.env.WASMNN_BIN || path.join(root, 'bin', 'wasmnn');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 function parseArgs(argv) {
-  const o = {
+  const o = parseOptions(argv, {
     suite: '', out: '', runtimes: 'chromium-simd,chromium-tfjs-wasm,chromium-ort-web', reps: 7, warmup: 2,
     modelReps: 3, modelWarmup: 1, maxSeconds: 20, filter: '',
-  };
-  const names = { 'model-reps': 'modelReps', 'model-warmup': 'modelWarmup', 'max-seconds': 'maxSeconds' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    let [k, v] = a.slice(2).split(/=(.*)/s);
-    if (v === undefined) v = argv[++i];
-    const key = names[k] || k;
-    if (!(key in o)) throw new Error(`unknown option --${k}`);
-    o[key] = typeof o[key] === 'number' ? Number(v) : v;
-  }
+  });
   if (!o.suite || !o.out) throw new Error('usage: run-chromium.mjs --suite DIR --out FILE [options]');
   return o;
 }

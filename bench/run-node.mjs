@@ -40,6 +40,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchCase, crossCheck, formatResult, makeRuntime } from './runtimes.mjs';
+import { parseOptions } from './args.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -55,20 +56,10 @@ const RUNTIMES = {
 };
 
 function parseArgs(argv) {
-  const o = {
+  const o = parseOptions(argv, {
     suite: '', out: '', runtimes: 'node-simd,node,tfjs-wasm,ort-web', reps: 7, warmup: 2, modelReps: 3,
     modelWarmup: 1, maxSeconds: 20, filter: '', algos: '', child: '', algo: '', wasm: '',
-  };
-  const names = { 'model-reps': 'modelReps', 'model-warmup': 'modelWarmup', 'max-seconds': 'maxSeconds' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    let [k, v] = a.slice(2).split(/=(.*)/s);
-    if (v === undefined) v = argv[++i];
-    const key = names[k] || k;
-    if (!(key in o)) throw new Error(`unknown option --${k}`);
-    o[key] = typeof o[key] === 'number' ? Number(v) : v;
-  }
+  });
   if (!o.suite || !o.out) throw new Error('usage: run-node.mjs --suite DIR --out FILE [options]');
   return o;
 }

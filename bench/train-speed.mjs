@@ -25,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseOptions } from './args.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -33,15 +34,7 @@ const BIN = process.env.WASMNN_BIN || path.join(root, 'bin', 'wasmnn');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 function parseArgs(argv) {
-  const o = { examples: 1024, epochs: 4, reps: 5, warmup: 1, out: '', runtimes: 'native,node,chromium' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    let [k, v] = a.slice(2).split(/=(.*)/s);
-    if (v === undefined) v = argv[++i];
-    if (!(k in o)) throw new Error(`unknown option --${k}`);
-    o[k] = typeof o[k] === 'number' ? Number(v) : v;
-  }
+  const o = parseOptions(argv, { examples: 1024, epochs: 4, reps: 5, warmup: 1, out: '', runtimes: 'native,node,chromium' });
   for (const k of ['examples', 'epochs', 'reps', 'warmup']) {
     if (!Number.isSafeInteger(o[k]) || o[k] < (k === 'warmup' ? 0 : 1)) throw new Error(`--${k} must be a whole number >= ${k === 'warmup' ? 0 : 1}`);
   }
