@@ -84,6 +84,16 @@ export function buildTfjsGraph(tf, g) {
     return c.length === 1 ? c[0] : null;
   };
   const init = (name) => g.initializers.get(name);
+  // clipBounds is a Clip's [min, max]: attributes before opset 11, optional
+  // inputs (initializers) after.
+  const clipBounds = (n) => {
+    const bound = (i, attr, dflt) => {
+      if (n.attrs[attr] !== undefined) return n.attrs[attr];
+      const name = n.inputs[i];
+      return name ? init(name).data[0] : dflt;
+    };
+    return [bound(1, 'min', -Infinity), bound(2, 'max', Infinity)];
+  };
   const kept = []; // weight tensors, disposed by dispose()
   const keep = (t) => { kept.push(t); return t; };
 
@@ -133,6 +143,10 @@ export function buildTfjsGraph(tf, g) {
         let activation = 'linear';
         if (next && next.opType === 'Relu' && nsp <= 2) {
           activation = 'relu';
+          skip.add(next);
+          out = next.outputs[0];
+        } else if (next && next.opType === 'Clip' && nsp <= 2 && String(clipBounds(next)) === '0,6') {
+          activation = 'relu6'; // MobileNetV2's ReLU6
           skip.add(next);
           out = next.outputs[0];
         }
@@ -199,6 +213,12 @@ export function buildTfjsGraph(tf, g) {
         cfShape.set(n.outputs[0], xs);
         steps.push((v) => v.set(n.outputs[0], tf.relu(v.get(x))));
         break;
+      case 'Clip': {
+        const [lo, hi] = clipBounds(n);
+        cfShape.set(n.outputs[0], xs);
+        steps.push((v) => v.set(n.outputs[0], tf.clipByValue(v.get(x), lo, hi)));
+        break;
+      }
       case 'Add':
         cfShape.set(n.outputs[0], xs);
         steps.push((v) => v.set(n.outputs[0], tf.add(v.get(x), v.get(n.inputs[1]))));

@@ -213,7 +213,7 @@ func Suite() ([]*Case, error) {
 		layerCase("maxpool/2x2_64_112", LayerSpec{Op: "MaxPool", Input: []int{1, 64, 112, 112}, Kernel: []int{2, 2},
 			Strides: []int{2, 2}, Pads: []int{0, 0, 0, 0}}),
 	)
-	for _, arch := range []string{"lenet5", "resnet18", "resnet50", "vgg16", "googlenet"} {
+	for _, arch := range []string{"lenet5", "resnet18", "resnet50", "vgg16", "googlenet", "mobilenetv2"} {
 		arch := arch
 		cases = append(cases, &Case{Name: "model/" + arch, Group: "model", Arch: arch,
 			build: func() (*runtime.Model, error) { return zoo.Build(arch, zoo.Config{Seed: 1}) }})

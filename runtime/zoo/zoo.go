@@ -53,13 +53,15 @@ var archs = map[string]*Arch{
 		InputSize: 224, Channels: 3, Classes: 1000, PublishedParams: 11689512, PublishedGMACs: 1.81, build: resnet([]int{2, 2, 2, 2}, false)},
 	"resnet34": {Name: "resnet34", Description: "ResNet-34 (basic blocks [3, 4, 6, 3])",
 		InputSize: 224, Channels: 3, Classes: 1000, PublishedParams: 21797672, PublishedGMACs: 3.66, build: resnet([]int{3, 4, 6, 3}, false)},
+	"mobilenetv2": {Name: "mobilenetv2", Description: "MobileNetV2 (width 1.0) as torchvision defines it: inverted residuals with depthwise 3x3 convs and ReLU6 (Clip 0..6)",
+		InputSize: 224, Channels: 3, Classes: 1000, PublishedParams: 3504872, PublishedGMACs: 0.30, build: mobilenetv2},
 	"resnet50": {Name: "resnet50", Description: "ResNet-50 (bottleneck blocks [3, 4, 6, 3], stride on the 3x3 conv: torchvision's v1.5)",
 		InputSize: 224, Channels: 3, Classes: 1000, PublishedParams: 25557032, PublishedGMACs: 4.09, build: resnet([]int{3, 4, 6, 3}, true)},
 }
 
 // Names returns the architecture names in a fixed order.
 func Names() []string {
-	return []string{"lenet5", "alexnet", "vgg16", "googlenet", "resnet18", "resnet34", "resnet50"}
+	return []string{"lenet5", "alexnet", "vgg16", "googlenet", "resnet18", "resnet34", "resnet50", "mobilenetv2"}
 }
 
 // Get returns the named architecture.
@@ -266,4 +268,57 @@ func resnet(blocks []int, bottleneck bool) func(b *runtime.Builder, x string, cl
 		x = b.Flatten("flatten", x)
 		return b.Dense("fc", x, classes)
 	}
+}
+
+// mobilenetv2 is torchvision's mobilenet_v2 (width 1.0): a 3x3 stride-2 stem
+// of 32 channels, the inverted residual blocks of the table below (t: the
+// expansion of the 1x1 conv, c: output channels, n: blocks, s: the first
+// block's stride), each expand (unless t is 1), depthwise 3x3 and linear
+// project conv with batch norms, ReLU6 after the first two and a residual
+// add when shape allows; then a 1x1 conv to 1280, average pooling, dropout
+// and the classifier.
+func mobilenetv2(b *runtime.Builder, x string, classes int) string {
+	const eps = 1e-5
+	relu6 := func(name, x string) string {
+		return b.Act(name, "Clip", x, map[string]any{"min": float32(0), "max": float32(6)})
+	}
+	convBN := func(name, x string, out, k, s, groups int, act bool) string {
+		x = b.BatchNorm(name+".bn", b.Conv(name+".conv", x, out, runtime.ConvSpec{
+			Kernel: k2(k), Strides: s2(s), Pads: pads(k / 2), Groups: groups}), eps)
+		if act {
+			x = relu6(name+".relu6", x)
+		}
+		return x
+	}
+	x = convBN("features.0", x, 32, 3, 2, 1, true)
+	inC := 32
+	blocks := [][4]int{{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}}
+	layer := 1
+	for _, bl := range blocks {
+		t, c, n, s := bl[0], bl[1], bl[2], bl[3]
+		for i := 0; i < n; i++ {
+			name := fmt.Sprintf("features.%d", layer)
+			stride := 1
+			if i == 0 {
+				stride = s
+			}
+			hidden := inC * t
+			y := x
+			if t != 1 {
+				y = convBN(name+".expand", y, hidden, 1, 1, 1, true)
+			}
+			y = convBN(name+".dw", y, hidden, 3, stride, hidden, true)
+			y = convBN(name+".project", y, c, 1, 1, 1, false)
+			if stride == 1 && inC == c {
+				y = b.Add(name+".add", x, y)
+			}
+			x, inC = y, c
+			layer++
+		}
+	}
+	x = convBN(fmt.Sprintf("features.%d", layer), x, 1280, 1, 1, 1, true)
+	x = b.GlobalAvgPool("avgpool", x)
+	x = b.Flatten("flatten", x)
+	x = b.Dropout("dropout", x, 0.2)
+	return b.Dense("classifier", x, classes)
 }

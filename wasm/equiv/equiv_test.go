@@ -273,7 +273,7 @@ func TestRandomConvShapes(t *testing.T) {
 // reduced input sizes keep the zoo test quick; full-size runs belong to the
 // benchmarks.
 var reduced = map[string]int{"lenet5": 32, "alexnet": 67, "vgg16": 32, "googlenet": 64,
-	"resnet18": 64, "resnet34": 48, "resnet50": 64}
+	"resnet18": 64, "resnet34": 48, "resnet50": 64, "mobilenetv2": 64}
 
 func TestZooBitIdentical(t *testing.T) {
 	for i, name := range zoo.Names() {
