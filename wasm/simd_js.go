@@ -169,9 +169,6 @@ func kernelIndex(name string) uint32 {
 // variable, so its address is fixed and nothing is allocated per call.
 var parArgs [simd.MaxParts * 20]uint32
 
-// parCuts holds the cut points of the split being made.
-var parCuts [simd.MaxParts + 1]int
-
 // threadFailure turns a nonzero simdParallel code into a panic, which the
 // handler recovers into the caller's error; the host has by then switched
 // to one thread, so the next call works.
@@ -225,45 +222,24 @@ func gemmSIMD(a, b, c []float32, kc, m, n, ldc int, load bool, bias []float32) {
 	if bias != nil {
 		pbias = addr(bias)
 	}
-	if parts := simd.GemmParts(m, n, kc, threads); parts > 1 {
-		gemmParallel(addr(a), addr(b), addr(c), kc, m, n, ldc, flags, pbias, parts)
-	} else {
-		simdGemm(addr(a), addr(b), addr(c), uint32(kc), uint32(m), uint32(n), uint32(ldc), flags, pbias)
+	args := [...]uint32{addr(a), addr(b), addr(c), uint32(kc), uint32(m), uint32(n), uint32(ldc), flags, pbias}
+	switch parts := simd.GemmParts(m, n, kc, threads); {
+	case parts <= 1:
+		simdGemm(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8])
+	case simd.GemmByRows(m, n):
+		// Rows: A's panels of 2 rows hold 2*kc values each; C's rows and
+		// the bias move along.
+		adv := [...]advance{{0, kc * 4}, {2, ldc * 4}, {8, 4}}
+		splitCall(kernelGemm, "gemm", args[:], 4, simd.GemmTileRows, adv[:], parts)
+	default:
+		// Columns: B's panels of 4 columns hold 4*kc values each.
+		adv := [...]advance{{1, kc * 4}, {2, 4}}
+		splitCall(kernelGemm, "gemm", args[:], 5, simd.GemmTileCols, adv[:], parts)
 	}
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
 	runtime.KeepAlive(c)
 	runtime.KeepAlive(bias)
-}
-
-// gemmParallel runs one gemm call as parts calls on the host's threads, split
-// by output region (simd.GemmSplit): every element of C is computed by the
-// same instructions as in one call, so the result does not depend on parts.
-func gemmParallel(a, b, c uint32, kc, m, n, ldc int, flags, bias uint32, parts int) {
-	byRows, k := simd.GemmSplit(m, n, parts, &parCuts)
-	cuts := parCuts[:k+1]
-	for p := 0; p < k; p++ {
-		lo, hi := cuts[p], cuts[p+1]
-		v := parArgs[p*9 : p*9+9]
-		v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8] = a, b, c, uint32(kc), uint32(m), uint32(n), uint32(ldc), flags, bias
-		if byRows {
-			// Rows [lo, hi): A's panels of 2 rows hold 2*kc values each.
-			v[0] += uint32(lo * kc * 4)
-			v[2] += uint32(lo * ldc * 4)
-			v[4] = uint32(hi - lo)
-			if bias != 0 {
-				v[8] += uint32(lo * 4)
-			}
-		} else {
-			// Columns [lo, hi): B's panels of 4 columns hold 4*kc values each.
-			v[1] += uint32(lo * kc * 4)
-			v[2] += uint32(lo * 4)
-			v[5] = uint32(hi - lo)
-		}
-	}
-	if code := simdParallel(kernelGemm, uint32(k), addr32(parArgs[:]), 9); code != 0 {
-		threadFailure("gemm", code)
-	}
 }
 
 // advance says that a split call's argument arg, an address (0: none, left
@@ -274,20 +250,31 @@ type advance struct {
 }
 
 // parallelRows runs the kernel call args (of kernel number kernel, named
-// name in errors) split by its rows: argument rowsArg holds their number,
-// each part gets a contiguous range of them, and the arguments in adv move
-// to the range's first row. work is the call's size in elementary
-// operations (see simd.RowParts). It returns false, having done nothing, if
-// the call is not worth splitting; the caller then makes it itself.
+// name in errors) split by its rows, as splitCall does, if it is worth it:
+// work is the call's size in elementary operations (see simd.RowParts). It
+// returns false, having done nothing, if not; the caller then makes the call
+// itself.
 func parallelRows(kernel uint32, name string, args []uint32, rowsArg int, adv []advance, work int) bool {
-	rows := int(args[rowsArg])
-	parts := simd.RowParts(rows, work, threads)
+	parts := simd.RowParts(int(args[rowsArg]), work, threads)
 	if parts <= 1 {
 		return false
 	}
+	splitCall(kernel, name, args, rowsArg, 1, adv, parts)
+	return true
+}
+
+// splitCall runs the kernel call args (of kernel number kernel, named name
+// in errors) as up to parts calls on the host's threads, one per piece of
+// its rows (simd.Piece, with inner bounds at multiples of align): argument
+// rowsArg holds the number of rows, and the arguments in adv move to each
+// piece's first row. Every output element is computed by the same
+// instructions as in one call, so the result does not depend on parts.
+func splitCall(kernel uint32, name string, args []uint32, rowsArg, align int, adv []advance, parts int) {
+	rows := int(args[rowsArg])
+	k := simd.Pieces(rows, align, parts)
 	n := len(args)
-	for p := 0; p < parts; p++ {
-		lo, hi := p*rows/parts, (p+1)*rows/parts
+	for p := 0; p < k; p++ {
+		lo, hi := simd.Piece(rows, align, k, p)
 		v := parArgs[p*n : p*n+n]
 		copy(v, args)
 		v[rowsArg] = uint32(hi - lo)
@@ -297,10 +284,9 @@ func parallelRows(kernel uint32, name string, args []uint32, rowsArg int, adv []
 			}
 		}
 	}
-	if code := simdParallel(kernel, uint32(parts), addr32(parArgs[:]), uint32(n)); code != 0 {
+	if code := simdParallel(kernel, uint32(k), addr32(parArgs[:]), uint32(n)); code != 0 {
 		threadFailure(name, code)
 	}
-	return true
 }
 
 // addr32 returns the linear-memory address of u's first element.

@@ -44,7 +44,7 @@ func RowParts(rows, work, threads int) int {
 	if threads <= 1 {
 		return 1
 	}
-	return max(1, min(partsPerThread*threads, MaxParts, rows, work/rowMinPart))
+	return Pieces(rows, 1, min(partsPerThread*threads, work/rowMinPart))
 }
 
 // GemmTileRows and GemmTileCols are the rows and columns of the gemm
@@ -55,31 +55,26 @@ const (
 	GemmTileCols = 4 * gemmTileQ
 )
 
-// GemmSplit divides a gemm call of m rows and n columns into at most parts
-// pieces of whole register tiles, along the rows when there are at least as
-// many row tiles as column tiles, else along the columns. It returns the
-// direction and the number of pieces k, and writes the cut points to cuts:
-// piece p covers rows (or columns) [cuts[p], cuts[p+1]) for p < k, cuts[0]
-// is 0 and cuts[k] is m (or n). Pieces are as equal as whole tiles allow;
-// there are fewer than parts if there are fewer tiles.
-func GemmSplit(m, n, parts int, cuts *[MaxParts + 1]int) (byRows bool, k int) {
-	byRows = m/GemmTileRows >= n/GemmTileCols
-	total, tile := n, GemmTileCols
-	if byRows {
-		total, tile = m, GemmTileRows
-	}
-	return byRows, splitTiles(total, tile, parts, cuts)
+// GemmByRows says whether a gemm call of m rows and n columns is split
+// along its rows (when it has at least as many register tiles of rows as of
+// columns) or along its columns.
+func GemmByRows(m, n int) bool { return m/GemmTileRows >= n/GemmTileCols }
+
+// Pieces returns how many pieces Piece cuts [0, total) into when asked for
+// parts pieces whose inner bounds are multiples of align: parts, or fewer if
+// there are fewer aligned blocks.
+func Pieces(total, align, parts int) int {
+	return max(1, min(parts, (total+align-1)/align, MaxParts))
 }
 
-// splitTiles cuts [0, total) into at most parts ranges whose inner bounds
-// are multiples of tile, writing the bounds to cuts; it returns the number
-// of ranges.
-func splitTiles(total, tile, parts int, cuts *[MaxParts + 1]int) int {
-	tiles := (total + tile - 1) / tile
-	parts = max(1, min(parts, tiles, MaxParts))
-	for p := 0; p < parts; p++ {
-		cuts[p] = p * tiles / parts * tile
+// Piece returns piece p of the k = Pieces(total, align, ...) pieces of
+// [0, total): contiguous, as equal as whole aligned blocks allow, in order.
+func Piece(total, align, k, p int) (lo, hi int) {
+	blocks := (total + align - 1) / align
+	lo = p * blocks / k * align
+	hi = total
+	if p+1 < k {
+		hi = (p + 1) * blocks / k * align
 	}
-	cuts[parts] = total
-	return parts
+	return lo, hi
 }
