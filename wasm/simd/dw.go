@@ -36,6 +36,57 @@ func (f *fn) gather4(mode int, p, sw, s2, s3, v local) {
 	}
 }
 
+// strides sets gather4's s2 = 2sw and s3 = 3sw and step = 4sw, the span of
+// four outputs (sw a stride in bytes).
+func (f *fn) strides(sw, s2, s3, step local) {
+	f.get(sw).i32(1).i32Shl().set(s2)
+	f.get(s2).get(sw).i32Add().set(s3)
+	f.get(sw).i32(2).i32Shl().set(step)
+}
+
+// byStride emits nest with the gather4 mode of the byte stride sw: 0 when
+// sw is 4 (contiguous), 1 when it is 8 (every other float), else 2.
+func (f *fn) byStride(sw local, nest func(mode int)) {
+	f.get(sw).i32(4).i32Eq().if_()
+	nest(0)
+	f.else_()
+	f.get(sw).i32(8).i32Eq().if_()
+	nest(1)
+	f.else_()
+	nest(2)
+	f.end()
+	f.end()
+}
+
+// sweepLoop names the locals of the row loop that maxpool and depthwise
+// share: the kernels' rows, n (outputs per row), kh and kw, and dst and x
+// with their row strides in bytes; d, xr and t are each row's output and
+// input addresses and outputs left.
+type sweepLoop struct {
+	rows, n, kh, kw, dst, x, dstRow, xRow, d, xr, t local
+}
+
+// sweep emits the row loop: nothing when rows, n, kh or kw is <= 0, else
+// for each row d = dst, xr = x and t = n, then row, then dst and x one row
+// on.
+func (f *fn) sweep(s sweepLoop, row func()) {
+	f.block()
+	f.get(s.rows).i32(0).i32LeS().brIf(0)
+	f.get(s.n).i32(0).i32LeS().brIf(0)
+	f.get(s.kh).i32(0).i32LeS().brIf(0)
+	f.get(s.kw).i32(0).i32LeS().brIf(0)
+	f.loop() // rows
+	f.get(s.dst).set(s.d)
+	f.get(s.x).set(s.xr)
+	f.get(s.n).set(s.t)
+	row()
+	f.addTo2(s.dst, s.dstRow)
+	f.addTo2(s.x, s.xRow)
+	f.get(s.rows).i32(1).i32Sub().tee(s.rows).brIf(0)
+	f.end()
+	f.end()
+}
+
 // dwWide is the number of four-output vectors the depthwise kernel computes
 // side by side while at least that many remain in a row: one accumulator
 // each, so that their chains of adds overlap (one vector alone waits for
@@ -68,9 +119,7 @@ func addDepthwise(m *module) {
 	for _, l := range []local{dstRow, xRow, tapRow, sw, dw} {
 		f.get(l).i32(2).i32Shl().set(l)
 	}
-	f.get(sw).i32(1).i32Shl().set(s2)
-	f.get(s2).get(sw).i32Add().set(s3)
-	f.get(sw).i32(2).i32Shl().set(step) // four outputs
+	f.strides(sw, s2, s3, step)
 	f.get(bias).if_()
 	f.get(bias).v128Load32Splat(0).set(bv)
 	f.end()
@@ -120,45 +169,25 @@ func addDepthwise(m *module) {
 		}
 		f.addTo(t, int32(-4*g))
 	}
-	nest := func(mode int) {
-		f.block()
-		f.get(rows).i32(0).i32LeS().brIf(0)
-		f.get(n).i32(0).i32LeS().brIf(0)
-		f.get(kh).i32(0).i32LeS().brIf(0)
-		f.get(kw).i32(0).i32LeS().brIf(0)
-		f.loop() // rows
-		f.get(dst).set(d)
-		f.get(x).set(xr)
-		f.get(n).set(t)
-		f.block()
-		f.loop() // blocks of dwWide vectors
-		f.get(t).i32(4 * dwWide).i32LtS().brIf(1)
-		group(mode, dwWide)
-		f.br(0)
-		f.end()
-		f.end()
-		f.block()
-		f.loop() // single vectors
-		f.get(t).i32(0).i32LeS().brIf(1)
-		group(mode, 1)
-		f.br(0)
-		f.end()
-		f.end()
-		f.addTo2(dst, dstRow)
-		f.addTo2(x, xRow)
-		f.get(rows).i32(1).i32Sub().tee(rows).brIf(0)
-		f.end()
-		f.end()
-	}
-	f.get(sw).i32(4).i32Eq().if_()
-	nest(0)
-	f.else_()
-	f.get(sw).i32(8).i32Eq().if_()
-	nest(1)
-	f.else_()
-	nest(2)
-	f.end()
-	f.end()
+	loop := sweepLoop{rows, n, kh, kw, dst, x, dstRow, xRow, d, xr, t}
+	f.byStride(sw, func(mode int) {
+		f.sweep(loop, func() {
+			f.block()
+			f.loop() // blocks of dwWide vectors
+			f.get(t).i32(4 * dwWide).i32LtS().brIf(1)
+			group(mode, dwWide)
+			f.br(0)
+			f.end()
+			f.end()
+			f.block()
+			f.loop() // single vectors
+			f.get(t).i32(0).i32LeS().brIf(1)
+			group(mode, 1)
+			f.br(0)
+			f.end()
+			f.end()
+		})
+	})
 	m.export("depthwise", f)
 }
 

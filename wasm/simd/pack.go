@@ -18,9 +18,7 @@ func addPackB(m *module) {
 	f.get(srcRow).i32(2).i32Shl().set(srcRow)
 	f.get(step).i32(2).i32Shl().set(step)
 	f.get(sw).i32(2).i32Shl().set(sw)
-	f.get(sw).i32(1).i32Shl().set(s2)
-	f.get(s2).get(sw).i32Add().set(s3)
-	f.get(sw).i32(2).i32Shl().set(gstep) // four values
+	f.strides(sw, s2, s3, gstep)
 	nest := func(mode int) {
 		f.block()
 		f.get(rows).i32(0).i32LeS().brIf(0)
@@ -42,15 +40,7 @@ func addPackB(m *module) {
 		f.end()
 		f.end()
 	}
-	f.get(sw).i32(4).i32Eq().if_()
-	nest(0)
-	f.else_()
-	f.get(sw).i32(8).i32Eq().if_()
-	nest(1)
-	f.else_()
-	nest(2)
-	f.end()
-	f.end()
+	f.byStride(sw, nest)
 	m.export("packb", f)
 }
 

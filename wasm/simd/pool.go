@@ -45,73 +45,36 @@ func addMaxPool(m *module) {
 	for _, l := range []local{dstRow, xRow, tapRow, sw, dw} {
 		f.get(l).i32(2).i32Shl().set(l)
 	}
-	f.get(sw).i32(1).i32Shl().set(s2)
-	f.get(s2).get(sw).i32Add().set(s3)
-	f.get(sw).i32(2).i32Shl().set(step) // four outputs
+	f.strides(sw, s2, s3, step)
 	f.splatConst(negInf, float32(math.Inf(-1)))
 	f.i32(math.MinInt32).i32x4Splat().set(negZero)
 	f.v128Zero().set(zero)
-	// gathers: contiguous (sw 1), every other float (sw 2), any stride.
-	gathers := []func(){
-		func() { f.get(p).v128Load(0).set(v) },
-		func() {
-			f.get(p).v128Load(0).get(p).v128Load(12)
-			f.i8x16Shuffle([16]byte{0, 1, 2, 3, 8, 9, 10, 11, 20, 21, 22, 23, 28, 29, 30, 31}).set(v)
-		},
-		func() {
-			f.get(p).f32Load(0).f32x4Splat()
-			f.get(p).get(sw).i32Add().f32Load(0).f32x4ReplaceLane(1)
-			f.get(p).get(s2).i32Add().f32Load(0).f32x4ReplaceLane(2)
-			f.get(p).get(s3).i32Add().f32Load(0).f32x4ReplaceLane(3)
-			f.set(v)
-		},
-	}
-	nest := func(gather func()) {
-		f.block()
-		f.get(rows).i32(0).i32LeS().brIf(0)
-		f.get(n).i32(0).i32LeS().brIf(0)
-		f.get(kh).i32(0).i32LeS().brIf(0)
-		f.get(kw).i32(0).i32LeS().brIf(0)
-		f.loop() // rows
-		f.get(dst).set(d)
-		f.get(x).set(xr)
-		f.get(n).set(t)
-		f.loop() // groups of four outputs
-		f.get(negInf).set(acc)
-		f.get(xr).set(ph)
-		f.get(kh).set(jh)
-		f.loop() // window rows
-		f.get(ph).set(p)
-		f.get(kw).set(jw)
-		f.loop() // taps of a window row
-		gather()
-		f.fmaxInto(acc, v, negZero, zero)
-		f.addTo2(p, dw)
-		f.get(jw).i32(1).i32Sub().tee(jw).brIf(0)
-		f.end()
-		f.addTo2(ph, tapRow)
-		f.get(jh).i32(1).i32Sub().tee(jh).brIf(0)
-		f.end()
-		f.get(d).get(acc).v128Store(0)
-		f.addTo(d, 16)
-		f.addTo2(xr, step)
-		f.get(t).i32(4).i32Sub().tee(t).i32(0).i32GtS().brIf(0)
-		f.end()
-		f.addTo2(dst, dstRow)
-		f.addTo2(x, xRow)
-		f.get(rows).i32(1).i32Sub().tee(rows).brIf(0)
-		f.end()
-		f.end()
-	}
-	f.get(sw).i32(4).i32Eq().if_()
-	nest(gathers[0])
-	f.else_()
-	f.get(sw).i32(8).i32Eq().if_()
-	nest(gathers[1])
-	f.else_()
-	nest(gathers[2])
-	f.end()
-	f.end()
+	loop := sweepLoop{rows, n, kh, kw, dst, x, dstRow, xRow, d, xr, t}
+	f.byStride(sw, func(mode int) {
+		f.sweep(loop, func() {
+			f.loop() // groups of four outputs
+			f.get(negInf).set(acc)
+			f.get(xr).set(ph)
+			f.get(kh).set(jh)
+			f.loop() // window rows
+			f.get(ph).set(p)
+			f.get(kw).set(jw)
+			f.loop() // taps of a window row
+			f.gather4(mode, p, sw, s2, s3, v)
+			f.fmaxInto(acc, v, negZero, zero)
+			f.addTo2(p, dw)
+			f.get(jw).i32(1).i32Sub().tee(jw).brIf(0)
+			f.end()
+			f.addTo2(ph, tapRow)
+			f.get(jh).i32(1).i32Sub().tee(jh).brIf(0)
+			f.end()
+			f.get(d).get(acc).v128Store(0)
+			f.addTo(d, 16)
+			f.addTo2(xr, step)
+			f.get(t).i32(4).i32Sub().tee(t).i32(0).i32GtS().brIf(0)
+			f.end()
+		})
+	})
 	m.export("maxpool", f)
 }
 
