@@ -41,44 +41,36 @@ func addHardAct(m *module) {
 		f.loop() // rows
 		f.get(c).set(p)
 		f.get(cols).set(t)
-		f.block()
-		f.loop() // groups of four
-		f.get(t).i32(4).i32LtS().brIf(1)
-		f.get(p).v128Load(0).set(v)
-		f.get(va).get(v).f32x4Mul().get(vb).f32x4Add().set(vh)
-		f.get(vzero).get(vh).get(vh).get(vzero).f32x4Lt().v128Bitselect().set(vh)
-		f.get(vone).get(vh).get(vh).get(vone).f32x4Gt().v128Bitselect().set(vh)
-		f.get(p)
-		if sw {
-			f.get(v).get(vh).f32x4Mul()
-		} else {
-			f.get(vh)
-		}
-		f.v128Store(0)
-		f.addTo(p, 16)
-		f.addTo(t, -4)
-		f.br(0)
-		f.end()
-		f.end()
-		f.block()
-		f.loop() // the last cols%4 values
-		f.get(t).i32Eqz().brIf(1)
-		f.get(p).f32Load(0).set(s)
-		f.get(alpha).get(s).f32Mul().get(beta).f32Add().set(h)
-		f.get(zero).get(h).get(h).get(zero).f32Lt().selectOp().set(h)
-		f.get(one).get(h).get(h).get(one).f32Gt().selectOp().set(h)
-		f.get(p)
-		if sw {
-			f.get(s).get(h).f32Mul()
-		} else {
-			f.get(h)
-		}
-		f.f32Store(0)
-		f.addTo(p, 4)
-		f.addTo(t, -1)
-		f.br(0)
-		f.end()
-		f.end()
+		f.until(func() { f.get(t).i32(4).i32LtS() }, func() { // groups of four
+			f.get(p).v128Load(0).set(v)
+			f.get(va).get(v).f32x4Mul().get(vb).f32x4Add().set(vh)
+			f.get(vzero).get(vh).get(vh).get(vzero).f32x4Lt().v128Bitselect().set(vh)
+			f.get(vone).get(vh).get(vh).get(vone).f32x4Gt().v128Bitselect().set(vh)
+			f.get(p)
+			if sw {
+				f.get(v).get(vh).f32x4Mul()
+			} else {
+				f.get(vh)
+			}
+			f.v128Store(0)
+			f.addTo(p, 16)
+			f.addTo(t, -4)
+		})
+		f.until(func() { f.get(t).i32Eqz() }, func() { // the last cols%4 values
+			f.get(p).f32Load(0).set(s)
+			f.get(alpha).get(s).f32Mul().get(beta).f32Add().set(h)
+			f.get(zero).get(h).get(h).get(zero).f32Lt().selectOp().set(h)
+			f.get(one).get(h).get(h).get(one).f32Gt().selectOp().set(h)
+			f.get(p)
+			if sw {
+				f.get(s).get(h).f32Mul()
+			} else {
+				f.get(h)
+			}
+			f.f32Store(0)
+			f.addTo(p, 4)
+			f.addTo(t, -1)
+		})
 		f.addTo2(c, ldc)
 		f.get(rows).i32(1).i32Sub().tee(rows).brIf(0)
 		f.end()
@@ -157,60 +149,52 @@ func addBinary(m *module) {
 		if !bRow {
 			f.get(b).f32Load(0).tee(sb).f32x4Splat().set(vb)
 		}
-		f.block()
-		f.loop() // groups of four
-		f.get(t).i32(4).i32LtS().brIf(1)
-		f.get(d)
-		if aRow {
-			f.get(pa).v128Load(0)
-		} else {
-			f.get(va)
-		}
-		if bRow {
-			f.get(pb).v128Load(0)
-		} else {
-			f.get(vb)
-		}
-		vops[k]()
-		f.v128Store(0)
-		f.addTo(d, 16)
-		if aRow {
-			f.addTo(pa, 16)
-		}
-		if bRow {
-			f.addTo(pb, 16)
-		}
-		f.addTo(t, -4)
-		f.br(0)
-		f.end()
-		f.end()
-		f.block()
-		f.loop() // the last n%4 values
-		f.get(t).i32Eqz().brIf(1)
-		f.get(d)
-		if aRow {
-			f.get(pa).f32Load(0)
-		} else {
-			f.get(sa)
-		}
-		if bRow {
-			f.get(pb).f32Load(0)
-		} else {
-			f.get(sb)
-		}
-		sops[k]()
-		f.f32Store(0)
-		f.addTo(d, 4)
-		if aRow {
-			f.addTo(pa, 4)
-		}
-		if bRow {
-			f.addTo(pb, 4)
-		}
-		f.addTo(t, -1)
-		f.br(0)
-		f.end()
-		f.end()
+		f.until(func() { f.get(t).i32(4).i32LtS() }, func() { // groups of four
+			f.get(d)
+			if aRow {
+				f.get(pa).v128Load(0)
+			} else {
+				f.get(va)
+			}
+			if bRow {
+				f.get(pb).v128Load(0)
+			} else {
+				f.get(vb)
+			}
+			vops[k]()
+			f.v128Store(0)
+			f.addTo(d, 16)
+			if aRow {
+				f.addTo(pa, 16)
+			}
+			if bRow {
+				f.addTo(pb, 16)
+			}
+			f.addTo(t, -4)
+		})
+		f.until(func() { f.get(t).i32Eqz() }, func() { // the last n%4 values
+			f.get(d)
+			if aRow {
+				f.get(pa).f32Load(0)
+			} else {
+				f.get(sa)
+			}
+			if bRow {
+				f.get(pb).f32Load(0)
+			} else {
+				f.get(sb)
+			}
+			sops[k]()
+			f.f32Store(0)
+			f.addTo(d, 4)
+			if aRow {
+				f.addTo(pa, 4)
+			}
+			if bRow {
+				f.addTo(pb, 4)
+			}
+			f.addTo(t, -1)
+		})
 		f.addTo2(dst, rowBytes)
 		f.addTo2(a, ars)
 		f.addTo2(b, brs)

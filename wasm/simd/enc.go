@@ -250,6 +250,20 @@ func (f *fn) br(d int) *fn {
 }
 func (f *fn) brIf(d int) *fn { return f.op(0x0d).imm(uint64(d)) }
 
+// until emits a loop that runs body until done, which pushes an i32, is
+// true, testing it before each pass (body may run no times): block, loop,
+// done, br_if 1, body, br 0, end, end.
+func (f *fn) until(done, body func()) {
+	f.block()
+	f.loop()
+	done()
+	f.brIf(1)
+	body()
+	f.br(0)
+	f.end()
+	f.end()
+}
+
 // Memory. Offsets are byte offsets added to the address on the stack;
 // alignment hints are those of 4-byte aligned data.
 func (f *fn) memarg(align, off uint32) *fn { return f.imm(uint64(align)).imm(uint64(off)) }
