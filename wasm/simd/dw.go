@@ -205,6 +205,24 @@ func DepthwiseRef(dst, x, w []float32, n, rows, dstRow, xRow, kh, kw, tapRow, sw
 	}
 }
 
+// blockRows emits the row loop of a kernel on a strided block of rows rows
+// of cols values, ldc bytes apart from c (clip, hardact, sigmoid): nothing
+// when rows or cols is <= 0, else for each row p = the row's address and
+// t = cols, then row, then c one row on.
+func (f *fn) blockRows(c, rows, cols, ldc, p, t local, row func()) {
+	f.block()
+	f.get(rows).i32(0).i32LeS().brIf(0)
+	f.get(cols).i32(0).i32LeS().brIf(0)
+	f.loop() // rows
+	f.get(c).set(p)
+	f.get(cols).set(t)
+	row()
+	f.addTo2(c, ldc)
+	f.get(rows).i32(1).i32Sub().tee(rows).brIf(0)
+	f.end()
+	f.end()
+}
+
 // addClip adds
 //
 //	clip(c, rows, cols, ldc, lo, hi)
@@ -222,34 +240,26 @@ func addClip(m *module) {
 	f.get(hiBits).f32ReinterpretI32().set(hi)
 	f.get(lo).f32x4Splat().set(vlo)
 	f.get(hi).f32x4Splat().set(vhi)
-	f.block()
-	f.get(rows).i32(0).i32LeS().brIf(0)
-	f.get(cols).i32(0).i32LeS().brIf(0)
-	f.loop() // rows
-	f.get(c).set(p)
-	f.get(cols).set(t)
-	// Groups of four.
-	f.until(func() { f.get(t).i32(4).i32LtS() }, func() {
-		f.get(p).v128Load(0).set(v)
-		f.get(vlo).get(v).get(v).get(vlo).f32x4Lt().v128Bitselect().set(vr)
-		f.get(vhi).get(vr).get(v).get(vhi).f32x4Gt().v128Bitselect().set(vr)
-		f.get(p).get(vr).v128Store(0)
-		f.addTo(p, 16)
-		f.addTo(t, -4)
+	f.blockRows(c, rows, cols, ldc, p, t, func() {
+		// Groups of four.
+		f.until(func() { f.get(t).i32(4).i32LtS() }, func() {
+			f.get(p).v128Load(0).set(v)
+			f.get(vlo).get(v).get(v).get(vlo).f32x4Lt().v128Bitselect().set(vr)
+			f.get(vhi).get(vr).get(v).get(vhi).f32x4Gt().v128Bitselect().set(vr)
+			f.get(p).get(vr).v128Store(0)
+			f.addTo(p, 16)
+			f.addTo(t, -4)
+		})
+		// The last cols%4 values.
+		f.until(func() { f.get(t).i32Eqz() }, func() {
+			f.get(p).f32Load(0).set(s)
+			f.get(lo).get(s).get(s).get(lo).f32Lt().selectOp().set(r)
+			f.get(hi).get(r).get(s).get(hi).f32Gt().selectOp().set(r)
+			f.get(p).get(r).f32Store(0)
+			f.addTo(p, 4)
+			f.addTo(t, -1)
+		})
 	})
-	// The last cols%4 values.
-	f.until(func() { f.get(t).i32Eqz() }, func() {
-		f.get(p).f32Load(0).set(s)
-		f.get(lo).get(s).get(s).get(lo).f32Lt().selectOp().set(r)
-		f.get(hi).get(r).get(s).get(hi).f32Gt().selectOp().set(r)
-		f.get(p).get(r).f32Store(0)
-		f.addTo(p, 4)
-		f.addTo(t, -1)
-	})
-	f.addTo2(c, ldc)
-	f.get(rows).i32(1).i32Sub().tee(rows).brIf(0)
-	f.end()
-	f.end()
 	m.export("clip", f)
 }
 

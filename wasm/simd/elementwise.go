@@ -35,46 +35,38 @@ func addHardAct(m *module) {
 	f.v128Zero().set(vzero)
 	f.splatConst(vone, 1)
 	nest := func(sw bool) {
-		f.block()
-		f.get(rows).i32(0).i32LeS().brIf(0)
-		f.get(cols).i32(0).i32LeS().brIf(0)
-		f.loop() // rows
-		f.get(c).set(p)
-		f.get(cols).set(t)
-		f.until(func() { f.get(t).i32(4).i32LtS() }, func() { // groups of four
-			f.get(p).v128Load(0).set(v)
-			f.get(va).get(v).f32x4Mul().get(vb).f32x4Add().set(vh)
-			f.get(vzero).get(vh).get(vh).get(vzero).f32x4Lt().v128Bitselect().set(vh)
-			f.get(vone).get(vh).get(vh).get(vone).f32x4Gt().v128Bitselect().set(vh)
-			f.get(p)
-			if sw {
-				f.get(v).get(vh).f32x4Mul()
-			} else {
-				f.get(vh)
-			}
-			f.v128Store(0)
-			f.addTo(p, 16)
-			f.addTo(t, -4)
+		f.blockRows(c, rows, cols, ldc, p, t, func() {
+			f.until(func() { f.get(t).i32(4).i32LtS() }, func() { // groups of four
+				f.get(p).v128Load(0).set(v)
+				f.get(va).get(v).f32x4Mul().get(vb).f32x4Add().set(vh)
+				f.get(vzero).get(vh).get(vh).get(vzero).f32x4Lt().v128Bitselect().set(vh)
+				f.get(vone).get(vh).get(vh).get(vone).f32x4Gt().v128Bitselect().set(vh)
+				f.get(p)
+				if sw {
+					f.get(v).get(vh).f32x4Mul()
+				} else {
+					f.get(vh)
+				}
+				f.v128Store(0)
+				f.addTo(p, 16)
+				f.addTo(t, -4)
+			})
+			f.until(func() { f.get(t).i32Eqz() }, func() { // the last cols%4 values
+				f.get(p).f32Load(0).set(s)
+				f.get(alpha).get(s).f32Mul().get(beta).f32Add().set(h)
+				f.get(zero).get(h).get(h).get(zero).f32Lt().selectOp().set(h)
+				f.get(one).get(h).get(h).get(one).f32Gt().selectOp().set(h)
+				f.get(p)
+				if sw {
+					f.get(s).get(h).f32Mul()
+				} else {
+					f.get(h)
+				}
+				f.f32Store(0)
+				f.addTo(p, 4)
+				f.addTo(t, -1)
+			})
 		})
-		f.until(func() { f.get(t).i32Eqz() }, func() { // the last cols%4 values
-			f.get(p).f32Load(0).set(s)
-			f.get(alpha).get(s).f32Mul().get(beta).f32Add().set(h)
-			f.get(zero).get(h).get(h).get(zero).f32Lt().selectOp().set(h)
-			f.get(one).get(h).get(h).get(one).f32Gt().selectOp().set(h)
-			f.get(p)
-			if sw {
-				f.get(s).get(h).f32Mul()
-			} else {
-				f.get(h)
-			}
-			f.f32Store(0)
-			f.addTo(p, 4)
-			f.addTo(t, -1)
-		})
-		f.addTo2(c, ldc)
-		f.get(rows).i32(1).i32Sub().tee(rows).brIf(0)
-		f.end()
-		f.end()
 	}
 	f.get(swish).if_()
 	nest(true)

@@ -162,39 +162,31 @@ func addSigmoid(m *module) {
 	e := []local{f.local(tV128), f.local(tV128)}
 	ec := f.newExpConsts()
 	f.get(ldc).i32(2).i32Shl().set(ldc)
-	f.block()
-	f.get(rows).i32(0).i32LeS().brIf(0)
-	f.get(cols).i32(0).i32LeS().brIf(0)
-	f.loop() // rows
-	f.get(c).set(p)
-	f.get(cols).set(t)
-	// Four values at a time, as two vectors of two.
-	f.until(func() { f.get(t).i32(4).i32LtS() }, func() {
+	f.blockRows(c, rows, cols, ldc, p, t, func() {
+		// Four values at a time, as two vectors of two.
+		f.until(func() { f.get(t).i32(4).i32LtS() }, func() {
+			f.get(p).v128Load64Zero(0).f64x2PromoteLow().set(v[0])
+			f.get(p).v128Load64Zero(8).f64x2PromoteLow().set(v[1])
+			f.sigmoidOf(v, e, ec)
+			f.get(p).get(v[0]).f32x4DemoteF64x2().v128Store64Lane(0, 0)
+			f.get(p).get(v[1]).f32x4DemoteF64x2().v128Store64Lane(8, 0)
+			f.addTo(p, 16)
+			f.addTo(t, -4)
+		})
+		// Then pairs, then the last value of an odd row.
+		f.get(t).i32(2).i32GeS().if_()
 		f.get(p).v128Load64Zero(0).f64x2PromoteLow().set(v[0])
-		f.get(p).v128Load64Zero(8).f64x2PromoteLow().set(v[1])
-		f.sigmoidOf(v, e, ec)
+		f.sigmoidOf(v[:1], e, ec)
 		f.get(p).get(v[0]).f32x4DemoteF64x2().v128Store64Lane(0, 0)
-		f.get(p).get(v[1]).f32x4DemoteF64x2().v128Store64Lane(8, 0)
-		f.addTo(p, 16)
-		f.addTo(t, -4)
+		f.addTo(p, 8)
+		f.addTo(t, -2)
+		f.end()
+		f.get(t).if_()
+		f.get(p).f32Load(0).f64PromoteF32().f64x2Splat().set(v[0])
+		f.sigmoidOf(v[:1], e, ec)
+		f.get(p).get(v[0]).f64x2ExtractLane(0).f32DemoteF64().f32Store(0)
+		f.end()
 	})
-	// Then pairs, then the last value of an odd row.
-	f.get(t).i32(2).i32GeS().if_()
-	f.get(p).v128Load64Zero(0).f64x2PromoteLow().set(v[0])
-	f.sigmoidOf(v[:1], e, ec)
-	f.get(p).get(v[0]).f32x4DemoteF64x2().v128Store64Lane(0, 0)
-	f.addTo(p, 8)
-	f.addTo(t, -2)
-	f.end()
-	f.get(t).if_()
-	f.get(p).f32Load(0).f64PromoteF32().f64x2Splat().set(v[0])
-	f.sigmoidOf(v[:1], e, ec)
-	f.get(p).get(v[0]).f64x2ExtractLane(0).f32DemoteF64().f32Store(0)
-	f.end()
-	f.addTo2(c, ldc)
-	f.get(rows).i32(1).i32Sub().tee(rows).brIf(0)
-	f.end()
-	f.end()
 	m.export("sigmoid", f)
 }
 
