@@ -88,20 +88,11 @@ var (
 	nextTrainerID = 1
 )
 
-// trainJSON are trainStart's options: train.Options by their JS names, the
-// class names, and how the images are given.
+// trainJSON are trainStart's options: train.Options (by its JSON names),
+// the class names, and how the images are given.
 type trainJSON struct {
-	Epochs      int      `json:"epochs"`
-	Batch       int      `json:"batch"`
-	LR          float64  `json:"lr"`
-	Optimizer   string   `json:"optimizer"`
-	WeightDecay float64  `json:"weightDecay"`
-	Shift       int      `json:"shift"`
-	Seed        uint64   `json:"seed"`
-	Holdout     int      `json:"holdout"`
-	Classes     int      `json:"classes"`
-	Freeze      []string `json:"freeze"`
-	ClassNames  []string `json:"classNames"`
+	train.Options
+	ClassNames []string `json:"classNames"`
 	// RGBA, when set, gives the width and height of each image: images are
 	// RGBA pixels; else they are float32 tensors.
 	RGBA   [][2]int `json:"rgba"`
@@ -110,23 +101,19 @@ type trainJSON struct {
 
 // parseTrainOptions reads trainStart's JSON over train.Defaults; unknown
 // fields are errors.
-func parseTrainOptions(s string) (trainJSON, train.Options, error) {
-	d := train.Defaults()
-	o := trainJSON{Epochs: d.Epochs, Batch: d.Batch, LR: d.LR, Optimizer: d.Optimizer, WeightDecay: d.WeightDecay,
-		Shift: d.Shift, Seed: d.Seed, Holdout: d.Holdout}
+func parseTrainOptions(s string) (trainJSON, error) {
+	o := trainJSON{Options: train.Defaults()}
 	if s != "" {
 		dec := json.NewDecoder(strings.NewReader(s))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&o); err != nil {
-			return o, d, fmt.Errorf("options: %w", err)
+			return o, fmt.Errorf("options: %w", err)
 		}
 	}
-	opts := train.Options{Epochs: o.Epochs, Batch: o.Batch, LR: o.LR, Optimizer: o.Optimizer, WeightDecay: o.WeightDecay,
-		Shift: o.Shift, Seed: o.Seed, Holdout: o.Holdout, Classes: o.Classes, Freeze: o.Freeze}
 	if o.ClassNames != nil && o.Classes != 0 && len(o.ClassNames) != o.Classes {
-		return o, opts, fmt.Errorf("options: %d class names for %d classes", len(o.ClassNames), o.Classes)
+		return o, fmt.Errorf("options: %d class names for %d classes", len(o.ClassNames), o.Classes)
 	}
-	return o, opts, opts.Validate()
+	return o, o.Validate()
 }
 
 // trainModel returns the model to train: a zoo architecture built from the
@@ -263,7 +250,7 @@ func trainStart(args []js.Value) (map[string]any, error) {
 	if args[3].Type() != js.TypeString {
 		return nil, fmt.Errorf("trainStart: the options must be a JSON string")
 	}
-	o, opts, err := parseTrainOptions(args[3].String())
+	o, err := parseTrainOptions(args[3].String())
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +262,7 @@ func trainStart(args []js.Value) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, arch, from, err := trainModel(args[0], opts.Seed)
+	m, arch, from, err := trainModel(args[0], o.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +271,7 @@ func trainStart(args []js.Value) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	job, err := train.Prepare(m, data, nil, opts)
+	job, err := train.Prepare(m, data, nil, o.Options)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +281,7 @@ func trainStart(args []js.Value) (map[string]any, error) {
 	}
 	id := nextTrainerID
 	nextTrainerID++
-	trainers[id] = &trainer{m: m, job: job, run: run, opts: opts, from: from, arch: arch, examples: data.Len()}
+	trainers[id] = &trainer{m: m, job: job, run: run, opts: o.Options, from: from, arch: arch, examples: data.Len()}
 	runtime.GC()
 	var names []string
 	for c := 0; c < job.Trainer.Classes(); c++ {

@@ -12,37 +12,40 @@ import (
 // schedule, the shift augmentation, the held-out rule and fine-tuning.
 // Defaults gives the settings the shipped demo/models/lenet5.wnn was trained
 // with; Prepare turns Options, a model and data into a Trainer, so that
-// every host trains the same way and gets the same weights.
+// every host trains the same way and gets the same weights. The JSON
+// names are the browser module's (its trainStart method takes Options as
+// JSON); Threads and Progress are not part of it.
 type Options struct {
 	// Epochs is the number of passes over the training set and Batch the
 	// examples per step.
-	Epochs, Batch int
+	Epochs int `json:"epochs"`
+	Batch  int `json:"batch"`
 	// LR is the peak learning rate: a linear warm-up over the first epoch
 	// (at most half the run), then cosine decay to 1% of it.
-	LR float64
+	LR float64 `json:"lr"`
 	// Optimizer is "adam" (AdamW, decoupled weight decay) or "sgd"
 	// (Nesterov momentum 0.9, weight decay as an L2 penalty).
-	Optimizer string
+	Optimizer string `json:"optimizer"`
 	// WeightDecay applies to convolution and dense weights.
-	WeightDecay float64
+	WeightDecay float64 `json:"weightDecay"`
 	// Shift augments with random shifts of up to Shift pixels (0: none).
-	Shift int
+	Shift int `json:"shift"`
 	// Seed seeds the held-out split, a new head, the shuffling, the shifts
 	// and dropout.
-	Seed uint64
+	Seed uint64 `json:"seed"`
 	// Holdout holds out every Holdout-th example of each class (Split) for
 	// the evaluation at the end; 0 holds out none.
-	Holdout int
+	Holdout int `json:"holdout"`
 	// Classes, when not 0, gives the model a new classifier head of that
 	// many classes (ReplaceHead), named by the data's Classes if it has them.
-	Classes int
+	Classes int `json:"classes"`
 	// Freeze names the layers whose weights are not trained (Config.Freeze).
-	Freeze []string
+	Freeze []string `json:"freeze"`
 	// Threads bounds the goroutines of each kernel call (0: GOMAXPROCS);
 	// the results do not depend on it.
-	Threads int
+	Threads int `json:"-"`
 	// Progress, when non-nil, is called after every step.
-	Progress func(Progress)
+	Progress func(Progress) `json:"-"`
 }
 
 // Defaults returns the settings of the shipped demo/models/lenet5.wnn: 20

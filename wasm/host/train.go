@@ -73,21 +73,13 @@ type Trainer struct {
 	Info TrainInfo
 }
 
-// optionsJSON are train.Options by the guest's names, every field given.
+// optionsJSON are trainStart's options: train.Options (by its JSON names,
+// every field given), the class names and how the images are given.
 type optionsJSON struct {
-	Epochs      int      `json:"epochs"`
-	Batch       int      `json:"batch"`
-	LR          float64  `json:"lr"`
-	Optimizer   string   `json:"optimizer"`
-	WeightDecay float64  `json:"weightDecay"`
-	Shift       int      `json:"shift"`
-	Seed        uint64   `json:"seed"`
-	Holdout     int      `json:"holdout"`
-	Classes     int      `json:"classes"`
-	Freeze      []string `json:"freeze"`
-	ClassNames  []string `json:"classNames,omitempty"`
-	RGBA        [][2]int `json:"rgba,omitempty"`
-	Invert      string   `json:"invert,omitempty"`
+	train.Options
+	ClassNames []string `json:"classNames,omitempty"`
+	RGBA       [][2]int `json:"rgba,omitempty"`
+	Invert     string   `json:"invert,omitempty"`
 }
 
 // StartTraining sets up training the .wnn or ONNX model in model bytes
@@ -109,9 +101,7 @@ func (h *Host) startTraining(ctx context.Context, model any, data TrainData, o t
 	if data.Images != nil && data.RGBA != nil {
 		return nil, errors.New("host: give the examples as Images or as RGBA, not both")
 	}
-	oj := optionsJSON{Epochs: o.Epochs, Batch: o.Batch, LR: o.LR, Optimizer: o.Optimizer, WeightDecay: o.WeightDecay,
-		Shift: o.Shift, Seed: o.Seed, Holdout: o.Holdout, Classes: o.Classes, Freeze: o.Freeze, ClassNames: data.ClassNames,
-		Invert: data.Invert}
+	oj := optionsJSON{Options: o, ClassNames: data.ClassNames, Invert: data.Invert}
 	var images []byte
 	if data.RGBA != nil {
 		oj.RGBA = make([][2]int, len(data.RGBA))
