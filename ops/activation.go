@@ -164,13 +164,12 @@ func (a Activation) applyKernel(c []float32, rows, cols, ld int) bool {
 	return false
 }
 
-// sigmoidGo is the pure-Go SigmoidKernel.
+// sigmoidGo is the pure-Go SigmoidKernel: Sigmoid's Activation.Apply row by
+// row.
 func sigmoidGo(c []float32, rows, cols, ldc int) {
+	act := Activation{Kind: ActSigmoid}
 	for r := 0; r < rows; r++ {
-		row := c[r*ldc : r*ldc+cols]
-		for i, v := range row {
-			row[i] = Sigmoid32(v)
-		}
+		act.applyGo(c[r*ldc : r*ldc+cols])
 	}
 }
 
