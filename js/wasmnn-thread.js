@@ -3,8 +3,8 @@
 // it (see startThreads there); it is not meant to be loaded otherwise.
 //
 // The thread gets the SIMD kernel module (wasmnn-simd.wasm, its memory import
-// made shared), the Go module's shared memory and a small control block (a
-// SharedArrayBuffer of Int32 slots, layout in wasmnn.js: CTL_*). It
+// made shared), the Go module's shared memory, a small control block (a
+// SharedArrayBuffer of Int32 slots) and the slots' numbers (CTL in wasmnn.js). It
 // instantiates the kernels on that memory, says it is ready, and from then on
 // blocks in a loop: whenever the Go side splits a kernel call into parts, it
 // takes parts that nobody has taken yet, runs them and counts them done.
@@ -13,17 +13,6 @@
 
 const IS_NODE = typeof process === 'object' && process !== null &&
   typeof process.versions === 'object' && process.versions !== null && typeof process.versions.node === 'string';
-
-// The control block's slots; wasmnn.js uses the same numbers.
-const TICKET = 0; // (generation << 8) | parts not yet taken, of the call in progress
-const DONE = 1; // parts finished in the call in progress
-const KERNEL = 2; // the kernel number (position in the kernel module's exports)
-const PARTS = 3; // the number of parts of the call
-const ARGS = 4; // the byte address of the argument vectors in the Go module's memory
-const NARGS = 5; // the number of uint32 arguments of one part
-const FAILED = 6; // set to 1 when a part threw
-const QUIT = 7; // set to 1 to end the threads
-const SLEEPERS = 8; // threads blocked in Atomics.wait on TICKET
 
 async function main() {
   let port;
@@ -45,19 +34,19 @@ async function main() {
     return;
   }
   post({ ready: true });
-  loop(new Int32Array(first.control), first.memory, fns, first.spinMs);
+  loop(new Int32Array(first.control), first.slots, first.memory, fns, first.spinMs);
   post({ done: true });
   if (IS_NODE) port.close();
   else self.close();
 }
 
 // loop serves calls until QUIT is set.
-function loop(ctl, memory, fns, spinMs) {
-  let buf = null;
+function loop(ctl, slots, memory, fns, spinMs) {
+  const { TICKET, DONE, KERNEL, PARTS, ARGS, NARGS, FAILED } = slots;
   let view = null;
   const argv = [];
   for (;;) {
-    const t = waitForWork(ctl, spinMs);
+    const t = waitForWork(ctl, slots, spinMs);
     if (t < 0) return;
     const kernel = ctl[KERNEL];
     const parts = ctl[PARTS];
@@ -69,10 +58,7 @@ function loop(ctl, memory, fns, spinMs) {
     if (Atomics.compareExchange(ctl, TICKET, t, t - 1) !== t) continue;
     const part = (t & 0xff) - 1;
     try {
-      if (memory.buffer !== buf) { // the memory grew
-        buf = memory.buffer;
-        view = new Uint32Array(buf);
-      }
+      if (!view || view.byteLength !== memory.buffer.byteLength) view = new Uint32Array(memory.buffer); // it grew
       // The arguments through a plain array: faster than spreading a view.
       const at = (args >>> 2) + part * nargs;
       const a = argv[nargs] || (argv[nargs] = new Array(nargs));
@@ -88,7 +74,7 @@ function loop(ctl, memory, fns, spinMs) {
 // waitForWork returns a ticket with parts left to take, or -1 once QUIT is
 // set. It spins for spinMs first (a call usually follows the last one within
 // microseconds), then sleeps in Atomics.wait.
-function waitForWork(ctl, spinMs) {
+function waitForWork(ctl, { TICKET, QUIT, SLEEPERS }, spinMs) {
   let until = 0;
   for (let i = 0; ; i++) {
     if (Atomics.load(ctl, QUIT)) return -1;

@@ -379,16 +379,18 @@ const SHARED_MAX_PAGES = 32768;
 // split into more parts).
 const MAX_THREADS = 16;
 
-// The control block's slots (the same numbers as in wasmnn-thread.js).
-const CTL_TICKET = 0;
-const CTL_DONE = 1;
-const CTL_KERNEL = 2;
-const CTL_PARTS = 3;
-const CTL_ARGS = 4;
-const CTL_NARGS = 5;
-const CTL_FAILED = 6;
-const CTL_QUIT = 7;
-const CTL_SLEEPERS = 8;
+// The control block's slots; startThreads sends them to wasmnn-thread.js.
+const CTL = Object.freeze({
+  TICKET: 0, // (generation << 8) | parts not yet taken, of the call in progress
+  DONE: 1, // parts finished in the call in progress
+  KERNEL: 2, // the kernel number (position in the kernel module's exports)
+  PARTS: 3, // the number of parts of the call
+  ARGS: 4, // the byte address of the argument vectors in the Go module's memory
+  NARGS: 5, // the number of uint32 arguments of one part
+  FAILED: 6, // set to 1 when a part threw
+  QUIT: 7, // set to 1 to end the threads
+  SLEEPERS: 8, // threads blocked in Atomics.wait on TICKET
+});
 const CTL_SLOTS = 16;
 
 // THREAD_SPIN_MS is how long an idle thread polls for the next call before it
@@ -553,6 +555,7 @@ async function startThreads(n, kmodule, memory) {
     broken: '', // why the pool stopped being used
     fns: null, // the calling thread's kernels, set by start
     argv: [], // argument arrays by length, for callPart
+    view: null, // a Uint32Array over memory (memoryView)
     backoff: 0, // calls left to run on the calling thread alone
     backoffs: 0, // how often the pool backed off
   };
@@ -578,13 +581,13 @@ async function startThreads(n, kmodule, memory) {
       if (IS_NODE) {
         w.on('message', onMessage);
         w.on('error', onError);
-        w.on('exit', () => { if (!pool.broken && !Atomics.load(ctl, CTL_QUIT)) pool.broken = 'a kernel thread exited'; });
+        w.on('exit', () => { if (!pool.broken && !Atomics.load(ctl, CTL.QUIT)) pool.broken = 'a kernel thread exited'; });
       } else {
         w.addEventListener('message', onMessage);
         w.addEventListener('error', (e) => { e.preventDefault(); onError(e); });
       }
     }));
-    w.postMessage({ module: kmodule, memory, control, spinMs: THREAD_SPIN_MS });
+    w.postMessage({ module: kmodule, memory, control, slots: CTL, spinMs: THREAD_SPIN_MS });
   }
   try {
     await Promise.all(ready);
@@ -598,8 +601,8 @@ async function startThreads(n, kmodule, memory) {
 
 // stopThreads ends the pool's threads.
 function stopThreads(pool) {
-  Atomics.store(pool.ctl, CTL_QUIT, 1);
-  Atomics.notify(pool.ctl, CTL_TICKET);
+  Atomics.store(pool.ctl, CTL.QUIT, 1);
+  Atomics.notify(pool.ctl, CTL.TICKET);
   for (const w of pool.workers) w.terminate();
   pool.workers.length = 0;
 }
@@ -616,36 +619,37 @@ function runParallel(pool, k, parts, args, nargs) {
   }
   const t0 = performance.now();
   const ctl = pool.ctl;
-  ctl[CTL_KERNEL] = k;
-  ctl[CTL_PARTS] = parts;
-  ctl[CTL_ARGS] = args;
-  ctl[CTL_NARGS] = nargs;
-  Atomics.store(ctl, CTL_DONE, 0);
+  ctl[CTL.KERNEL] = k;
+  ctl[CTL.PARTS] = parts;
+  ctl[CTL.ARGS] = args;
+  ctl[CTL.NARGS] = nargs;
+  Atomics.store(ctl, CTL.DONE, 0);
   pool.gen = (pool.gen + 1) & 0x7fffff;
-  Atomics.store(ctl, CTL_TICKET, (pool.gen << 8) | parts);
-  if (Atomics.load(ctl, CTL_SLEEPERS) > 0) Atomics.notify(ctl, CTL_TICKET);
-  const view = new Uint32Array(pool.memory.buffer, args, parts * nargs);
+  Atomics.store(ctl, CTL.TICKET, (pool.gen << 8) | parts);
+  if (Atomics.load(ctl, CTL.SLEEPERS) > 0) Atomics.notify(ctl, CTL.TICKET);
+  const view = memoryView(pool);
+  const at = args >>> 2;
   const f = pool.fns[k];
   const a = pool.argv[nargs] || (pool.argv[nargs] = new Array(nargs));
   let failed = 0;
   for (;;) {
-    const t = Atomics.load(ctl, CTL_TICKET);
+    const t = Atomics.load(ctl, CTL.TICKET);
     if ((t & 0xff) === 0) break;
-    if (Atomics.compareExchange(ctl, CTL_TICKET, t, t - 1) !== t) continue;
+    if (Atomics.compareExchange(ctl, CTL.TICKET, t, t - 1) !== t) continue;
     const p = (t & 0xff) - 1;
     try {
-      callPart(f, view, p * nargs, a);
+      callPart(f, view, at + p * nargs, a);
     } catch {
       failed = 1;
     }
-    Atomics.add(ctl, CTL_DONE, 1);
+    Atomics.add(ctl, CTL.DONE, 1);
   }
-  let last = Atomics.load(ctl, CTL_DONE);
+  let last = Atomics.load(ctl, CTL.DONE);
   const t1 = performance.now();
   let since = t1;
   for (let i = 0; last < parts; i++) {
-    if (CAN_BLOCK && i > 1000) Atomics.wait(ctl, CTL_DONE, last, 50);
-    const d = Atomics.load(ctl, CTL_DONE);
+    if (CAN_BLOCK && i > 1000) Atomics.wait(ctl, CTL.DONE, last, 50);
+    const d = Atomics.load(ctl, CTL.DONE);
     if (d !== last) {
       last = d;
       since = performance.now();
@@ -654,7 +658,7 @@ function runParallel(pool, k, parts, args, nargs) {
       return 2;
     }
   }
-  if (failed || Atomics.load(ctl, CTL_FAILED)) {
+  if (failed || Atomics.load(ctl, CTL.FAILED)) {
     pool.broken = 'a kernel failed on a thread';
     return 1;
   }
@@ -669,6 +673,14 @@ function runParallel(pool, k, parts, args, nargs) {
     pool.backoffs++;
   }
   return 0;
+}
+
+// memoryView returns a Uint32Array over all of the pool's memory, made again
+// only after the memory grew.
+function memoryView(pool) {
+  const buf = pool.memory.buffer;
+  if (!pool.view || pool.view.byteLength !== buf.byteLength) pool.view = new Uint32Array(buf);
+  return pool.view;
 }
 
 // shareDecoder lets wasm_exec.js decode strings from a shared memory:
@@ -733,16 +745,17 @@ async function start(urlPromise, simdWanted, threadsWanted) {
   // Threads need a shared memory, SIMD kernels and workers; the reason they
   // are off, if they are, goes to backendInfo().threadsReason.
   let threads = threadsWanted === undefined ? await defaultThreads() : threadsWanted;
+  const off = threadsOff();
   let threadsReason = '';
   if (threads > 1) {
-    threadsReason = simdWanted ? threadsOff() : 'the SIMD kernels are off (simd: false), and threads run only them';
+    threadsReason = simdWanted ? off : 'the SIMD kernels are off (simd: false), and threads run only them';
     if (threadsReason) threads = 1;
   } else if (threadsWanted === undefined) {
-    threadsReason = threadsOff() || 'one thread is the default on a machine with 1 or 2 cores (like ONNX Runtime Web)';
+    threadsReason = off || 'one thread is the default on a machine with 1 or 2 cores (like ONNX Runtime Web)';
   }
   if (threadsReason && threadsWanted > 1) {
     console.warn(`wasmnn: threads: ${threadsWanted} asked for, running on one: ${threadsReason}`);
-  } else if (threadsReason && threadsWanted === undefined && !IS_NODE && threadsOff()) {
+  } else if (off && threadsWanted === undefined && !IS_NODE) {
     console.info(`wasmnn: threads are off: ${threadsReason}`);
   }
   const share = threads > 1 ? (b) => shareMemory(b, SHARED_MAX_PAGES) : null;
