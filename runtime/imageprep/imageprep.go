@@ -81,6 +81,12 @@ type norm struct {
 	mean, std       []float64 // one per channel
 }
 
+// value is step 6 for a value v of a channel with the given mean and std:
+// (v*scale - mean) / std in float64, rounded once to float32.
+func (n *norm) value(v, mean, std float64) float32 {
+	return float32((float64(v*n.scale) - mean) / std)
+}
+
 // paramErr builds an error wrapping ErrParams.
 func paramErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrParams, fmt.Sprintf(format, args...))
@@ -250,7 +256,7 @@ func ToTensorInto(dst []float32, img image.Image, p Params) ([]float32, []int, e
 				if n.invert {
 					v = 255 - v
 				}
-				lut[i] = float32((float64(v*n.scale) - mean) / std)
+				lut[i] = n.value(v, mean, std)
 			}
 			for y := range sh {
 				src := pix[y*stride+c : y*stride+4*sw]
@@ -264,7 +270,7 @@ func ToTensorInto(dst []float32, img image.Image, p Params) ([]float32, []int, e
 		norm := func(y int, v []float64) {
 			drow := dst[(oy+y)*n.w+ox : (oy+y)*n.w+ox+n.cw]
 			for x, u := range v {
-				drow[x] = float32((float64(u*n.scale) - mean) / std)
+				drow[x] = n.value(u, mean, std)
 			}
 		}
 		// Steps 2-3 per source row, then the horizontal pass of step 4.
