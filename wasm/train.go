@@ -144,19 +144,6 @@ func trainModel(v js.Value, seed uint64) (*wrt.Model, *zoo.Arch, string, error) 
 	return m, nil, m.Meta.Name, nil
 }
 
-// outputClasses returns the class count of a classifier's logits.
-func outputClasses(m *wrt.Model) (int, error) {
-	sess, err := wrt.NewSession(m, wrt.Options{Threads: 1})
-	if err != nil {
-		return 0, err
-	}
-	outs := sess.Outputs()
-	if len(sess.Inputs()) != 1 || len(outs) != 1 || len(outs[0].Shape) != 2 {
-		return 0, fmt.Errorf("training needs a classifier: one input and one output of logits [batch, classes]")
-	}
-	return outs[0].Shape[1], nil
-}
-
 // trainData builds the examples of trainStart from the images' and labels'
 // bytes (see the method list above). Errors wrap train.ErrData and name
 // the example.
@@ -193,7 +180,7 @@ func trainData(m *wrt.Model, images, labelBytes []byte, o trainJSON) (*train.Dat
 		k := o.Classes
 		if k == 0 {
 			var err error
-			if k, err = outputClasses(m); err != nil {
+			if k, err = train.OutputClasses(m); err != nil {
 				return nil, err
 			}
 		}

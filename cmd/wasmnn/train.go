@@ -139,7 +139,7 @@ func cmdTrain(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	modelClasses, err := outputClasses(m)
+	modelClasses, err := train.OutputClasses(m)
 	if err != nil {
 		return err
 	}
@@ -283,20 +283,6 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\nwrote %s (%.0f KB)\n", *out, float64(len(b))/1e3)
 	return nil
-}
-
-// outputClasses returns the class count of a classifier: the second
-// dimension of its one output, logits [batch, classes].
-func outputClasses(m *runtime.Model) (int, error) {
-	sess, err := runtime.NewSession(m, runtime.Options{Threads: 1})
-	if err != nil {
-		return 0, err
-	}
-	outs := sess.Outputs()
-	if len(sess.Inputs()) != 1 || len(outs) != 1 || len(outs[0].Shape) != 2 {
-		return 0, fmt.Errorf("train needs a classifier: one input and one output of logits [batch, classes]")
-	}
-	return outs[0].Shape[1], nil
 }
 
 // fileExists reports whether path names an existing file or folder.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wasmnn/wasmnn/runtime"
 	"github.com/wasmnn/wasmnn/runtime/imageprep"
 )
 
@@ -186,6 +187,47 @@ func TestPrepareErrors(t *testing.T) {
 			_, err := Prepare(shippedLeNet(t), tc.data, tc.heldOut, tc.o)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, ErrData) != tc.isData {
 				t.Errorf("Prepare: %v, want %q (ErrData %v)", err, tc.want, tc.isData)
+			}
+		})
+	}
+}
+
+// TestOutputClasses checks the class count of a classifier's logits and
+// the refusal of models that are not classifiers.
+func TestOutputClasses(t *testing.T) {
+	build := func(f func(b *runtime.Builder, x string)) *runtime.Model {
+		b := runtime.NewBuilder("m", 1)
+		f(b, b.Input("x", 2, 4))
+		m, err := b.Model()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	const notClassifier = "training needs a classifier: one input and one output of logits [batch, classes]"
+	for _, tc := range []struct {
+		name    string
+		m       *runtime.Model
+		classes int
+		err     string
+	}{
+		{"lenet5", shippedLeNet(t), 10, ""},
+		{"dense", build(func(b *runtime.Builder, x string) { b.Output(b.Dense("fc", x, 3)) }), 3, ""},
+		{"two_outputs", build(func(b *runtime.Builder, x string) { b.Output(b.Dense("a", x, 3), b.Dense("b", x, 3)) }), 0, notClassifier},
+		{"flattened", build(func(b *runtime.Builder, x string) {
+			b.Output(b.Generic("r", "Reshape", []string{b.Dense("fc", x, 6)}, map[string]any{"shape": []int64{2, 2, 3}}, nil))
+		}), 0, notClassifier},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k, err := OutputClasses(tc.m)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Fatalf("OutputClasses = %d, %v; want the error %q", k, err, tc.err)
+				}
+				return
+			}
+			if err != nil || k != tc.classes {
+				t.Fatalf("OutputClasses = %d, %v; want %d", k, err, tc.classes)
 			}
 		})
 	}

@@ -320,6 +320,22 @@ func (t *Trainer) Check(data *Data) error { return data.checkModel(t.model.Input
 // Classes returns the number of classes of the model's output.
 func (t *Trainer) Classes() int { return t.classes }
 
+// OutputClasses returns the class count of a classifier before any Trainer
+// exists: the second dimension of its one output, logits [batch, classes],
+// as the inference path plans it. A model with other than one input and
+// one 2-d output is an error.
+func OutputClasses(m *runtime.Model) (int, error) {
+	sess, err := runtime.NewSession(m, runtime.Options{Threads: 1})
+	if err != nil {
+		return 0, err
+	}
+	outs := sess.Outputs()
+	if len(sess.Inputs()) != 1 || len(outs) != 1 || len(outs[0].Shape) != 2 {
+		return 0, fmt.Errorf("training needs a classifier: one input and one output of logits [batch, classes]")
+	}
+	return outs[0].Shape[1], nil
+}
+
 // Gradients runs the model in training mode on a batch of len(labels)
 // inputs (x holds the input tensor [len(labels), ...] in the model's layout)
 // and back-propagates the mean softmax cross-entropy loss, leaving each
