@@ -19,19 +19,14 @@
 // usage: node bench/train-speed.mjs [--examples 1024] [--epochs 4] [--reps 5] [--warmup 1] [--out FILE.json]
 //          [--runtimes native,node,chromium]
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseOptions } from './args.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
-const require = createRequire(import.meta.url);
-const BIN = process.env.WASMNN_BIN || path.join(root, 'bin', 'wasmnn');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+import { inputData, median } from './runtimes.mjs';
+import { ROOT as root, BIN, browser, serve, writeNpy } from '../test/browser/lib.mjs';
 
 function parseArgs(argv) {
   const o = parseOptions(argv, { examples: 1024, epochs: 4, reps: 5, warmup: 1, out: '', runtimes: 'native,node,chromium' });
@@ -41,31 +36,11 @@ function parseArgs(argv) {
   return o;
 }
 
-// data returns n examples (mulberry32 values in [-2, 2)) and labels i % 10.
+// data returns n examples (the bench's inputData, seed 1, scaled to
+// [-2, 2)) and labels i % 10.
 function data(n) {
-  let a = 1;
-  const x = new Float32Array(n * 1024);
-  for (let i = 0; i < x.length; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    x[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 4 - 2;
-  }
-  return { x, y: Array.from({ length: n }, (_, i) => i % 10) };
+  return { x: inputData([n, 1, 32, 32]).map((v) => 2 * v), y: Array.from({ length: n }, (_, i) => i % 10) };
 }
-
-function npy(dims, values) {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims.join(', ')}${dims.length === 1 ? ',' : ''}), }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-  const head = Buffer.alloc(10);
-  head.write('\x93NUMPY', 0, 'latin1');
-  head[6] = 1;
-  head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(Float32Array.from(values).buffer)]);
-}
-
-const median = (a) => { const s = [...a].sort((p, q) => p - q); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 // measure times each runtime for 1 and 1+E epochs, reps times, the
 // runtimes interleaved (one pair each per round, so that a busy spell of
@@ -96,24 +71,6 @@ const TRAIN_JS = async (wasmnn, x, y, epochs) => {
   return ms;
 };
 
-function serve(dir) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => { p.kill(); reject(new Error(`wasmnn serve printed no URL: ${out}`)); }, 20000);
-    p.stdout.on('data', (b) => {
-      out += b;
-      const m = out.match(/at (http:\/\/[^\s]+\/)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1], stop: () => new Promise((r) => { if (p.exitCode !== null) r(); else { p.once('exit', r); p.kill('SIGINT'); } }) });
-      }
-    });
-    p.stderr.on('data', (b) => { out += b; });
-    p.once('exit', (code) => { clearTimeout(timer); reject(new Error(`wasmnn serve exited (${code}): ${out}`)); });
-  });
-}
-
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const { x, y } = data(o.examples);
@@ -128,8 +85,8 @@ async function main() {
     if (want.includes('native')) {
       const X = path.join(tmp, 'x.npy');
       const Y = path.join(tmp, 'y.npy');
-      fs.writeFileSync(X, npy([o.examples, 1, 32, 32], x));
-      fs.writeFileSync(Y, npy([o.examples], y));
+      writeNpy(X, x, [o.examples, 1, 32, 32]);
+      writeNpy(Y, y, [o.examples]);
       runtimes.push({ name: 'native, 1 thread', time: async (epochs) => {
         const t0 = performance.now();
         execFileSync(BIN, ['train', 'lenet5', '--images', X, '--labels', Y, '--holdout', '0', '--threads', '1', '--epochs', String(epochs),
@@ -144,16 +101,11 @@ async function main() {
       runtimes.push({ name: 'Node (wasm)', time: (epochs) => TRAIN_JS(wasmnn, x, y, epochs) });
     }
     if (want.includes('chromium')) {
-      const { chromium } = require('playwright-core');
       const srv = await serve(root);
       cleanup.push(() => srv.stop());
-      const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmnn-train-speed-chromium-'));
-      const ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM, headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      });
-      cleanup.unshift(async () => { await ctx.close(); fs.rmSync(profile, { recursive: true, force: true }); });
-      const page = await ctx.newPage();
+      const b = await browser();
+      cleanup.unshift(() => b.close());
+      const page = await b.ctx.newPage();
       await page.goto(`${srv.url}bench/chromium.html`);
       info.chromium = await page.evaluate(async ([xs, ys, src]) => {
         const wasmnn = await import('/js/wasmnn.js');
