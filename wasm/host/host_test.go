@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmnn/wasmnn/internal/wasmtest"
 	"github.com/wasmnn/wasmnn/ops"
 	"github.com/wasmnn/wasmnn/runtime/zoo"
 )
@@ -149,19 +148,7 @@ func TestEngineShared(t *testing.T) {
 // with zcfg) in it.
 func wasmnnModel(t *testing.T, arch string, zcfg zoo.Config, opts ...Option) (*Host, *Model) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs wasmnn.wasm")
-	}
-	wasm, err := wasmtest.Module()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	h, err := New(ctx, wasm, append([]Option{WithCompilationCacheDir(wasmtest.CacheDir())}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close(ctx) })
+	h := newWasmnn(t, opts...)
 	m, err := zoo.Build(arch, zcfg)
 	if err != nil {
 		t.Fatal(err)
